@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.h — what every `bulkhead` subcommand shares: the context built from global
+ * options, the exit-code convention and the command table entry.
+ */
+#pragma once
+
+#include "common/common.h"
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,       /* nothing at or above the threshold */
+	CLI_EXIT_FINDINGS = 1, /* findings at or above the threshold */
+	CLI_EXIT_INPUT = 2,    /* usage, configuration or input error */
+	CLI_EXIT_RUNTIME = 3,  /* runtime error (out of memory, I/O) */
+};
+
+struct cli_ctx {
+	struct bh_limits limits;
+};
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli_ctx *ctx);
+	const char *summary;
+	const char *usage; /* full help text printed by `bulkhead help NAME` and NAME --help */
+};
+
+/* Map a -errno from a subsystem to an exit code: input problems are 2, the rest 3. */
+int cli_exit_for_errno(int r);
+/* Handle an option shared by all commands (--limit); true if consumed. */
+int cli_common_option(struct cli_ctx *ctx, int opt, const char *arg, bool *ret_handled);
+
+int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_sbom_usage[];

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-sbom.c — `bulkhead sbom TARGET`: open the image, catalogue it, render one document.
+ * Output is all-or-nothing: -o writes a temporary file renamed into place on success;
+ * stdout receives the document only once it is complete.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "bulkhead/image.h"
+#include "bulkhead/report.h"
+#include "cli/cli.h"
+#include "common/fileio.h"
+
+const char cmd_sbom_usage[] =
+	"usage: bulkhead sbom TARGET [--format cyclonedx|spdx|table|json] [-o FILE]\n"
+	"                     [--platform OS/ARCH[/VARIANT]] [--limit NAME=VALUE]...\n"
+	"\n"
+	"List every package in a container image.\n"
+	"\n"
+	"TARGET is oci:DIR[:TAG|@DIGEST], docker-archive:FILE, dir:ROOTFS, or a path whose\n"
+	"kind is detected from what is on disk.\n"
+	"\n"
+	"  -f, --format FORMAT   table (default), cyclonedx (CycloneDX 1.6 JSON),\n"
+	"                        spdx (SPDX 2.3 JSON), json (bulkhead.sbom/v1)\n"
+	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	"      --platform P      pick P from a multi-platform index (default linux/amd64)\n"
+	"      --limit N=V       override an input limit (see 'bulkhead help limits')\n"
+	"\n"
+	"SOURCE_DATE_EPOCH fixes the timestamp and serial number of the document.\n"
+	"Exit codes: 0 success, 2 usage or input error (nothing is written), 3 runtime error.\n";
+
+enum sbom_format { FMT_TABLE, FMT_CYCLONEDX, FMT_SPDX, FMT_JSON };
+
+int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ 0 },
+	};
+	enum sbom_format fmt = FMT_TABLE;
+	const char *out_path = NULL, *platform = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) >= 0) {
+		bool handled;
+		switch (c) {
+		case 'h':
+			fputs(cmd_sbom_usage, stdout);
+			return CLI_EXIT_OK;
+		case 'f':
+			if (streq(optarg, "table"))
+				fmt = FMT_TABLE;
+			else if (streq(optarg, "cyclonedx") || streq(optarg, "cyclonedx-json"))
+				fmt = FMT_CYCLONEDX;
+			else if (streq(optarg, "spdx") || streq(optarg, "spdx-json"))
+				fmt = FMT_SPDX;
+			else if (streq(optarg, "json"))
+				fmt = FMT_JSON;
+			else {
+				log_error("unknown format '%s' (cyclonedx, spdx, table, json)", optarg);
+				return CLI_EXIT_INPUT;
+			}
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'p':
+			platform = optarg;
+			break;
+		case 'L':
+			if (cli_common_option(ctx, c, optarg, &handled) < 0)
+				return CLI_EXIT_INPUT;
+			break;
+		default:
+			fputs(cmd_sbom_usage, stderr);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	if (optind + 1 != argc) {
+		log_error(optind >= argc ? "missing TARGET (see 'bulkhead help sbom')"
+					 : "too many arguments (see 'bulkhead help sbom')");
+		return CLI_EXIT_INPUT;
+	}
+	const char *target_str = argv[optind];
+
+	struct img_target target;
+	int r = img_target_parse(target_str, &target);
+	if (r < 0) {
+		log_error_errno(r, "invalid target '%s'", target_str);
+		return CLI_EXIT_INPUT;
+	}
+	struct img_open_opts o = { .platform = platform, .limits = &ctx->limits, .progress = true };
+	struct bh_diag diag = { 0 };
+	_cleanup_(img_freep) struct img *img = NULL;
+	r = img_open(&target, &o, &img, &diag);
+	img_target_done(&target);
+	if (r >= 0)
+		r = img_catalog(img, &ctx->limits, &diag);
+	if (r < 0) {
+		char msg[1200];
+		if (!diag.message[0])
+			bh_diag_set(&diag, target_str, 0, 0, "%s", strerror(-r));
+		if (!diag.source[0])
+			bh_diag_wrap(&diag, target_str);
+		bh_diag_format(&diag, msg, sizeof(msg));
+		log_error("%s", msg);
+		return cli_exit_for_errno(r);
+	}
+
+	struct bh_output out;
+	r = bh_output_open(&out, out_path);
+	if (r < 0) {
+		log_error_errno(r, "cannot create output '%s': %m", out_path);
+		return cli_exit_for_errno(r == -ENOENT ? -ENOENT : r);
+	}
+	switch (fmt) {
+	case FMT_TABLE:
+		r = report_table(img, out.f);
+		break;
+	case FMT_CYCLONEDX:
+		r = report_cyclonedx(img, out.f);
+		break;
+	case FMT_SPDX:
+		r = report_spdx(img, out.f);
+		break;
+	case FMT_JSON:
+		r = report_sbom_json(img, out.f);
+		break;
+	}
+	if (r < 0) {
+		bh_output_abort(&out);
+		log_error_errno(r, "cannot render SBOM: %m");
+		return CLI_EXIT_RUNTIME;
+	}
+	r = bh_output_commit(&out);
+	if (r < 0) {
+		log_error_errno(r, "cannot write output '%s': %m", out_path ? out_path : "-");
+		return CLI_EXIT_RUNTIME;
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* json.c — see json.h. */
+#include <string.h>
+
+#include "common/common.h"
+#include "common/json.h"
+
+size_t bh_json_depth(struct span in, size_t max)
+{
+	size_t depth = 0, deepest = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < in.len; i++) {
+		char c = in.ptr[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '[' || c == '{') {
+			if (++depth > deepest) {
+				deepest = depth;
+				if (deepest > max)
+					return SIZE_MAX;
+			}
+		} else if ((c == ']' || c == '}') && depth)
+			depth--;
+	}
+	return deepest;
+}
+
+int bh_json_parse(struct span in, const struct bh_limits *limits, const char *source,
+		  json_t **ret, struct bh_diag *reterr_diag)
+{
+	if (in.len > limits->input_max_bytes) {
+		bh_diag_set(reterr_diag, source, 0, 0, "JSON document of %zu bytes exceeds the limit of %llu (input-max-bytes)",
+			    in.len, (unsigned long long)limits->input_max_bytes);
+		return -E2BIG;
+	}
+	if (bh_json_depth(in, limits->json_max_depth) == SIZE_MAX) {
+		bh_diag_set(reterr_diag, source, 0, 0, "JSON nesting deeper than %llu (json-max-depth)",
+			    (unsigned long long)limits->json_max_depth);
+		return -E2BIG;
+	}
+	json_error_t err;
+	json_t *v = json_loadb(in.ptr, in.len, JSON_REJECT_DUPLICATES, &err);
+	if (!v) {
+		if (json_error_code(&err) == json_error_out_of_memory)
+			return -ENOMEM;
+		bh_diag_set(reterr_diag, source, err.line > 0 ? (unsigned)err.line : 0,
+			    err.column > 0 ? (unsigned)err.column : 0, "invalid JSON: %s", err.text);
+		return -EBADMSG;
+	}
+	*ret = v;
+	return 0;
+}
+
+const char *bh_json_str(const json_t *obj, const char *key)
+{
+	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+json_t *bh_json_obj(const json_t *obj, const char *key)
+{
+	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	return json_is_object(v) ? v : NULL;
+}
+
+json_t *bh_json_arr(const json_t *obj, const char *key)
+{
+	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	return json_is_array(v) ? v : NULL;
+}
+
+int bh_json_u64(const json_t *obj, const char *key, uint64_t *ret)
+{
+	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	if (!v)
+		return -ENOENT;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -EBADMSG;
+	*ret = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+int bh_json_set_new(json_t *obj, const char *key, json_t *value_take)
+{
+	if (!value_take)
+		return -ENOMEM;
+	return json_object_set_new(obj, key, value_take) < 0 ? -ENOMEM : 0;
+}
+
+int bh_json_set_str(json_t *obj, const char *key, const char *value)
+{
+	return bh_json_set_new(obj, key, json_string(value ? value : ""));
+}
+
+int bh_json_set_str_opt(json_t *obj, const char *key, const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	return bh_json_set_str(obj, key, value);
+}
+
+int bh_json_append_new(json_t *arr, json_t *value_take)
+{
+	if (!value_take)
+		return -ENOMEM;
+	return json_array_append_new(arr, value_take) < 0 ? -ENOMEM : 0;
+}
+
+int bh_json_append_str(json_t *arr, const char *value)
+{
+	return bh_json_append_new(arr, json_string(value ? value : ""));
+}
+
+static int dump_cb(const char *data, size_t size, void *userdata)
+{
+	return buf_append(userdata, data, size) < 0 ? -1 : 0;
+}
+
+int bh_json_dump_buf(const json_t *v, struct buf *b)
+{
+	size_t before = b->len;
+	if (json_dump_callback(v, dump_cb, b, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		b->len = before;
+		if (b->ptr)
+			b->ptr[before] = '\0';
+		return -E2BIG;
+	}
+	return buf_putc(b, '\n');
+}
+
+int bh_json_dump_file(const json_t *v, FILE *f)
+{
+	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}

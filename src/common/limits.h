@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * limits.h — every bound applied to hostile input lives in one struct bh_limits.
+ * Defaults are safe for real images (big node_modules trees, 100-layer images) and stop
+ * bombs early. Each field is described once in the table in limits.c, which drives
+ * `--limit NAME=VALUE`, BULKHEAD_LIMIT_<NAME> and `bulkhead help limits`.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/macro.h"
+
+struct bh_limits {
+	uint64_t input_max_bytes;     /* any single metadata file read whole (JSON, DBs) */
+	uint64_t json_max_depth;      /* nesting of arrays/objects */
+	uint64_t layer_max_bytes;     /* uncompressed bytes of one layer */
+	uint64_t image_max_bytes;     /* uncompressed bytes of all layers together */
+	uint64_t ratio_max;           /* uncompressed:compressed ratio of a layer ... */
+	uint64_t ratio_min_bytes;     /* ... enforced once a layer has inflated this much */
+	uint64_t max_layers;          /* layers in one image */
+	uint64_t max_entries;         /* tar entries / files over the whole image */
+	uint64_t path_max_bytes;      /* length of one path */
+	uint64_t path_max_depth;      /* components in one path */
+	uint64_t link_max_hops;       /* symlinks followed while resolving one path */
+	uint64_t capture_max_bytes;   /* content of one file kept for a cataloger */
+	uint64_t archive_max_depth;   /* nested archives (jar in war in ear) */
+	uint64_t archive_max_entries; /* entries in one nested archive */
+	uint64_t max_packages;        /* packages in one SBOM */
+	uint64_t index_max_depth;     /* nested OCI image indexes */
+	uint64_t threads;             /* worker threads; 0 = number of CPUs */
+};
+
+/* Fill with the safe defaults. */
+void bh_limits_default(struct bh_limits *l);
+
+/*
+ * Apply one "name=value" (names as in `bulkhead help limits`, '-' or '_'; values take
+ * K/M/G/T suffixes for sizes). 0, -EINVAL (unknown name, bad syntax), -ERANGE.
+ */
+int bh_limits_set(struct bh_limits *l, const char *assignment);
+
+/* Apply BULKHEAD_LIMIT_<NAME>=VALUE variables from the environment (secure_getenv). */
+int bh_limits_from_env(struct bh_limits *l);
+
+/* Print the table (name, default, meaning) for `bulkhead help limits`. */
+void bh_limits_print(FILE *f);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* dpkg.c — scaffold: replaced by the real cataloger in this session. */
+#include "image/catalogers/catalog.h"
+
+static int dpkg_catalog(struct img_catalog_ctx *ctx)
+{
+	return 0;
+}
+
+const struct img_cataloger img_cataloger_dpkg = {
+	.name = "dpkg",
+	.catalog = dpkg_catalog,
+};

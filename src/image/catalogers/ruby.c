@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ruby.c — scaffold: replaced by the real cataloger in this session. */
+#include "image/catalogers/catalog.h"
+
+static int ruby_catalog(struct img_catalog_ctx *ctx)
+{
+	return 0;
+}
+
+const struct img_cataloger img_cataloger_ruby = {
+	.name = "ruby",
+	.catalog = ruby_catalog,
+};
