@@ -6,7 +6,7 @@
 set -eu
 
 pkgs="meson ninja-build pkg-config gcc clang libc6-dev
-libjansson-dev libssl-dev zlib1g-dev libzstd-dev libdeflate-dev libarchive-dev
+libjansson-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libarchive-dev
 libelf-dev librpm-dev libsqlite3-dev
 libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap"

@@ -55,6 +55,7 @@ struct img_read_shared {
 	uint64_t entries;      /* atomic: entries over all layers, checked against max-entries */
 	uint64_t bytes_out;    /* atomic: uncompressed bytes over all layers (image-max-bytes) */
 	struct bh_progress *progress; /* may be NULL */
+	int cancel;            /* atomic: set when one layer failed, so the others stop early */
 };
 
 enum img_compression {
