@@ -329,7 +329,8 @@ int img_open(const struct img_target *target, const struct img_open_opts *opts, 
 	if (r < 0) {
 		if (!diag->message[0])
 			bh_diag_set(diag, NULL, 0, 0, "%s", strerror(-r));
-		bh_diag_wrap(diag, img->target.original);
+		if (strncmp(diag->source, img->target.original, strlen(img->target.original)) != 0)
+			bh_diag_wrap(diag, img->target.original);
 		return r;
 	}
 	r = img_fs_finalize(img->fs);

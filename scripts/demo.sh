@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# `make demo`: build a sample image from committed files (three layers with an update,
+# a whiteout and an opaque directory, plus a generated layer with a war holding a
+# nested jar) as a gzip OCI layout, and list its packages.
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/$build/demo
+fx=$top/tests/fixtures/images/sample
+rm -rf "$out"
+mkdir -p "$out/extra/opt/app"
+python3 "$top/tests/lib/mkjar.py" "$out/log4j-core.jar" \
+	org.apache.logging.log4j:log4j-core:2.14.1
+python3 "$top/tests/lib/mkjar.py" "$out/extra/opt/app/shop.war" com.example:shop:1.4.0 \
+	--manifest Implementation-Title=shop --nest "$out/log4j-core.jar"
+python3 "$top/tests/lib/mkimage.py" oci "$out/sample-oci" --compress gzip --tag demo \
+	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3"
+echo "== bulkhead sbom oci:$build/demo/sample-oci:demo"
+"$top/$build/src/cli/bulkhead" sbom "oci:$out/sample-oci:demo"
