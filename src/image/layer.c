@@ -357,6 +357,20 @@ static void *producer(void *arg)
 		break;
 	}
 	free(in);
+	if (r == -EBADMSG) {
+		/*
+		 * The stream is corrupt. Hash the rest of the blob anyway: when its digest does
+		 * not match the descriptor, that is the root cause to report.
+		 */
+		unsigned char rest[65536];
+		while (p->bytes_in < p->src->length && read_in(p, rest, sizeof(rest), &h) > 0)
+			;
+		if (p->bytes_in == p->src->length) {
+			bh_sha256_final_str(&h, p->digest);
+			produce_finish(p, r);
+			return NULL;
+		}
+	}
 	if (r >= 0 && p->bytes_in != p->src->length) {
 		/* The stream ended before the blob did: hash the rest, it must be padding. */
 		unsigned char tail[65536];
@@ -703,6 +717,12 @@ int img_layer_read(const struct img_region *src, enum img_compression comp,
 		r = p.err;
 		bh_diag_set(reterr_diag, src->name, 0, 0, "%s",
 			    p.errmsg[0] ? p.errmsg : strerror(-p.err));
+	}
+	/* A corrupt stream whose blob does not match its digest: report the mismatch. */
+	if (r < 0 && p.digest[0] && expect_digest && !streq(expect_digest, p.digest)) {
+		bh_diag_set(reterr_diag, src->name, 0, 0, "digest mismatch: expected %s, got %s",
+			    expect_digest, p.digest);
+		r = -EBADMSG;
 	}
 	if (r == 0) {
 		bh_sha256_final_str(&p.tar_hash, idx->diff_id);
