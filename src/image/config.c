@@ -36,7 +36,7 @@ void img_config_done(struct img_config *c)
 		free(c->history[i].comment);
 	}
 	free(c->history);
-	*c = (struct img_config){ 0 };
+	*c = (struct img_config){0};
 }
 
 struct cfg_ctx {
@@ -71,8 +71,9 @@ static int get_str(struct cfg_ctx *x, const json_t *obj, const char *key, const 
 static int count_ok(struct cfg_ctx *x, size_t n, const char *field)
 {
 	if (n > x->limits->max_entries) {
-		bh_diag_set(x->diag, x->source, 0, 0, "%s: %zu entries exceed the limit of %llu (max-entries)",
-			    field, n, (unsigned long long)x->limits->max_entries);
+		bh_diag_set(x->diag, x->source, 0, 0,
+			    "%s: %zu entries exceed the limit of %llu (max-entries)", field, n,
+			    (unsigned long long)x->limits->max_entries);
 		return -E2BIG;
 	}
 	return 0;
@@ -92,7 +93,8 @@ static int get_strv(struct cfg_ctx *x, const json_t *obj, const char *key, const
 		return r;
 	size_t i;
 	json_t *e;
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if (!json_is_string(e))
 			return bad(x, field, "expected an array of strings");
 		r = strv_push(ret, json_string_value(e));
@@ -116,7 +118,8 @@ static int get_keys(struct cfg_ctx *x, const json_t *obj, const char *key, const
 		return r;
 	const char *k;
 	json_t *e;
-	json_object_foreach(v, k, e) {
+	json_object_foreach(v, k, e)
+	{
 		r = strv_push(ret, k);
 		if (r < 0)
 			return r;
@@ -150,7 +153,8 @@ static int get_labels(struct cfg_ctx *x, const json_t *obj, struct strv *ret)
 	size_t k = 0;
 	const char *key;
 	json_t *e;
-	json_object_foreach(v, key, e) {
+	json_object_foreach(v, key, e)
+	{
 		if (!json_is_string(e) && !json_is_null(e))
 			return bad(x, "config.Labels", "expected string values");
 		if (k < n)
@@ -191,7 +195,8 @@ static int parse_history(struct cfg_ctx *x, const json_t *root, struct img_confi
 		return -ENOMEM;
 	size_t i;
 	json_t *e;
-	json_array_foreach(h, i, e) {
+	json_array_foreach(h, i, e)
+	{
 		if (!json_is_object(e))
 			return bad(x, "history", "expected an array of objects");
 		struct img_history *hi = &c->history[c->n_history++];
@@ -233,14 +238,16 @@ static int parse_rootfs(struct cfg_ctx *x, const json_t *root, struct strv *ret)
 	}
 	size_t i;
 	json_t *e;
-	json_array_foreach(ids, i, e) {
+	json_array_foreach(ids, i, e)
+	{
 		const char *d = json_string_value(e);
 		if (!d)
 			return bad(x, "rootfs.diff_ids", "expected an array of digests");
 		int r = bh_digest_validate(span_from(d));
 		if (r < 0) {
-			bh_diag_set(x->diag, x->source, 0, 0, "rootfs.diff_ids[%zu]: %s digest '%.80s'",
-				    i, r == -EOPNOTSUPP ? "unsupported" : "invalid", d);
+			bh_diag_set(x->diag, x->source, 0, 0,
+				    "rootfs.diff_ids[%zu]: %s digest '%.80s'", i,
+				    r == -EOPNOTSUPP ? "unsupported" : "invalid", d);
 			return r;
 		}
 		r = strv_push(ret, d);
@@ -281,7 +288,8 @@ static int parse_config(struct cfg_ctx *x, const json_t *root, struct img_config
 		if (r >= 0)
 			r = get_strv(x, cc, "Cmd", "config.Cmd", &c->cmd);
 		if (r >= 0)
-			r = get_keys(x, cc, "ExposedPorts", "config.ExposedPorts", &c->exposed_ports);
+			r = get_keys(x, cc, "ExposedPorts", "config.ExposedPorts",
+				     &c->exposed_ports);
 		if (r >= 0)
 			r = get_keys(x, cc, "Volumes", "config.Volumes", &c->volumes);
 		if (r >= 0)
@@ -310,9 +318,9 @@ int img_config_parse(struct span json, const struct bh_limits *limits, const cha
 	int r = bh_json_parse(json, limits, source, &root, reterr_diag);
 	if (r < 0)
 		return r;
-	struct cfg_ctx x = { limits, source, reterr_diag };
-	struct img_config c = { 0 };
-	struct strv ids = { 0 };
+	struct cfg_ctx x = {limits, source, reterr_diag};
+	struct img_config c = {0};
+	struct strv ids = {0};
 	r = parse_config(&x, root, &c, &ids);
 	if (r < 0) {
 		img_config_done(&c);

@@ -25,8 +25,8 @@
 /* Also declared in target.c until image-int.h carries it (see the comment there). */
 int img_docker_archive_probe(int fd, const struct bh_limits *limits);
 
-#define TAR_BLOCK 512
-#define META_MAX_RUN 16            /* pax/GNU headers in a row before a member */
+#define TAR_BLOCK     512
+#define META_MAX_RUN  16 /* pax/GNU headers in a row before a member */
 #define PAX_MAX_BYTES ((uint64_t)1 << 20)
 
 enum member_type { M_FILE, M_DIR, M_SYMLINK, M_HARDLINK, M_OTHER };
@@ -50,7 +50,7 @@ static void tar_index_done(struct tar_index *ix)
 		free(ix->v[i].link);
 	}
 	free(ix->v);
-	*ix = (struct tar_index){ 0 };
+	*ix = (struct tar_index){0};
 }
 
 struct tar_ctx {
@@ -69,9 +69,10 @@ static int tar_bad(struct tar_ctx *c, uint64_t off, const char *msg)
 
 static int tar_too_long(struct tar_ctx *c, uint64_t off)
 {
-	bh_diag_set(c->diag, c->source, 0, 0, "member name longer than %llu bytes (path-max-bytes) "
-		    "(at offset %llu)", (unsigned long long)c->limits->path_max_bytes,
-		    (unsigned long long)off);
+	bh_diag_set(c->diag, c->source, 0, 0,
+		    "member name longer than %llu bytes (path-max-bytes) "
+		    "(at offset %llu)",
+		    (unsigned long long)c->limits->path_max_bytes, (unsigned long long)off);
 	return -E2BIG;
 }
 
@@ -218,8 +219,8 @@ static int pax_parse(struct tar_ctx *c, uint64_t off, struct span data, struct p
 		uint64_t len = 0;
 		while (i < data.len && ascii_isdigit(data.ptr[i]) && i < 20)
 			len = len * 10 + (uint64_t)(data.ptr[i++] - '0');
-		if (i == 0 || i >= data.len || data.ptr[i] != ' ' || len <= i + 1 || len > data.len ||
-		    data.ptr[len - 1] != '\n')
+		if (i == 0 || i >= data.len || data.ptr[i] != ' ' || len <= i + 1 ||
+		    len > data.len || data.ptr[len - 1] != '\n')
 			return tar_bad(c, off, "malformed pax record");
 		struct span rec = span_slice(data, i + 1, (size_t)len - i - 2), key, val;
 		if (!span_cut(rec, '=', &key, &val))
@@ -270,8 +271,8 @@ static int cmp_member(const void *a, const void *b)
 
 static int tar_index_build(struct tar_ctx *c, struct tar_index *ret)
 {
-	struct tar_index ix = { 0 };
-	struct pending p = { 0 };
+	struct tar_index ix = {0};
+	struct pending p = {0};
 	struct buf meta, name;
 	size_t path_cap = (size_t)c->limits->path_max_bytes;
 	buf_init(&p.path, path_cap);
@@ -366,26 +367,38 @@ static int tar_index_build(struct tar_ctx *c, struct tar_index *ret)
 			r = header_name(h, ustar, &name);
 		if (r < 0)
 			break;
-		struct member m = { .offset = data, .size = size };
+		struct member m = {.offset = data, .size = size};
 		switch (tf) {
-		case '0': case '\0': case '7':
+		case '0':
+		case '\0':
+		case '7':
 			m.type = name.len && name.ptr[name.len - 1] == '/' ? M_DIR : M_FILE;
 			break;
-		case '5': m.type = M_DIR; break;
-		case '1': m.type = M_HARDLINK; break;
-		case '2': m.type = M_SYMLINK; break;
-		default: m.type = M_OTHER; break;
+		case '5':
+			m.type = M_DIR;
+			break;
+		case '1':
+			m.type = M_HARDLINK;
+			break;
+		case '2':
+			m.type = M_SYMLINK;
+			break;
+		default:
+			m.type = M_OTHER;
+			break;
 		}
 		r = member_normalize(buf_span(&name), c->limits, &m.name);
 		if (r < 0) {
-			bh_diag_set(c->diag, c->source, 0, 0, "%s member name '%.200s' (at offset %llu)",
+			bh_diag_set(c->diag, c->source, 0, 0,
+				    "%s member name '%.200s' (at offset %llu)",
 				    r == -E2BIG ? "over-long" : "invalid", buf_str(&name),
 				    (unsigned long long)pos);
 			break;
 		}
 		if (m.type == M_SYMLINK || m.type == M_HARDLINK) {
-			struct span target = p.has_link ? buf_span(&p.link)
-							: span_make(h + 157, strnlen((char *)h + 157, 100));
+			struct span target =
+			    p.has_link ? buf_span(&p.link)
+				       : span_make(h + 157, strnlen((char *)h + 157, 100));
 			if (span_index(target, '\0') >= 0)
 				r = -EBADMSG;
 			else if (m.type == M_SYMLINK)
@@ -451,11 +464,11 @@ static const struct member *tar_lookup(const struct tar_index *ix, const char *n
 /*
  * Find a regular member by a (manifest-given) name, following symlinks and hard links
  * inside the archive (legacy `docker save` links a repeated layer.tar to the first copy).
- * -ENOENT absent, -ELOOP too many links, -EBADMSG a link leaves the archive or the
+ * -ENOENT absent, -ELOOP too many links, -EXDEV a link leaves the archive, -EBADMSG the
  * member is not a regular file.
  */
-static int tar_resolve(const struct tar_index *ix, const char *name,
-		       const struct bh_limits *limits, const struct member **ret)
+static int tar_resolve(const struct tar_index *ix, const char *name, const struct bh_limits *limits,
+		       const struct member **ret)
 {
 	_cleanup_free_ char *cur = NULL;
 	int r = member_normalize(span_from(name), limits, &cur);
@@ -496,7 +509,7 @@ static int tar_resolve(const struct tar_index *ix, const char *name,
 			if (span_eq_str(comp, "..")) {
 				char *s = out.len ? strrchr(out.ptr, '/') : NULL;
 				if (!out.len)
-					r = -EBADMSG;
+					r = -EXDEV;
 				else {
 					out.len = s ? (size_t)(s - out.ptr) : 0;
 					out.ptr[out.len] = '\0';
@@ -549,16 +562,17 @@ static int member_read(struct da_ctx *x, const char *name, const struct member *
 	int r = tar_resolve(&x->ix, name, x->limits, &m);
 	if (r < 0) {
 		bh_diag_set(x->diag, src, 0, 0, "%s",
-			    r == -ENOENT ? "missing from the archive"
+			    r == -ENOENT  ? "missing from the archive"
 			    : r == -ELOOP ? "too many levels of links"
+			    : r == -EXDEV ? "link points outside the archive"
 			    : r == -E2BIG ? "name too long"
 					  : "not a regular file in the archive");
-		return r == -ENOENT || r == -ELOOP || r == -E2BIG ? -EBADMSG : r;
+		return r == -ENOENT || r == -ELOOP || r == -E2BIG || r == -EXDEV ? -EBADMSG : r;
 	}
 	if (m->size > x->limits->input_max_bytes) {
-		bh_diag_set(x->diag, src, 0, 0, "%llu bytes exceed the limit of %llu (input-max-bytes)",
-			    (unsigned long long)m->size,
-			    (unsigned long long)x->limits->input_max_bytes);
+		bh_diag_set(
+		    x->diag, src, 0, 0, "%llu bytes exceed the limit of %llu (input-max-bytes)",
+		    (unsigned long long)m->size, (unsigned long long)x->limits->input_max_bytes);
 		return -E2BIG;
 	}
 	buf_init(ret, (size_t)m->size + 1);
@@ -631,12 +645,14 @@ static void list_tags(json_t *arr, char *dst, size_t size)
 	buf_init(&b, size > 1 ? size - 1 : 1);
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		json_t *tags = bh_json_arr(e, "RepoTags");
 		size_t k;
 		json_t *tg;
 		bool any = false;
-		json_array_foreach(tags, k, tg) {
+		json_array_foreach(tags, k, tg)
+		{
 			if (json_is_string(tg) &&
 			    buf_printf(&b, "%s%s", b.len ? ", " : "", json_string_value(tg)) >= 0)
 				any = true;
@@ -660,7 +676,8 @@ static int select_entry(struct da_ctx *x, json_t *man, const char *src, json_t *
 		bh_diag_set(x->diag, src, 0, 0, "%zu images exceed the limit (max-entries)", n);
 		return -E2BIG;
 	}
-	json_array_foreach(man, i, e) {
+	json_array_foreach(man, i, e)
+	{
 		json_t *tags = json_is_object(e) ? json_object_get(e, "RepoTags") : NULL;
 		if (!json_is_object(e) || (tags && !json_is_null(tags) && !json_is_array(tags))) {
 			bh_diag_set(x->diag, src, 0, 0, "image %zu: malformed entry", i + 1);
@@ -669,19 +686,22 @@ static int select_entry(struct da_ctx *x, json_t *man, const char *src, json_t *
 	}
 	const char *want = x->t->reference;
 	if (want) {
-		json_array_foreach(man, i, e) {
+		json_array_foreach(man, i, e)
+		{
 			size_t k;
 			json_t *tg;
-			json_array_foreach(bh_json_arr(e, "RepoTags"), k, tg)
-				if (json_is_string(tg) && ref_matches(json_string_value(tg), want)) {
-					*ret = e;
-					return 0;
-				}
+			json_array_foreach(bh_json_arr(e, "RepoTags"), k,
+					   tg) if (json_is_string(tg) &&
+						   ref_matches(json_string_value(tg), want))
+			{
+				*ret = e;
+				return 0;
+			}
 		}
 		char avail[400];
 		list_tags(man, avail, sizeof(avail));
-		bh_diag_set(x->diag, src, 0, 0, "no image tagged '%.100s' in the archive (available: %s)",
-			    want, avail);
+		bh_diag_set(x->diag, src, 0, 0,
+			    "no image tagged '%.100s' in the archive (available: %s)", want, avail);
 		return -ENOENT;
 	}
 	if (n == 1) {
@@ -705,7 +725,7 @@ static int select_entry(struct da_ctx *x, json_t *man, const char *src, json_t *
 static void find_manifest_digest(struct da_ctx *x, const char *config_digest,
 				 struct img_layout *lay)
 {
-	_cleanup_buf_ struct buf ib = { 0 };
+	_cleanup_buf_ struct buf ib = {0};
 	struct bh_diag ignore;
 	struct bh_diag *saved = x->diag;
 	x->diag = &ignore;
@@ -716,17 +736,18 @@ static void find_manifest_digest(struct da_ctx *x, const char *config_digest,
 	json_t *ms = bh_json_arr(idx, "manifests");
 	size_t i;
 	json_t *d;
-	json_array_foreach(ms, i, d) {
+	json_array_foreach(ms, i, d)
+	{
 		const char *dg = bh_json_str(d, "digest");
 		char name[100];
 		if (i >= 64 || !dg || bh_digest_validate(span_from(dg)) < 0 ||
 		    xsnprintf(name, sizeof(name), "blobs/sha256/%s", dg + 7) < 0)
 			continue;
-		_cleanup_buf_ struct buf mb = { 0 };
+		_cleanup_buf_ struct buf mb = {0};
 		char got[BH_DIGEST_STR_LEN + 1];
 		_cleanup_json_ json_t *m = NULL;
-		if (member_read(x, name, NULL, &mb) < 0 || bh_sha256_str(buf_str(&mb), mb.len, got) < 0 ||
-		    !streq(got, dg) ||
+		if (member_read(x, name, NULL, &mb) < 0 ||
+		    bh_sha256_str(buf_str(&mb), mb.len, got) < 0 || !streq(got, dg) ||
 		    bh_json_parse(buf_span(&mb), x->limits, name, &m, NULL) < 0)
 			continue;
 		const char *cd = bh_json_str(bh_json_obj(m, "config"), "digest");
@@ -768,8 +789,8 @@ static int fill_layout(struct da_ctx *x, json_t *entry, const char *src, struct 
 
 	size_t n = json_array_size(layers);
 	if (n > x->limits->max_layers) {
-		bh_diag_set(x->diag, src, 0, 0, "%zu layers exceed the limit of %llu (max-layers)", n,
-			    (unsigned long long)x->limits->max_layers);
+		bh_diag_set(x->diag, src, 0, 0, "%zu layers exceed the limit of %llu (max-layers)",
+			    n, (unsigned long long)x->limits->max_layers);
 		return -E2BIG;
 	}
 	lay->layers = calloc(n ? n : 1, sizeof(*lay->layers));
@@ -794,8 +815,9 @@ static int fill_layout(struct da_ctx *x, json_t *entry, const char *src, struct 
 		r = tar_resolve(&x->ix, ln, x->limits, &m);
 		if (r < 0) {
 			bh_diag_set(x->diag, s, 0, 0, "%s",
-				    r == -ENOENT ? "layer missing from the archive"
+				    r == -ENOENT  ? "layer missing from the archive"
 				    : r == -ELOOP ? "too many levels of links"
+				    : r == -EXDEV ? "layer link points outside the archive"
 						  : "layer is not a regular file in the archive");
 			return r == -ENOMEM ? r : -EBADMSG;
 		}
@@ -813,10 +835,10 @@ static int fill_layout(struct da_ctx *x, json_t *entry, const char *src, struct 
 			return r;
 		}
 		lay->layers[i] = (struct img_region){
-			.fd = x->fd,
-			.offset = m->offset,
-			.length = m->size,
-			.name = buf_take(&nb),
+		    .fd = x->fd,
+		    .offset = m->offset,
+		    .length = m->size,
+		    .name = buf_take(&nb),
 		};
 		if (!lay->layers[i].name)
 			return -ENOMEM;
@@ -825,7 +847,8 @@ static int fill_layout(struct da_ctx *x, json_t *entry, const char *src, struct 
 
 	size_t k;
 	json_t *tg;
-	json_array_foreach(bh_json_arr(entry, "RepoTags"), k, tg) {
+	json_array_foreach(bh_json_arr(entry, "RepoTags"), k, tg)
+	{
 		if (!json_is_string(tg))
 			continue;
 		r = strv_push_uniq(&lay->repo_tags, json_string_value(tg));
@@ -838,7 +861,7 @@ static int fill_layout(struct da_ctx *x, json_t *entry, const char *src, struct 
 
 static int check_compressed(struct da_ctx *x)
 {
-	unsigned char h[8] = { 0 };
+	unsigned char h[8] = {0};
 	ssize_t n = pread(x->fd, h, sizeof(h), 0);
 	if (n < 0)
 		return -errno;
@@ -847,7 +870,10 @@ static int check_compressed(struct da_ctx *x)
 		what = "gzip", tool = "gunzip";
 	else if (n >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)
 		what = "zstd", tool = "zstd -d";
-	else if (n >= 6 && memcmp(h, "\xfd" "7zXZ\0", 6) == 0)
+	else if (n >= 6 && memcmp(h,
+				  "\xfd"
+				  "7zXZ\0",
+				  6) == 0)
 		what = "xz", tool = "unxz";
 	else if (n >= 3 && memcmp(h, "BZh", 3) == 0)
 		what = "bzip2", tool = "bunzip2";
@@ -895,7 +921,7 @@ static int archive_index(struct da_ctx *x)
 	int r = check_compressed(x);
 	if (r < 0)
 		return r;
-	struct tar_ctx c = { x->fd, (uint64_t)st.st_size, x->limits, x->source, x->diag };
+	struct tar_ctx c = {x->fd, (uint64_t)st.st_size, x->limits, x->source, x->diag};
 	return tar_index_build(&c, &x->ix);
 }
 
@@ -906,8 +932,8 @@ int img_docker_archive_probe(int fd, const struct bh_limits *limits)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADMSG;
-	struct tar_ctx c = { fd, (uint64_t)st.st_size, limits, "archive", NULL };
-	struct tar_index ix = { 0 };
+	struct tar_ctx c = {fd, (uint64_t)st.st_size, limits, "archive", NULL};
+	struct tar_index ix = {0};
 	int r = tar_index_build(&c, &ix);
 	if (r < 0)
 		return r;
@@ -927,7 +953,7 @@ int img_docker_archive_open(const struct img_target *t, const struct img_open_op
 		limits = &def;
 	}
 	struct img_target t2 = *t;
-	struct da_ctx x = { .t = &t2, .limits = limits, .diag = reterr_diag, .fd = -1 };
+	struct da_ctx x = {.t = &t2, .limits = limits, .diag = reterr_diag, .fd = -1};
 	(void)xsnprintf(x.source, sizeof(x.source), "docker-archive:%.500s", t->path);
 
 	bool unsplit;
@@ -943,8 +969,8 @@ int img_docker_archive_open(const struct img_target *t, const struct img_open_op
 		(void)xsnprintf(x.source, sizeof(x.source), "docker-archive:%.500s", x.path);
 	}
 
-	struct img_layout lay = { .fd = -1, .dirfd = -1 };
-	_cleanup_buf_ struct buf mb = { 0 };
+	struct img_layout lay = {.fd = -1, .dirfd = -1};
+	_cleanup_buf_ struct buf mb = {0};
 	_cleanup_json_ json_t *man = NULL;
 	char src[900];
 	src_member(&x, "manifest.json", src, sizeof(src));
@@ -975,7 +1001,7 @@ int img_docker_archive_open(const struct img_target *t, const struct img_open_op
 		goto out;
 	lay.fd = TAKE_FD(x.fd);
 	*ret = lay;
-	lay = (struct img_layout){ .fd = -1, .dirfd = -1 };
+	lay = (struct img_layout){.fd = -1, .dirfd = -1};
 out:
 	img_layout_done(&lay);
 	tar_index_done(&x.ix);

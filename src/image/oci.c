@@ -23,16 +23,16 @@
 #include "common/json.h"
 #include "image/image-int.h"
 
-#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define MT_DOCKER_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+json"
+#define MT_OCI_MANIFEST		 "application/vnd.oci.image.manifest.v1+json"
+#define MT_OCI_INDEX		 "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_CONFIG		 "application/vnd.oci.image.config.v1+json"
+#define MT_DOCKER_MANIFEST	 "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST		 "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_CONFIG	 "application/vnd.docker.container.image.v1+json"
+#define MT_DOCKER_SCHEMA1	 "application/vnd.docker.distribution.manifest.v1+json"
 #define MT_DOCKER_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define ANN_REF_NAME "org.opencontainers.image.ref.name"
+#define ANN_REF_NAME	    "org.opencontainers.image.ref.name"
 #define ANN_CONTAINERD_NAME "io.containerd.image.name"
 
 /* ---- shared helpers ------------------------------------------------------------------ */
@@ -41,12 +41,12 @@ static const struct {
 	const char *media_type;
 	enum img_compression comp;
 } layer_types[] = {
-	{ "application/vnd.oci.image.layer.v1.tar", IMG_COMP_NONE },
-	{ "application/vnd.oci.image.layer.v1.tar+gzip", IMG_COMP_GZIP },
-	{ "application/vnd.oci.image.layer.v1.tar+zstd", IMG_COMP_ZSTD },
-	{ "application/vnd.docker.image.rootfs.diff.tar", IMG_COMP_NONE },
-	{ "application/vnd.docker.image.rootfs.diff.tar.gzip", IMG_COMP_GZIP },
-	{ "application/vnd.docker.image.rootfs.diff.tar.zstd", IMG_COMP_ZSTD },
+    {"application/vnd.oci.image.layer.v1.tar", IMG_COMP_NONE},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", IMG_COMP_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", IMG_COMP_ZSTD},
+    {"application/vnd.docker.image.rootfs.diff.tar", IMG_COMP_NONE},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", IMG_COMP_GZIP},
+    {"application/vnd.docker.image.rootfs.diff.tar.zstd", IMG_COMP_ZSTD},
 };
 
 int img_media_type_compression(const char *media_type, enum img_compression *ret)
@@ -91,7 +91,7 @@ void img_layout_done(struct img_layout *l)
 	free(l->manifest_digest);
 	free(l->config_digest);
 	strv_done(&l->repo_tags);
-	*l = (struct img_layout){ .fd = -1, .dirfd = -1 };
+	*l = (struct img_layout){.fd = -1, .dirfd = -1};
 }
 
 /* Grow all per-layer arrays of l to hold n layers (zeroed, fds -1). 0 or -ENOMEM. */
@@ -165,13 +165,14 @@ static bool copy_field(char *dst, size_t size, const char *src)
 /* "os/arch[/variant]" → platform. -EINVAL when malformed. */
 static int platform_parse(const char *s, struct platform *ret)
 {
-	struct platform p = { 0 };
+	struct platform p = {0};
 	struct span in = span_from(s), os, arch, variant = SPAN_NULL;
 	if (!span_cut(in, '/', &os, &arch))
 		return -EINVAL;
 	(void)span_cut(arch, '/', &arch, &variant);
 	if (os.len == 0 || arch.len == 0 || span_index(variant, '/') >= 0 ||
-	    os.len >= sizeof(p.os) || arch.len >= sizeof(p.arch) || variant.len >= sizeof(p.variant))
+	    os.len >= sizeof(p.os) || arch.len >= sizeof(p.arch) ||
+	    variant.len >= sizeof(p.variant))
 		return -EINVAL;
 	memcpy(p.os, os.ptr, os.len);
 	memcpy(p.arch, arch.ptr, arch.len);
@@ -209,21 +210,21 @@ static int platform_score(const struct platform *want, const struct platform *ha
 /* ---- descriptors ------------------------------------------------------------------------ */
 
 struct oci_desc {
-	json_t *obj;            /* a reference; the fields below borrow from it */
+	json_t *obj;		/* a reference; the fields below borrow from it */
 	const char *media_type; /* NULL when absent */
 	const char *digest;
 	uint64_t size;
 	const char *ref_name, *containerd_name;
 	bool has_platform, attestation;
 	struct platform platform; /* normalised */
-	char platform_str[100];   /* as declared, for messages */
+	char platform_str[100];	  /* as declared, for messages */
 };
 
 static void desc_done(struct oci_desc *d)
 {
 	if (d->obj)
 		json_decref(d->obj);
-	*d = (struct oci_desc){ 0 };
+	*d = (struct oci_desc){0};
 }
 
 struct oci_ctx {
@@ -234,7 +235,7 @@ struct oci_ctx {
 	struct bh_diag *diag;
 	char source[600]; /* "oci:DIR" */
 	int dirfd;
-	int algfd;        /* blobs/sha256, opened on first use */
+	int algfd; /* blobs/sha256, opened on first use */
 };
 
 static const char *src_file(struct oci_ctx *x, const char *file, char *buf, size_t size)
@@ -256,7 +257,7 @@ static const char *src_blob(struct oci_ctx *x, const char *digest, char *buf, si
 static int desc_parse(struct oci_ctx *x, json_t *o, const char *src, const char *where,
 		      struct oci_desc *ret)
 {
-	struct oci_desc d = { 0 };
+	struct oci_desc d = {0};
 	if (!json_is_object(o)) {
 		bh_diag_set(x->diag, src, 0, 0, "%s: expected a descriptor object", where);
 		return -EBADMSG;
@@ -349,20 +350,21 @@ static int blob_open(struct oci_ctx *x, const char *digest, uint64_t size, int *
 		r = blobs < 0 ? blobs : x->algfd;
 		if (r < 0) {
 			bh_diag_set(x->diag, src_file(x, "blobs/sha256", src, sizeof(src)), 0, 0,
-				    "%s", r == -ENOENT ? "missing blob directory"
+				    "%s",
+				    r == -ENOENT		   ? "missing blob directory"
 				    : r == -ELOOP || r == -ENOTDIR ? "not a directory"
-				    : strerror(-r));
+								   : strerror(-r));
 			x->algfd = -1;
 			return r == -ENOENT || r == -ELOOP || r == -ENOTDIR ? -EBADMSG : r;
 		}
 	}
-	_cleanup_close_ int fd = NERRNO(openat(x->algfd, digest + 7,
-					       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-						       O_NONBLOCK));
+	_cleanup_close_ int fd = NERRNO(openat(
+	    x->algfd, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0) {
 		bh_diag_set(x->diag, src, 0, 0, "%s",
-			    fd == -ENOENT ? "blob is missing"
-			    : fd == -ELOOP ? "blob is a symbolic link" : strerror(-fd));
+			    fd == -ENOENT  ? "blob is missing"
+			    : fd == -ELOOP ? "blob is a symbolic link"
+					   : strerror(-fd));
 		return fd == -ENOENT || fd == -ELOOP ? -EBADMSG : fd;
 	}
 	struct stat st;
@@ -373,7 +375,8 @@ static int blob_open(struct oci_ctx *x, const char *digest, uint64_t size, int *
 		return -EBADMSG;
 	}
 	if ((uint64_t)st.st_size != size) {
-		bh_diag_set(x->diag, src, 0, 0, "size mismatch: descriptor says %llu bytes, blob has %llu",
+		bh_diag_set(x->diag, src, 0, 0,
+			    "size mismatch: descriptor says %llu bytes, blob has %llu",
 			    (unsigned long long)size, (unsigned long long)st.st_size);
 		return -EBADMSG;
 	}
@@ -389,7 +392,8 @@ static int blob_read(struct oci_ctx *x, const char *digest, uint64_t size, struc
 	if (size > x->limits->input_max_bytes) {
 		bh_diag_set(x->diag, src, 0, 0,
 			    "blob of %llu bytes exceeds the limit of %llu (input-max-bytes)",
-			    (unsigned long long)size, (unsigned long long)x->limits->input_max_bytes);
+			    (unsigned long long)size,
+			    (unsigned long long)x->limits->input_max_bytes);
 		return -E2BIG;
 	}
 	_cleanup_close_ int fd = -1;
@@ -411,7 +415,8 @@ static int blob_read(struct oci_ctx *x, const char *digest, uint64_t size, struc
 		return r;
 	}
 	if (!streq(got, digest)) {
-		bh_diag_set(x->diag, src, 0, 0, "digest mismatch: expected %s, got %s", digest, got);
+		bh_diag_set(x->diag, src, 0, 0, "digest mismatch: expected %s, got %s", digest,
+			    got);
 		buf_done(ret);
 		return -EBADMSG;
 	}
@@ -420,13 +425,13 @@ static int blob_read(struct oci_ctx *x, const char *digest, uint64_t size, struc
 
 static int blob_read_json(struct oci_ctx *x, const struct oci_desc *d, json_t **ret)
 {
-	_cleanup_buf_ struct buf b = { 0 };
+	_cleanup_buf_ struct buf b = {0};
 	int r = blob_read(x, d->digest, d->size, &b);
 	if (r < 0)
 		return r;
 	char src[700];
-	return bh_json_parse(buf_span(&b), x->limits, src_blob(x, d->digest, src, sizeof(src)),
-			     ret, x->diag);
+	return bh_json_parse(buf_span(&b), x->limits, src_blob(x, d->digest, src, sizeof(src)), ret,
+			     x->diag);
 }
 
 /* ---- indexes and manifests ------------------------------------------------------------- */
@@ -465,8 +470,8 @@ static int check_kind(struct oci_ctx *x, enum doc_kind k, const char *mt, const 
  * What a fetched document is: the descriptor's media type and the document's own must
  * agree when both are present; without either, the shape decides.
  */
-static int doc_classify(struct oci_ctx *x, const struct oci_desc *d, json_t *doc,
-			const char *src, enum doc_kind *ret)
+static int doc_classify(struct oci_ctx *x, const struct oci_desc *d, json_t *doc, const char *src,
+			enum doc_kind *ret)
 {
 	if (!json_is_object(doc)) {
 		bh_diag_set(x->diag, src, 0, 0, "expected a JSON object");
@@ -516,7 +521,7 @@ static void desc_list_done(struct desc_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		desc_done(&l->v[i]);
 	free(l->v);
-	*l = (struct desc_list){ 0 };
+	*l = (struct desc_list){0};
 }
 
 static int index_descs(struct oci_ctx *x, json_t *doc, const char *src, struct desc_list *ret)
@@ -528,11 +533,12 @@ static int index_descs(struct oci_ctx *x, json_t *doc, const char *src, struct d
 	}
 	size_t n = json_array_size(m);
 	if (n > x->limits->max_entries) {
-		bh_diag_set(x->diag, src, 0, 0, "%zu manifests exceed the limit of %llu (max-entries)",
-			    n, (unsigned long long)x->limits->max_entries);
+		bh_diag_set(x->diag, src, 0, 0,
+			    "%zu manifests exceed the limit of %llu (max-entries)", n,
+			    (unsigned long long)x->limits->max_entries);
 		return -E2BIG;
 	}
-	struct desc_list l = { calloc(n ? n : 1, sizeof(*l.v)), 0 };
+	struct desc_list l = {calloc(n ? n : 1, sizeof(*l.v)), 0};
 	if (!l.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -616,7 +622,9 @@ static int resolve(struct oci_ctx *x, struct oci_desc *d, json_t **ret_doc)
 		char src[700];
 		src_blob(x, d->digest, src, sizeof(src));
 		/* say so before reading the blob: it may not even be JSON */
-		int r = d->media_type ? check_kind(x, media_type_kind(d->media_type), d->media_type, src) : 0;
+		int r = d->media_type
+			    ? check_kind(x, media_type_kind(d->media_type), d->media_type, src)
+			    : 0;
 		if (r < 0)
 			return r;
 		_cleanup_json_ json_t *doc = NULL;
@@ -637,7 +645,7 @@ static int resolve(struct oci_ctx *x, struct oci_desc *d, json_t **ret_doc)
 				    (unsigned long long)x->limits->index_max_depth);
 			return -E2BIG;
 		}
-		struct desc_list l = { 0 };
+		struct desc_list l = {0};
 		r = index_descs(x, doc, src, &l);
 		if (r < 0)
 			return r;
@@ -674,7 +682,7 @@ static int find_digest(struct oci_ctx *x, const struct oci_desc *d, const char *
 		return r;
 	if (kind != DOC_INDEX)
 		return 0;
-	struct desc_list l = { 0 };
+	struct desc_list l = {0};
 	r = index_descs(x, doc, src, &l);
 	if (r < 0)
 		return r;
@@ -692,7 +700,7 @@ static int find_digest(struct oci_ctx *x, const struct oci_desc *d, const char *
 /* Does a top-level entry carry this tag? ref.name "TAG" or a full name ending in ":TAG". */
 static bool desc_has_tag(const struct oci_desc *d, const char *tag)
 {
-	const char *names[] = { d->ref_name, d->containerd_name };
+	const char *names[] = {d->ref_name, d->containerd_name};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const char *n = names[i];
 		if (!n)
@@ -822,7 +830,7 @@ static int manifest_fill(struct oci_ctx *x, const struct oci_desc *md, json_t *d
 {
 	char src[700];
 	src_blob(x, md->digest, src, sizeof(src));
-	struct oci_desc cfg = { 0 };
+	struct oci_desc cfg = {0};
 	int r = desc_parse(x, json_object_get(doc, "config"), src, "config", &cfg);
 	if (r < 0)
 		return r;
@@ -852,8 +860,8 @@ static int manifest_fill(struct oci_ctx *x, const struct oci_desc *md, json_t *d
 	}
 	size_t n = json_array_size(layers);
 	if (n > x->limits->max_layers) {
-		bh_diag_set(x->diag, src, 0, 0, "%zu layers exceed the limit of %llu (max-layers)", n,
-			    (unsigned long long)x->limits->max_layers);
+		bh_diag_set(x->diag, src, 0, 0, "%zu layers exceed the limit of %llu (max-layers)",
+			    n, (unsigned long long)x->limits->max_layers);
 		return -E2BIG;
 	}
 	r = layout_alloc_layers(lay, n);
@@ -863,7 +871,7 @@ static int manifest_fill(struct oci_ctx *x, const struct oci_desc *md, json_t *d
 	for (size_t i = 0; i < n; i++) {
 		char where[64];
 		(void)xsnprintf(where, sizeof(where), "layers[%zu]", i);
-		struct oci_desc ld = { 0 };
+		struct oci_desc ld = {0};
 		r = desc_parse(x, json_array_get(layers, i), src, where, &ld);
 		if (r < 0)
 			return r;
@@ -879,8 +887,8 @@ static int manifest_fill(struct oci_ctx *x, const struct oci_desc *md, json_t *d
 			bh_diag_set(x->diag, src, 0, 0, "%s: %s media type '%.100s'", where,
 				    !ld.media_type ? "missing"
 				    : enc	   ? "encrypted layers are not supported:"
-				    : foreign ? "foreign layers are not supported:"
-					      : "unsupported layer",
+				    : foreign	   ? "foreign layers are not supported:"
+						   : "unsupported layer",
 				    ld.media_type ? ld.media_type : "");
 			desc_done(&ld);
 			return r;
@@ -902,10 +910,10 @@ static int manifest_fill(struct oci_ctx *x, const struct oci_desc *md, json_t *d
 		if (r < 0)
 			return r;
 		lay->layers[i] = (struct img_region){
-			.fd = lay->layer_fds[i],
-			.offset = 0,
-			.length = lay->layer_sizes[i],
-			.name = lay->layers[i].name,
+		    .fd = lay->layer_fds[i],
+		    .offset = 0,
+		    .length = lay->layer_sizes[i],
+		    .name = lay->layers[i].name,
 		};
 	}
 	return 0;
@@ -915,12 +923,12 @@ static int check_layout_file(struct oci_ctx *x)
 {
 	char src[700];
 	src_file(x, "oci-layout", src, sizeof(src));
-	_cleanup_buf_ struct buf b = { 0 };
+	_cleanup_buf_ struct buf b = {0};
 	buf_init(&b, 0);
 	int r = bh_read_file_at(x->dirfd, "oci-layout", O_NOFOLLOW, 4096, &b);
 	if (r < 0) {
 		bh_diag_set(x->diag, src, 0, 0, "%s",
-			    r == -ENOENT ? "not an OCI image layout (no oci-layout file)"
+			    r == -ENOENT  ? "not an OCI image layout (no oci-layout file)"
 			    : r == -E2BIG ? "file too large"
 					  : "cannot read the file");
 		return r == -ENOENT ? -EOPNOTSUPP : r == -E2BIG || r == -ELOOP ? -EBADMSG : r;
@@ -958,8 +966,8 @@ static int open_layout_dir(const struct img_target *t, const char **ret_unsplit)
 	return fd2;
 }
 
-int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
-		 struct img_layout *ret, struct bh_diag *reterr_diag)
+int img_oci_open(const struct img_target *t, const struct img_open_opts *o, struct img_layout *ret,
+		 struct bh_diag *reterr_diag)
 {
 	struct bh_limits def;
 	const struct bh_limits *limits = o ? o->limits : NULL;
@@ -968,11 +976,11 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 		limits = &def;
 	}
 	struct oci_ctx x = {
-		.limits = limits,
-		.diag = reterr_diag,
-		.dirfd = -1,
-		.algfd = -1,
-		.want_str = o && o->platform ? o->platform : "linux/amd64",
+	    .limits = limits,
+	    .diag = reterr_diag,
+	    .dirfd = -1,
+	    .algfd = -1,
+	    .want_str = o && o->platform ? o->platform : "linux/amd64",
 	};
 	(void)xsnprintf(x.source, sizeof(x.source), "oci:%.500s", t->path);
 	if (platform_parse(x.want_str, &x.want) < 0) {
@@ -985,8 +993,9 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 	int r = open_layout_dir(t, &unsplit);
 	if (r < 0) {
 		bh_diag_set(reterr_diag, x.source, 0, 0, "%s",
-			    r == -ENOENT ? "no such directory"
-			    : r == -ENOTDIR ? "not a directory" : strerror(-r));
+			    r == -ENOENT    ? "no such directory"
+			    : r == -ENOTDIR ? "not a directory"
+					    : strerror(-r));
 		return r == -ENOTDIR ? -EOPNOTSUPP : r;
 	}
 	struct img_target t2 = *t;
@@ -999,11 +1008,11 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 	x.t = &t2;
 	x.dirfd = r;
 
-	struct img_layout lay = { .fd = -1, .dirfd = -1 };
-	struct oci_desc md = { 0 };
-	struct desc_list top = { 0 };
+	struct img_layout lay = {.fd = -1, .dirfd = -1};
+	struct oci_desc md = {0};
+	struct desc_list top = {0};
 	json_t *manifest = NULL, *index = NULL;
-	_cleanup_buf_ struct buf ib = { 0 };
+	_cleanup_buf_ struct buf ib = {0};
 	char src[700];
 	src_file(&x, "index.json", src, sizeof(src));
 
@@ -1014,7 +1023,7 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 	r = bh_read_file_at(x.dirfd, "index.json", O_NOFOLLOW, limits->input_max_bytes, &ib);
 	if (r < 0) {
 		bh_diag_set(reterr_diag, src, 0, 0, "%s",
-			    r == -ENOENT ? "missing index.json"
+			    r == -ENOENT  ? "missing index.json"
 			    : r == -E2BIG ? "file exceeds input-max-bytes"
 					  : strerror(-r));
 		r = r == -ENOENT || r == -ELOOP || r == -EBADF ? -EBADMSG : r;
@@ -1045,7 +1054,7 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 		goto out;
 	lay.dirfd = TAKE_FD(x.dirfd);
 	*ret = lay;
-	lay = (struct img_layout){ .fd = -1, .dirfd = -1 };
+	lay = (struct img_layout){.fd = -1, .dirfd = -1};
 out:
 	img_layout_done(&lay);
 	desc_done(&md);

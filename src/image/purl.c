@@ -28,9 +28,9 @@
 #include "common/hash.h"
 
 static const char *const purl_types[_PKG_TYPE_MAX] = {
-	[PKG_DEB] = "deb",       [PKG_APK] = "apk",   [PKG_RPM] = "rpm",
-	[PKG_PYPI] = "pypi",     [PKG_NPM] = "npm",   [PKG_GOLANG] = "golang",
-	[PKG_MAVEN] = "maven",   [PKG_GEM] = "gem",   [PKG_CARGO] = "cargo",
+    [PKG_DEB] = "deb",	   [PKG_APK] = "apk", [PKG_RPM] = "rpm",
+    [PKG_PYPI] = "pypi",   [PKG_NPM] = "npm", [PKG_GOLANG] = "golang",
+    [PKG_MAVEN] = "maven", [PKG_GEM] = "gem", [PKG_CARGO] = "cargo",
 };
 
 const char *pkg_type_purl(enum pkg_type t)
@@ -68,7 +68,7 @@ static int purl_put(struct buf *b, struct span s, enum fold fold)
 		if (purl_is_literal(c))
 			r = buf_putc(b, (char)c);
 		else {
-			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+			char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
 			r = buf_append(b, esc, sizeof(esc));
 		}
 		if (r < 0)
@@ -109,27 +109,6 @@ static bool str_empty(const char *s)
 	return !s || !*s;
 }
 
-/* The distro vendor: p->namespace, else the part of distro= before its first '-'. */
-static int purl_vendor(const struct pkg *p, struct span *ret)
-{
-	if (!str_empty(p->namespace)) {
-		*ret = span_from(p->namespace);
-		return 0;
-	}
-	if (!str_empty(p->distro)) {
-		struct span d = span_from(p->distro), before, after;
-		*ret = span_cut(d, '-', &before, &after) ? before : d;
-		return 0;
-	}
-	if (p->type == PKG_DEB)
-		*ret = span_from("debian");
-	else if (p->type == PKG_APK)
-		*ret = span_from("alpine");
-	else
-		*ret = (struct span){ "", 0 };
-	return 0;
-}
-
 /* upstream= value into *ret, NULL when the package is its own source. 0 or -ENOMEM. */
 static int purl_upstream(const struct pkg *p, char **ret)
 {
@@ -149,8 +128,8 @@ static int purl_upstream(const struct pkg *p, char **ret)
 							 : (p->version ? p->version : ""));
 	} else if (p->type == PKG_DEB || p->type == PKG_APK) {
 		const char *src = str_empty(p->source_name) ? p->name : p->source_name;
-		bool other_version = !str_empty(p->source_version) &&
-				     !streq_ptr(p->source_version, p->version);
+		bool other_version =
+		    !str_empty(p->source_version) && !streq_ptr(p->source_version, p->version);
 		if (streq_ptr(src, p->name) && !other_version)
 			return 0;
 		r = buf_puts(&b, src);
@@ -177,8 +156,8 @@ static void qualifiers_free(struct qualifier *q, size_t n)
 static void purl_split_name(const struct pkg *p, struct span *ret_ns, struct span *ret_name)
 {
 	struct span name = span_from(p->name), ns = span_from(p->namespace ? p->namespace : "");
-	if (ns.len == 0 && (p->type == PKG_GOLANG || (p->type == PKG_NPM && name.len > 0 &&
-						       name.ptr[0] == '@'))) {
+	if (ns.len == 0 &&
+	    (p->type == PKG_GOLANG || (p->type == PKG_NPM && name.len > 0 && name.ptr[0] == '@'))) {
 		for (size_t i = name.len; i > 0; i--)
 			if (name.ptr[i - 1] == '/') {
 				ns = span_make(name.ptr, i - 1);
@@ -195,33 +174,27 @@ static int purl_build(const struct pkg *p, struct buf *b)
 	struct span ns, name;
 	enum fold ns_fold = FOLD_NONE, name_fold = FOLD_NONE;
 	int r;
+	/* deb/rpm/apk: the namespace is the distro vendor ("debian"), set by the cataloger */
 
 	purl_split_name(p, &ns, &name);
 	switch (p->type) {
 	case PKG_DEB:
 	case PKG_APK:
 		ns_fold = name_fold = FOLD_LOWER;
-		r = purl_vendor(p, &ns);
 		break;
 	case PKG_RPM:
 		ns_fold = FOLD_LOWER;
-		r = purl_vendor(p, &ns);
 		break;
 	case PKG_PYPI:
 		name_fold = FOLD_PYPI;
-		ns = (struct span){ "", 0 };
-		r = 0;
+		ns = (struct span){"", 0}; /* pypi has no namespace */
 		break;
 	case PKG_NPM:
 		ns_fold = name_fold = FOLD_LOWER;
-		r = 0;
 		break;
 	default:
-		r = 0;
 		break;
 	}
-	if (r < 0)
-		return r;
 
 	r = buf_printf(b, "pkg:%s/", pkg_type_purl(p->type));
 	if (r < 0)
@@ -267,17 +240,17 @@ static int purl_build(const struct pkg *p, struct buf *b)
 	size_t nq = 0;
 	char epoch[16];
 	if (!str_empty(p->arch))
-		q[nq++] = (struct qualifier){ "arch", strdup(p->arch) };
+		q[nq++] = (struct qualifier){"arch", strdup(p->arch)};
 	if (!str_empty(p->distro))
-		q[nq++] = (struct qualifier){ "distro", strdup(p->distro) };
+		q[nq++] = (struct qualifier){"distro", strdup(p->distro)};
 	if (p->type == PKG_RPM && p->has_epoch) {
 		(void)xsnprintf(epoch, sizeof(epoch), "%u", p->epoch);
-		q[nq++] = (struct qualifier){ "epoch", strdup(epoch) };
+		q[nq++] = (struct qualifier){"epoch", strdup(epoch)};
 	}
 	char *up;
 	r = purl_upstream(p, &up);
 	if (up)
-		q[nq++] = (struct qualifier){ "upstream", up };
+		q[nq++] = (struct qualifier){"upstream", up};
 	for (size_t i = 0; i < nq; i++)
 		if (!q[i].value)
 			r = -ENOMEM;
@@ -305,8 +278,13 @@ static int purl_bom_ref(const struct pkg *p, char **ret)
 {
 	struct bh_sha256 h;
 	char digest[BH_DIGEST_STR_LEN + 1];
-	const char *parts[] = { pkg_type_purl(p->type), p->namespace, p->name, p->version,
-				p->arch, p->location, p->purl };
+	const char *parts[] = {pkg_type_purl(p->type),
+			       p->namespace,
+			       p->name,
+			       p->version,
+			       p->arch,
+			       p->location,
+			       p->purl};
 	int r = bh_sha256_init(&h);
 	if (r < 0)
 		return r;

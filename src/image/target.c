@@ -30,16 +30,16 @@ static const struct {
 	const char *prefix;
 	enum img_kind kind;
 } schemes[] = {
-	{ "oci:", IMG_KIND_OCI },
-	{ "docker-archive:", IMG_KIND_DOCKER_ARCHIVE },
-	{ "dir:", IMG_KIND_DIR },
+    {"oci:", IMG_KIND_OCI},
+    {"docker-archive:", IMG_KIND_DOCKER_ARCHIVE},
+    {"dir:", IMG_KIND_DIR},
 };
 
 /* Transports other tools know that we do not read (yet): refuse them instead of treating
  * "docker://x" as a relative path. */
 static const char *const unsupported_schemes[] = {
-	"docker:", "docker-daemon:", "registry:", "oci-archive:", "containers-storage:",
-	"ostree:", "sif:", "tarball:",
+    "docker:", "docker-daemon:", "registry:", "oci-archive:", "containers-storage:",
+    "ostree:", "sif:",		 "tarball:",
 };
 
 void img_target_done(struct img_target *t)
@@ -50,7 +50,7 @@ void img_target_done(struct img_target *t)
 	free(t->reference);
 	free(t->digest);
 	free(t->original);
-	*t = (struct img_target){ .kind = IMG_KIND_AUTO };
+	*t = (struct img_target){.kind = IMG_KIND_AUTO};
 }
 
 /* A docker/OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
@@ -113,7 +113,8 @@ static bool repo_is_valid(struct span s)
 	struct span rest = s, comp;
 	while (span_next_token(&rest, '/', &comp) == 0) {
 		/* only the first of several components may be a registry host */
-		if (!repo_component_is_valid(comp) && !(first && multi && repo_domain_is_valid(comp)))
+		if (!repo_component_is_valid(comp) &&
+		    !(first && multi && repo_domain_is_valid(comp)))
 			return false;
 		first = false;
 	}
@@ -160,7 +161,7 @@ static int split_oci_reference(struct span s, struct span *ret_path, struct span
 	for (size_t i = s.len; i > 0; i--) {
 		char c = s.ptr[i - 1];
 		if (c == '/')
-			return 0;
+			break;
 		if (c == '@') {
 			struct span d = span_slice(s, i, s.len - i);
 			/* only "@alg:..." is a digest; "dir@2" is just a directory name */
@@ -204,7 +205,7 @@ int img_target_parse(const char *s, struct img_target *ret)
 {
 	if (!s || !*s)
 		return -EINVAL;
-	struct img_target t = { .kind = IMG_KIND_AUTO };
+	struct img_target t = {.kind = IMG_KIND_AUTO};
 	struct span rest = span_from(s);
 	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
 		if (span_startswith(rest, schemes[i].prefix)) {
@@ -290,7 +291,7 @@ static int sniff_compressed_tar(const unsigned char *head, size_t n)
 	unsigned char out[512];
 	size_t got = 0;
 	if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
-		z_stream z = { 0 };
+		z_stream z = {0};
 		if (inflateInit2(&z, 15 + 16) != Z_OK)
 			return 0;
 		z.next_in = (unsigned char *)head;
@@ -305,8 +306,8 @@ static int sniff_compressed_tar(const unsigned char *head, size_t n)
 		ZSTD_DCtx *z = ZSTD_createDCtx();
 		if (!z)
 			return 0;
-		ZSTD_inBuffer in = { head, n, 0 };
-		ZSTD_outBuffer o = { out, sizeof(out), 0 };
+		ZSTD_inBuffer in = {head, n, 0};
+		ZSTD_outBuffer o = {out, sizeof(out), 0};
 		(void)ZSTD_decompressStream(z, &o, &in);
 		got = o.pos;
 		ZSTD_freeDCtx(z);

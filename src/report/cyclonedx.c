@@ -56,16 +56,15 @@ static json_t *hash_from_checksum(const char *checksum)
 		const char *prefix, *alg;
 		size_t hexlen;
 	} algs[] = {
-		{ "sha1:", "SHA-1", 40 },     { "sha256:", "SHA-256", 64 },
-		{ "sha384:", "SHA-384", 96 }, { "sha512:", "SHA-512", 128 },
-		{ "md5:", "MD5", 32 },
+	    {"sha1:", "SHA-1", 40},	 {"sha256:", "SHA-256", 64}, {"sha384:", "SHA-384", 96},
+	    {"sha512:", "SHA-512", 128}, {"md5:", "MD5", 32},
 	};
 	struct span s = span_from(checksum ? checksum : "");
 	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
 		if (!span_startswith(s, algs[i].prefix))
 			continue;
-		struct span hex = span_slice(s, strlen(algs[i].prefix),
-					     s.len - strlen(algs[i].prefix));
+		struct span hex =
+		    span_slice(s, strlen(algs[i].prefix), s.len - strlen(algs[i].prefix));
 		if (hex.len != algs[i].hexlen)
 			return NULL;
 		for (size_t k = 0; k < hex.len; k++)
@@ -104,7 +103,7 @@ static int add_licenses(const struct sbom_ctx *c, const struct pkg *p, json_t *c
 		if (r >= 0 && expr)
 			r = bh_json_append_new(arr, json_pack("{s:s}", "expression", expr));
 	} else {
-		struct strv seen = { 0 };
+		struct strv seen = {0};
 		for (size_t k = 0; k < p->licenses.n && r >= 0; k++) {
 			_cleanup_free_ char *norm = NULL;
 			const char *v = p->licenses.v[k];
@@ -122,8 +121,8 @@ static int add_licenses(const struct sbom_ctx *c, const struct pkg *p, json_t *c
 			}
 			r = strv_push(&seen, text);
 			if (r >= 0)
-				r = bh_json_append_new(arr, named2("license", is_id ? "id" : "name",
-								   text));
+				r = bh_json_append_new(
+				    arr, named2("license", is_id ? "id" : "name", text));
 		}
 		strv_done(&seen);
 	}
@@ -146,8 +145,7 @@ static int add_component(const struct sbom_ctx *c, size_t i, json_t *components)
 		r = sbom_set_str(o, "bom-ref", c->refs[i]);
 	if (r >= 0 && !str_empty(p->supplier))
 		r = bh_json_set_new(o, "supplier", named("name", p->supplier));
-	if (r >= 0 && !str_empty(p->namespace) &&
-	    (p->type == PKG_MAVEN || p->type == PKG_NPM)) {
+	if (r >= 0 && !str_empty(p->namespace) && (p->type == PKG_MAVEN || p->type == PKG_NPM)) {
 		/* CycloneDX group: maven groupId, npm scope with its '@' */
 		if (p->type == PKG_NPM && p->namespace[0] != '@') {
 			_cleanup_buf_ struct buf g;
@@ -187,9 +185,8 @@ static int add_component(const struct sbom_ctx *c, size_t i, json_t *components)
 	json_t *props = json_array();
 	if (!props)
 		return -ENOMEM;
-	const struct img_layer *layer = (p->layer >= 0 && (size_t)p->layer < img->n_layers)
-						? &img->layers[p->layer]
-						: NULL;
+	const struct img_layer *layer =
+	    (p->layer >= 0 && (size_t)p->layer < img->n_layers) ? &img->layers[p->layer] : NULL;
 	r = sbom_add_property(props, "bulkhead:package-type", pkg_type_purl(p->type));
 	if (r >= 0)
 		r = sbom_add_property(props, "bulkhead:found-by", p->found_by);
@@ -245,7 +242,8 @@ static int metadata_component(const struct sbom_ctx *c, json_t **ret)
 		return -ENOMEM;
 	r = sbom_add_property(props, "bulkhead:image:config-digest", img->config_digest);
 	if (r >= 0)
-		r = sbom_add_property(props, "bulkhead:image:architecture", img->config.architecture);
+		r = sbom_add_property(props, "bulkhead:image:architecture",
+				      img->config.architecture);
 	if (r >= 0)
 		r = sbom_add_property(props, "bulkhead:image:os", img->config.os);
 	if (r >= 0)

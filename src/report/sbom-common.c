@@ -12,8 +12,9 @@
 #include "report/sbom-common.h"
 #include "report/spdx-ids.h"
 
-#define LICENSE_MAX_LEN 4096   /* longer "licences" are kept as names */
-#define LICENSE_MAX_DEPTH 32   /* parenthesis nesting */
+#define LICENSE_MAX_LEN	   4096 /* longer "licences" are kept as names */
+#define LICENSE_MAX_DEPTH  32	/* parenthesis nesting */
+#define DEP_CANDIDATES_MAX 256	/* same-named packages considered for one dependency */
 
 /* ---- SPDX identifiers ---------------------------------------------------------------- */
 
@@ -21,7 +22,8 @@ static int ascii_casecmp_span(struct span a, const char *b)
 {
 	size_t i = 0;
 	for (; i < a.len && b[i]; i++) {
-		int x = ascii_tolower((unsigned char)a.ptr[i]), y = ascii_tolower((unsigned char)b[i]);
+		int x = ascii_tolower((unsigned char)a.ptr[i]),
+		    y = ascii_tolower((unsigned char)b[i]);
 		if (x != y)
 			return x < y ? -1 : 1;
 	}
@@ -244,7 +246,7 @@ int sbom_license_classify(const char *s, char **ret_norm)
 
 	_cleanup_buf_ struct buf out;
 	buf_init(&out, 0);
-	struct lex l = { .in = in, .out = &out };
+	struct lex l = {.in = in, .out = &out};
 	lex_next(&l);
 	int r = parse_or(&l);
 	if (r == -ENOMEM || r == -E2BIG)
@@ -262,12 +264,26 @@ static bool str_empty(const char *s)
 	return !s || !*s;
 }
 
+/* "1.0" names no repository; "debian:12", "ghcr.io/a/b" and "alpine" with a path do */
+static bool is_full_ref(const char *ref)
+{
+	return !str_empty(ref) && (strchr(ref, '/') || strchr(ref, ':'));
+}
+
+const char *sbom_image_ref(const struct img *img)
+{
+	/* an OCI layout's ref.name is usually a bare tag ("1.0"): that is not a reference */
+	for (size_t i = 0; i < img->repo_tags.n; i++)
+		if (is_full_ref(img->repo_tags.v[i]))
+			return img->repo_tags.v[i];
+	return is_full_ref(img->target.reference) ? img->target.reference : NULL;
+}
+
 const char *sbom_image_name(const struct img *img)
 {
-	if (img->repo_tags.n > 0 && !str_empty(img->repo_tags.v[0]))
-		return img->repo_tags.v[0];
-	if (!str_empty(img->target.reference))
-		return img->target.reference;
+	const char *ref = sbom_image_ref(img);
+	if (ref)
+		return ref;
 	if (!str_empty(img->target.original))
 		return img->target.original;
 	if (!str_empty(img->target.path))
@@ -299,7 +315,7 @@ int sbom_put_idstring(struct buf *b, const char *s)
 	int r = 0;
 	for (; s && *s && r >= 0; s++)
 		r = buf_putc(b, (ascii_isalnum((unsigned char)*s) || *s == '.' || *s == '-') ? *s
-											    : '-');
+											     : '-');
 	return r;
 }
 
@@ -417,7 +433,7 @@ static int uniquify(char **v, size_t n)
 	if (!items || !renamed)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		items[i] = (struct uniq_item){ v[i], i };
+		items[i] = (struct uniq_item){v[i], i};
 	qsort(items, n, sizeof(*items), uniq_cmp);
 
 	int r = 0;
@@ -551,15 +567,18 @@ static struct span dir_of(const char *path)
  */
 static struct span npm_container(const struct pkg *p, const char *key)
 {
-	struct span loc = span_from(p->location ? p->location : "");
-	_cleanup_buf_ struct buf suffix;
-	buf_init(&suffix, 0);
-	if (buf_printf(&suffix, "node_modules/%s/package.json", key) < 0 ||
-	    !span_endswith(loc, buf_str(&suffix)))
-		return (struct span){ "", 0 };
-	struct span c = span_make(loc.ptr, loc.len - suffix.len);
+	static const struct span none = {"", 0};
+	struct span loc = span_from(p->location ? p->location : ""), k = span_from(key);
+	size_t tail = sizeof("/package.json") - 1, nm = sizeof("node_modules/") - 1;
+	if (!span_endswith(loc, "/package.json") || loc.len < tail + k.len + nm + 1)
+		return none;
+	size_t key_at = loc.len - tail - k.len;
+	if (memcmp(loc.ptr + key_at, k.ptr, k.len) != 0 ||
+	    memcmp(loc.ptr + key_at - nm, "node_modules/", nm) != 0)
+		return none;
+	struct span c = span_make(loc.ptr, key_at - nm);
 	if (c.len == 0 || c.ptr[c.len - 1] != '/')
-		return (struct span){ "", 0 };
+		return none;
 	return c;
 }
 
@@ -577,12 +596,14 @@ static size_t common_prefix(struct span a, struct span b)
  * node_modules up the directory tree); else the longest shared directory prefix; ties go
  * to the first in list order.
  */
-static size_t dep_pick(const struct img *img, size_t from, const struct key_item *items,
-		       size_t lo, size_t hi)
+static size_t dep_pick(const struct img *img, size_t from, const struct key_item *items, size_t lo,
+		       size_t hi)
 {
 	const struct pkg *p = img->pkgs.items[from];
 	size_t best = SIZE_MAX, best_score = 0;
 	struct span from_dir = dir_of(p->location);
+	/* a hostile image can hold any number of copies of one name: look at a bounded few */
+	hi = MIN(hi, lo + DEP_CANDIDATES_MAX);
 	for (size_t k = lo; k < hi; k++) {
 		size_t j = items[k].idx;
 		if (j == from)
@@ -713,9 +734,9 @@ const char *sbom_licref_lookup(const struct sbom_ctx *c, const char *name)
 {
 	if (!name || c->n_licrefs == 0)
 		return NULL;
-	struct sbom_licref key = { .name = (char *)name };
+	struct sbom_licref key = {.name = (char *)name};
 	const struct sbom_licref *f =
-		bsearch(&key, c->licrefs, c->n_licrefs, sizeof(key), licref_cmp);
+	    bsearch(&key, c->licrefs, c->n_licrefs, sizeof(key), licref_cmp);
 	return f ? f->id : NULL;
 }
 
@@ -754,7 +775,7 @@ static int sbom_assign_licrefs(struct sbom_ctx *c, struct strv *names)
 /* Collect every licence name (not an SPDX id or expression), sorted, with unique ids. */
 static int sbom_collect_licrefs(struct sbom_ctx *c)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	int r = 0;
 	for (size_t i = 0; i < c->n && r >= 0; i++) {
 		const struct pkg *p = c->img->pkgs.items[i];
@@ -775,7 +796,7 @@ static int sbom_collect_licrefs(struct sbom_ctx *c)
 
 int sbom_license_expression(const struct sbom_ctx *c, const struct pkg *p, char **ret)
 {
-	struct strv parts = { 0 };
+	struct strv parts = {0};
 	int r = 0;
 	*ret = NULL;
 	for (size_t k = 0; k < p->licenses.n && r >= 0; k++) {
@@ -862,7 +883,8 @@ static void uuid_format(const unsigned char u[16], char out[37])
 
 static int hexval(char c)
 {
-	return ascii_isdigit((unsigned char)c) ? c - '0' : ascii_tolower((unsigned char)c) - 'a' + 10;
+	return ascii_isdigit((unsigned char)c) ? c - '0'
+					       : ascii_tolower((unsigned char)c) - 'a' + 10;
 }
 
 /*
@@ -879,7 +901,7 @@ static int sbom_make_uuid(struct sbom_ctx *c, const char *salt)
 		int r = bh_sha256_init(&h);
 		if (r < 0)
 			return r;
-		const char *head[] = { salt, c->name, sbom_image_digest(c->img), c->timestamp };
+		const char *head[] = {salt, c->name, sbom_image_digest(c->img), c->timestamp};
 		for (size_t i = 0; i < ARRAY_SIZE(head); i++) {
 			const char *s = head[i] ? head[i] : "";
 			bh_sha256_update(&h, s, strlen(s) + 1);
@@ -913,7 +935,7 @@ static int sbom_make_uuid(struct sbom_ctx *c, const char *salt)
 
 int sbom_ctx_init(struct sbom_ctx *c, const struct img *img, const char *salt)
 {
-	*c = (struct sbom_ctx){ .img = img, .n = img->pkgs.n };
+	*c = (struct sbom_ctx){.img = img, .n = img->pkgs.n};
 	int r = -ENOMEM;
 	time_t now = bh_now(&c->fixed_time);
 	if (bh_format_rfc3339(now, c->timestamp, sizeof(c->timestamp)) < 0)
@@ -962,7 +984,7 @@ void sbom_ctx_done(struct sbom_ctx *c)
 	free(c->licrefs);
 	free(c->name);
 	free(c->uuid);
-	*c = (struct sbom_ctx){ 0 };
+	*c = (struct sbom_ctx){0};
 }
 
 /* ---- JSON from untrusted strings ------------------------------------------------------ */
@@ -1040,7 +1062,7 @@ int sbom_purl_put(struct buf *b, struct span s, bool lower)
 		if (ascii_isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~' || c == ':')
 			r = buf_putc(b, (char)c);
 		else {
-			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+			char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
 			r = buf_append(b, esc, sizeof(esc));
 		}
 	}
@@ -1057,11 +1079,11 @@ int sbom_purl_put(struct buf *b, struct span s, bool lower)
 int sbom_image_purl(const struct img *img, const char *digest, char **ret)
 {
 	*ret = NULL;
-	const char *ref = img->repo_tags.n > 0 ? img->repo_tags.v[0] : img->target.reference;
+	const char *ref = sbom_image_ref(img);
 	if (str_empty(digest) || str_empty(ref))
 		return 0;
 	/* "registry:5000/ns/name:tag": the tag follows the last ':' after the last '/' */
-	struct span repo = span_from(ref), tag = { "", 0 }, name;
+	struct span repo = span_from(ref), tag = {"", 0}, name;
 	size_t name_at = 0;
 	for (size_t i = 0; i < repo.len; i++)
 		if (repo.ptr[i] == '/')
@@ -1091,9 +1113,9 @@ int sbom_image_purl(const struct img *img, const char *digest, char **ret)
 		const char *key;
 		struct span value;
 	} q[] = {
-		{ "arch", span_from(img->config.architecture ? img->config.architecture : "") },
-		{ "repository_url", repo },
-		{ "tag", tag },
+	    {"arch", span_from(img->config.architecture ? img->config.architecture : "")},
+	    {"repository_url", repo},
+	    {"tag", tag},
 	};
 	char sep = '?';
 	for (size_t i = 0; i < ARRAY_SIZE(q) && r >= 0; i++) {

@@ -25,18 +25,18 @@ struct sbom_licref {
 };
 
 struct sbom_ctx {
-	const struct img *img;   /* borrowed */
-	size_t n;                /* img->pkgs.n */
-	char **refs;             /* [n] unique CycloneDX bom-refs */
-	char **spdxids;          /* [n] unique SPDXIDs ("SPDXRef-Package-...") */
-	struct sbom_deps *deps;  /* [n] */
+	const struct img *img;	     /* borrowed */
+	size_t n;		     /* img->pkgs.n */
+	char **refs;		     /* [n] unique CycloneDX bom-refs */
+	char **spdxids;		     /* [n] unique SPDXIDs ("SPDXRef-Package-...") */
+	struct sbom_deps *deps;	     /* [n] */
 	struct sbom_licref *licrefs; /* sorted by name */
 	size_t n_licrefs;
-	char *name;              /* display name of the image (repo tag, reference or path) */
-	char *uuid;              /* document UUID: random, or derived from content when
-				  * SOURCE_DATE_EPOCH is set */
-	char timestamp[32];      /* RFC 3339 "now" (bh_now()) */
-	bool fixed_time;         /* SOURCE_DATE_EPOCH was set */
+	char *name;	    /* display name of the image (repo tag, reference or path) */
+	char *uuid;	    /* document UUID: random, or derived from content when
+			     * SOURCE_DATE_EPOCH is set */
+	char timestamp[32]; /* RFC 3339 "now" (bh_now()) */
+	bool fixed_time;    /* SOURCE_DATE_EPOCH was set */
 };
 
 /*
@@ -47,7 +47,12 @@ struct sbom_ctx {
 int sbom_ctx_init(struct sbom_ctx *c, const struct img *img, const char *salt);
 void sbom_ctx_done(struct sbom_ctx *c);
 
-/* The image's display name: first repo tag, OCI reference, target as given, path. */
+/*
+ * The image's full reference ("registry/ns/name:tag"): its first repo tag, else the OCI
+ * reference when it is more than a bare tag; NULL when there is none.
+ */
+const char *sbom_image_ref(const struct img *img);
+/* The image's display name: sbom_image_ref(), else the target as given, else its path. */
 const char *sbom_image_name(const struct img *img);
 /* Digest identifying the image: manifest digest, else config digest, else NULL. */
 const char *sbom_image_digest(const struct img *img);

@@ -22,10 +22,10 @@
 #include "report/sbom-common.h"
 
 static const char *const kind_names[_IMG_KIND_MAX] = {
-	[IMG_KIND_OCI] = "oci",
-	[IMG_KIND_DOCKER_ARCHIVE] = "docker-archive",
-	[IMG_KIND_DIR] = "dir",
-	[IMG_KIND_AUTO] = "auto",
+    [IMG_KIND_OCI] = "oci",
+    [IMG_KIND_DOCKER_ARCHIVE] = "docker-archive",
+    [IMG_KIND_DIR] = "dir",
+    [IMG_KIND_AUTO] = "auto",
 };
 
 /* A string or null. */
@@ -123,7 +123,7 @@ static int config(const struct img *img, json_t *doc)
 		struct span kv = span_from(cf->labels.v[i]), k, v;
 		if (!span_cut(kv, '=', &k, &v)) {
 			k = kv;
-			v = (struct span){ "", 0 };
+			v = (struct span){"", 0};
 		}
 		_cleanup_free_ char *key = span_dup(k);
 		_cleanup_free_ char *val = span_dup(v);
@@ -163,8 +163,8 @@ static int layers(const struct img *img, json_t *doc)
 		if (r >= 0)
 			r = set_nullable(o, "media_type", l->media_type);
 		if (r >= 0)
-			r = bh_json_set_new(o, "size", json_integer((json_int_t)MIN(l->size,
-									      (uint64_t)INT64_MAX)));
+			r = bh_json_set_new(
+			    o, "size", json_integer((json_int_t)MIN(l->size, (uint64_t)INT64_MAX)));
 		if (r >= 0)
 			r = set_nullable(o, "created_by", l->created_by);
 	}
@@ -188,7 +188,8 @@ static int package(const struct img *img, const struct pkg *p, json_t *arr)
 	if (r >= 0)
 		r = set_nullable(o, "arch", p->arch);
 	if (r >= 0)
-		r = bh_json_set_new(o, "epoch", p->has_epoch ? json_integer(p->epoch) : json_null());
+		r = bh_json_set_new(o, "epoch",
+				    p->has_epoch ? json_integer(p->epoch) : json_null());
 	if (r >= 0)
 		r = set_nullable(o, "source_name", p->source_name);
 	if (r >= 0)

@@ -34,9 +34,8 @@ static json_t *checksum_obj(const char *checksum)
 		const char *prefix, *alg;
 		size_t hexlen;
 	} algs[] = {
-		{ "sha1:", "SHA1", 40 },     { "sha256:", "SHA256", 64 },
-		{ "sha384:", "SHA384", 96 }, { "sha512:", "SHA512", 128 },
-		{ "md5:", "MD5", 32 },
+	    {"sha1:", "SHA1", 40},	{"sha256:", "SHA256", 64}, {"sha384:", "SHA384", 96},
+	    {"sha512:", "SHA512", 128}, {"md5:", "MD5", 32},
 	};
 	struct span s = span_from(checksum ? checksum : "");
 	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
@@ -145,8 +144,8 @@ static int package(const struct sbom_ctx *c, size_t i, json_t *packages)
 	if (r >= 0 && (p->found_by || p->location)) {
 		const char *layer = sbom_pkg_layer_digest(c->img, p);
 		buf_clear(&b);
-		r = buf_printf(&b, "acquired package info from the %s cataloger", p->found_by ?
-									   p->found_by : "bulkhead");
+		r = buf_printf(&b, "acquired package info from the %s cataloger",
+			       p->found_by ? p->found_by : "bulkhead");
 		if (r >= 0 && p->location)
 			r = buf_printf(&b, ": %s", p->location);
 		if (r >= 0 && layer)

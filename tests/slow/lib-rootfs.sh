@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=sh
 # lib-rootfs.sh — shared set-up for the slow suite and the benchmarks (sourced, POSIX sh).
 #
 # Builds ONE Debian 12 (bookworm) minbase rootfs with debootstrap into the build tree's

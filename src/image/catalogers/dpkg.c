@@ -46,8 +46,8 @@ static unsigned dpkg_want(struct span path, uint32_t mode, uint64_t size)
 	}
 	if (span_startswith(path, DOC_DIR) && span_endswith(path, "/copyright") &&
 	    size <= COPYRIGHT_MAX_BYTES) {
-		struct span rest = span_slice(path, strlen(DOC_DIR), path.len - strlen(DOC_DIR) -
-									 strlen("/copyright"));
+		struct span rest = span_slice(path, strlen(DOC_DIR),
+					      path.len - strlen(DOC_DIR) - strlen("/copyright"));
 		return one_component(rest) ? IMG_WANT_CONTENT : 0;
 	}
 	return 0;
@@ -100,8 +100,8 @@ static bool lic_gnu(struct span name, struct buf *out)
 	static const char *const fams[] = { "LGPL", "AGPL", "GFDL", "GPL" };
 	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
 		size_t fl = strlen(fams[i]);
-		if (name.len < fl + 2 || !span_eq_nocase(span_slice(name, 0, fl), span_from(fams[i])) ||
-		    name.ptr[fl] != '-')
+		if (name.len < fl + 2 || name.ptr[fl] != '-' ||
+		    !span_eq_nocase(span_slice(name, 0, fl), span_from(fams[i])))
 			continue;
 		struct span rest = span_slice(name, fl + 1, name.len);
 		size_t n = 0, dots = 0;
@@ -167,12 +167,14 @@ static int lic_push_expr(struct strv *l, struct span v)
 		struct span w = SPAN_NULL;
 		if (!at_end) {
 			size_t s = i;
-			while (i < v.len && !ascii_isspace((unsigned char)v.ptr[i]) && v.ptr[i] != ',')
+			while (i < v.len && v.ptr[i] != ',' &&
+			       !ascii_isspace((unsigned char)v.ptr[i]))
 				i++;
 			w = span_make(v.ptr + s, i - s);
 		}
-		bool sep = at_end || is_keyword(w, "or") || is_keyword(w, "and") ||
-			   is_keyword(w, "with") || (i < v.len && v.ptr[i] == ',');
+		bool comma = i < v.len && v.ptr[i] == ',';
+		bool sep = at_end || comma || is_keyword(w, "or") || is_keyword(w, "and") ||
+			   is_keyword(w, "with");
 		if (!at_end && !skipping && !is_keyword(w, "or") && !is_keyword(w, "and") &&
 		    !is_keyword(w, "with")) {
 			if (!start)
@@ -189,7 +191,7 @@ static int lic_push_expr(struct strv *l, struct span v)
 			return 0;
 		if (is_keyword(w, "with"))
 			skipping = true;
-		else if (is_keyword(w, "or") || is_keyword(w, "and"))
+		else if (comma || is_keyword(w, "or") || is_keyword(w, "and"))
 			skipping = false;
 	}
 }

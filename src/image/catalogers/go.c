@@ -44,17 +44,17 @@
 
 #include "image/catalogers/catalog.h"
 
-#define GO_MIN_SIZE 1024
-#define GO_MAX_SIZE ((uint64_t)4 << 30) /* the layer reader caps captures further */
-#define GO_MAGIC "\xff Go buildinf:"
-#define GO_MAGIC_LEN 14
-#define GO_HDR_LEN 32
-#define GO_ALIGN 16
-#define GO_STR_MAX ((size_t)32 << 20) /* Go's own reader refuses longer strings */
-#define GO_MAX_CANDIDATES 64          /* aligned magics tried before giving up */
-#define GO_MAX_LOADS 64
-#define GO_MAX_SECTIONS 65536
-#define GO_SENTINEL_LEN 16
+#define GO_MIN_SIZE	  1024
+#define GO_MAX_SIZE	  ((uint64_t)4 << 30) /* the layer reader caps captures further */
+#define GO_MAGIC	  "\xff Go buildinf:"
+#define GO_MAGIC_LEN	  14
+#define GO_HDR_LEN	  32
+#define GO_ALIGN	  16
+#define GO_STR_MAX	  ((size_t)32 << 20) /* Go's own reader refuses longer strings */
+#define GO_MAX_CANDIDATES 64		     /* aligned magics tried before giving up */
+#define GO_MAX_LOADS	  64
+#define GO_MAX_SECTIONS	  65536
+#define GO_SENTINEL_LEN	  16
 
 static unsigned go_want(struct span path, uint32_t mode, uint64_t size)
 {
@@ -87,7 +87,7 @@ static void go_elf_init(void)
 
 static void go_elf_scan(struct span data, struct go_elf *ret)
 {
-	*ret = (struct go_elf){ 0 };
+	*ret = (struct go_elf){0};
 	if (data.len < EI_NIDENT || memcmp(data.ptr, ELFMAG, SELFMAG) != 0)
 		return;
 	(void)pthread_once(&go_elf_once, go_elf_init);
@@ -110,7 +110,8 @@ static void go_elf_scan(struct span data, struct go_elf *ret)
 			if (ph.p_offset > data.len)
 				continue;
 			uint64_t filesz = MIN(ph.p_filesz, data.len - ph.p_offset);
-			ret->loads[ret->n_loads++] = (struct go_load){ ph.p_vaddr, ph.p_offset, filesz };
+			ret->loads[ret->n_loads++] =
+			    (struct go_load){ph.p_vaddr, ph.p_offset, filesz};
 		}
 
 	size_t shstrndx;
@@ -243,8 +244,7 @@ static int go_strip_modinfo(struct span mod, struct span *ret)
 	return 0;
 }
 
-static int go_decode(struct span block, const struct go_elf *elf, struct span data,
-		     struct buf *out)
+static int go_decode(struct span block, const struct go_elf *elf, struct span data, struct buf *out)
 {
 	unsigned ptr_size = (uint8_t)block.ptr[14];
 	unsigned flags = (uint8_t)block.ptr[15];
@@ -259,8 +259,8 @@ static int go_decode(struct span block, const struct go_elf *elf, struct span da
 		bool be = flags & 1;
 		uint64_t vaddr = go_ptr(block.ptr + 16, ptr_size, be);
 		uint64_t maddr = go_ptr(block.ptr + 16 + ptr_size, ptr_size, be);
-		r = go_pointer_string(elf, data, vaddr, ptr_size, be, &version) ?:
-		    go_pointer_string(elf, data, maddr, ptr_size, be, &mod);
+		r = go_pointer_string(elf, data, vaddr, ptr_size, be, &version)
+			?: go_pointer_string(elf, data, maddr, ptr_size, be, &mod);
 	}
 	if (r < 0)
 		return r;
@@ -384,11 +384,12 @@ static int go_parse_info(struct img_catalog_ctx *ctx, const struct img_file *f, 
 			}
 			continue;
 		}
-		struct go_mod m = { .line = no };
+		struct go_mod m = {.line = no};
 		bool is_mod = span_eq_str(key, "mod"), is_dep = span_eq_str(key, "dep");
 		bool is_repl = span_eq_str(key, "=>");
 		if (!is_mod && !is_dep && !is_repl) {
-			img_catalog_warn(ctx, f->path, no, "unknown Go build info record '" SPAN_FMT "'",
+			img_catalog_warn(ctx, f->path, no,
+					 "unknown Go build info record '" SPAN_FMT "'",
 					 SPAN_ARG(key));
 			continue;
 		}
@@ -488,7 +489,7 @@ static int go_add_module(struct img_catalog_ctx *ctx, const struct img_file *f,
 static int go_catalog_file(struct img_catalog_ctx *ctx, const struct img_file *f,
 			   const struct img_blob *blob)
 {
-	struct go_info gi = { 0 };
+	struct go_info gi = {0};
 	int r = go_parse_info(ctx, f, span_make(blob->data, blob->len), &gi);
 	if (r == -EBADMSG) {
 		img_catalog_warn(ctx, f->path, 0, "unreadable Go build info");
@@ -562,8 +563,8 @@ static int go_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_go = {
-	.name = "go",
-	.want = go_want,
-	.reduce = go_reduce,
-	.catalog = go_catalog,
+    .name = "go",
+    .want = go_want,
+    .reduce = go_reduce,
+    .catalog = go_catalog,
 };

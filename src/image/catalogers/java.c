@@ -20,8 +20,9 @@
  *    Specification-Vendor; artifactId from Implementation-Title, Specification-Title or
  *    Bundle-Name; version from Implementation-Version, Specification-Version or
  *    Bundle-Version (all three needed);
- *  - failing that, the file name "name-1.2.3.jar" gives artifactId and version (Syft's
- *    heuristic; split at the first '-' followed by a digit).
+ *  - failing that, a single pom.properties is taken to describe the archive (a renamed
+ *    jar), and without any the file name "name-1.2.3.jar" gives artifactId and version
+ *    (Syft's heuristic; split at the first '-' followed by a digit).
  * The package describing the archive itself gets "sha1:<hex>" of the archive's bytes (what
  * Maven Central is searched by) and the licences of Plugin-License-Name (Jenkins) or
  * Bundle-License. Packages that only appear through a bundled pom.properties carry no
@@ -42,7 +43,7 @@
 
 #define JAR_TEXT_MAX ((size_t)1 << 20) /* MANIFEST.MF, pom.properties */
 
-static const char *const jar_suffixes[] = { ".jar", ".war", ".ear", ".jpi", ".hpi" };
+static const char *const jar_suffixes[] = {".jar", ".war", ".ear", ".jpi", ".hpi"};
 
 static bool jar_is_archive_name(struct span path)
 {
@@ -130,7 +131,7 @@ struct jar_run {
 	const struct bh_limits *limits;
 	uint64_t budget;  /* bytes left to inflate for this file */
 	uint64_t entries; /* entries left to look at for this file */
-	bool stopped;     /* a file-wide bound was hit: read nothing more */
+	bool stopped;	  /* a file-wide bound was hit: read nothing more */
 	json_t *pkgs;
 	json_t *warnings;
 };
@@ -179,17 +180,12 @@ enum jar_attr {
 };
 
 static const char *const jar_attr_names[_JA_MAX] = {
-	[JA_IMPL_TITLE] = "Implementation-Title",
-	[JA_IMPL_VERSION] = "Implementation-Version",
-	[JA_IMPL_VENDOR] = "Implementation-Vendor",
-	[JA_IMPL_VENDOR_ID] = "Implementation-Vendor-Id",
-	[JA_SPEC_TITLE] = "Specification-Title",
-	[JA_SPEC_VERSION] = "Specification-Version",
-	[JA_SPEC_VENDOR] = "Specification-Vendor",
-	[JA_BUNDLE_NAME] = "Bundle-Name",
-	[JA_BUNDLE_VERSION] = "Bundle-Version",
-	[JA_BUNDLE_SYMBOLIC] = "Bundle-SymbolicName",
-	[JA_BUNDLE_LICENSE] = "Bundle-License",
+    [JA_IMPL_TITLE] = "Implementation-Title",	[JA_IMPL_VERSION] = "Implementation-Version",
+    [JA_IMPL_VENDOR] = "Implementation-Vendor", [JA_IMPL_VENDOR_ID] = "Implementation-Vendor-Id",
+    [JA_SPEC_TITLE] = "Specification-Title",	[JA_SPEC_VERSION] = "Specification-Version",
+    [JA_SPEC_VENDOR] = "Specification-Vendor",	[JA_BUNDLE_NAME] = "Bundle-Name",
+    [JA_BUNDLE_VERSION] = "Bundle-Version",	[JA_BUNDLE_SYMBOLIC] = "Bundle-SymbolicName",
+    [JA_BUNDLE_LICENSE] = "Bundle-License",
 };
 
 struct jar_manifest {
@@ -215,7 +211,8 @@ static int jar_manifest_attr(struct jar_manifest *m, struct span line)
 	if (!value.len || value.ptr[0] == '%')
 		return 0;
 	if (span_eq_nocase(name, SPAN_LIT("Plugin-License-Name")) ||
-	    (name.len > 20 && span_eq_nocase(span_make(name.ptr, 20), SPAN_LIT("Plugin-License-Name-")))) {
+	    (name.len > 20 &&
+	     span_eq_nocase(span_make(name.ptr, 20), SPAN_LIT("Plugin-License-Name-")))) {
 		_cleanup_free_ char *v = span_dup(value);
 		return v ? strv_push(&m->plugin_licenses, v) : -ENOMEM;
 	}
@@ -274,7 +271,7 @@ static void jar_gav_done(struct jar_gav *p)
 	free(p->g);
 	free(p->a);
 	free(p->v);
-	*p = (struct jar_gav){ 0 };
+	*p = (struct jar_gav){0};
 }
 
 static bool jar_gav_valid(const struct jar_gav *p)
@@ -297,10 +294,10 @@ static int jar_parse_pom_properties(struct span text, struct jar_gav *ret)
 			continue;
 		struct span key = span_trim(span_make(line.ptr, k));
 		struct span value = span_trim(span_slice(line, k + 1, line.len));
-		char **field = span_eq_str(key, "groupId")	  ? &ret->g
+		char **field = span_eq_str(key, "groupId")	? &ret->g
 			       : span_eq_str(key, "artifactId") ? &ret->a
-			       : span_eq_str(key, "version")	  ? &ret->v
-								  : NULL;
+			       : span_eq_str(key, "version")	? &ret->v
+								: NULL;
 		if (field && pkg_set_span(field, value) < 0)
 			return -ENOMEM;
 	}
@@ -324,9 +321,11 @@ static int jar_name_from_file(struct span base, struct jar_gav *ret)
 			continue;
 		struct span v = span_slice(stem, i + 1, stem.len);
 		for (size_t k = 0; k < v.len; k++)
-			if (ascii_isspace((unsigned char)v.ptr[k]) || !ascii_isprint((unsigned char)v.ptr[k]))
+			if (ascii_isspace((unsigned char)v.ptr[k]) ||
+			    !ascii_isprint((unsigned char)v.ptr[k]))
 				return -ENOENT;
-		if (pkg_set_span(&ret->a, span_make(stem.ptr, i)) < 0 || pkg_set_span(&ret->v, v) < 0)
+		if (pkg_set_span(&ret->a, span_make(stem.ptr, i)) < 0 ||
+		    pkg_set_span(&ret->v, v) < 0)
 			return -ENOMEM;
 		return 0;
 	}
@@ -344,7 +343,7 @@ static int jar_manifest_gav(struct jar_manifest *m, struct jar_gav *ret)
 	const char *g = m->attr[JA_IMPL_VENDOR_ID];
 	_cleanup_free_ char *sym = NULL;
 	if (!g && m->attr[JA_BUNDLE_SYMBOLIC]) {
-		/* "com.fasterxml.jackson.core.jackson-databind;singleton:=true" → groupId prefix */
+		/* "com.fasterxml.jackson.core.jackson-databind;singleton:=true": the prefix */
 		struct span s = span_from(m->attr[JA_BUNDLE_SYMBOLIC]), name, rest;
 		if (span_cut(s, ';', &name, &rest))
 			s = name;
@@ -374,14 +373,14 @@ static const struct {
 	const char *url;
 	const char *spdx;
 } jar_license_urls[] = {
-	{ "apache.org/licenses/LICENSE-2.0", "Apache-2.0" },
-	{ "opensource.org/licenses/apache2.0", "Apache-2.0" },
-	{ "opensource.org/licenses/MIT", "MIT" },
-	{ "eclipse.org/legal/epl-v10", "EPL-1.0" },
-	{ "eclipse.org/legal/epl-2.0", "EPL-2.0" },
-	{ "eclipse.org/org/documents/edl-v10", "BSD-3-Clause" },
-	{ "gnu.org/licenses/lgpl-2.1", "LGPL-2.1-only" },
-	{ "opensource.org/licenses/BSD-3-Clause", "BSD-3-Clause" },
+    {"apache.org/licenses/LICENSE-2.0", "Apache-2.0"},
+    {"opensource.org/licenses/apache2.0", "Apache-2.0"},
+    {"opensource.org/licenses/MIT", "MIT"},
+    {"eclipse.org/legal/epl-v10", "EPL-1.0"},
+    {"eclipse.org/legal/epl-2.0", "EPL-2.0"},
+    {"eclipse.org/org/documents/edl-v10", "BSD-3-Clause"},
+    {"gnu.org/licenses/lgpl-2.1", "LGPL-2.1-only"},
+    {"opensource.org/licenses/BSD-3-Clause", "BSD-3-Clause"},
 };
 
 /*
@@ -454,14 +453,14 @@ static int jar_sha1(struct span data, char out[static 5 + 40 + 1])
 	return 0;
 }
 
-static int jar_emit(struct jar_run *run, const struct jar_gav *p, const char *loc,
-		    const char *sha1, json_t *licenses)
+static int jar_emit(struct jar_run *run, const struct jar_gav *p, const char *loc, const char *sha1,
+		    json_t *licenses)
 {
 	_cleanup_json_ json_t *o = json_object();
 	if (!o)
 		return -ENOMEM;
-	const char *keys[] = { "g", "a", "v", "l" };
-	const char *vals[] = { p->g ? p->g : "", p->a, p->v, loc };
+	const char *keys[] = {"g", "a", "v", "l"};
+	const char *vals[] = {p->g ? p->g : "", p->a, p->v, loc};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		json_t *s = jar_json_string(span_from(vals[i]));
 		if (!s || bh_json_set_new(o, keys[i], s) < 0)
@@ -492,7 +491,8 @@ static int jar_read_entry(struct jar_run *run, struct archive *a, struct archive
 		if (n == 0)
 			return 0;
 		if (n < 0)
-			return n == ARCHIVE_FATAL && archive_errno(a) == ENOMEM ? -ENOMEM : -EBADMSG;
+			return n == ARCHIVE_FATAL && archive_errno(a) == ENOMEM ? -ENOMEM
+										: -EBADMSG;
 		if ((uint64_t)n > run->budget) {
 			run->stopped = true;
 			return -E2BIG;
@@ -572,8 +572,9 @@ static int jar_entry(struct jar_run *run, struct archive *a, struct archive_entr
 	if (!is_pom && !is_manifest && !is_nested)
 		return 0;
 	if (is_nested && depth >= run->limits->archive_max_depth)
-		return jar_warn(run, loc, "'%s' nested deeper than %llu archives (archive-max-depth)",
-				ename, (unsigned long long)run->limits->archive_max_depth);
+		return jar_warn(run, loc,
+				"'%s' nested deeper than %llu archives (archive-max-depth)", ename,
+				(unsigned long long)run->limits->archive_max_depth);
 
 	size_t max = is_nested ? (size_t)MIN(run->limits->capture_max_bytes, (uint64_t)SIZE_MAX - 1)
 			       : JAR_TEXT_MAX;
@@ -583,18 +584,19 @@ static int jar_entry(struct jar_run *run, struct archive *a, struct archive_entr
 	if (r == -ENOMEM)
 		return r;
 	if (r == -E2BIG && run->stopped)
-		return jar_warn(run, loc, "more than %llu bytes inflated (capture-max-bytes), "
+		return jar_warn(run, loc,
+				"more than %llu bytes inflated (capture-max-bytes), "
 				"possible zip bomb, stopping",
 				(unsigned long long)run->limits->capture_max_bytes);
 	if (r == -E2BIG)
 		return jar_warn(run, loc, "'%s' is larger than %zu bytes", ename, max);
 	if (r < 0)
-		return jar_warn(run, loc, "cannot read '%s': %s", ename, archive_error_string(a)
-									 ? archive_error_string(a)
-									 : "corrupt entry");
+		return jar_warn(run, loc, "cannot read '%s': %s", ename,
+				archive_error_string(a) ? archive_error_string(a)
+							: "corrupt entry");
 	struct span text = buf_span(&content);
 	if (is_pom) {
-		struct jar_gav p = { 0 };
+		struct jar_gav p = {0};
 		r = jar_parse_pom_properties(text, &p);
 		if (r == 0 && !jar_gav_valid(&p))
 			r = jar_warn(run, loc, "'%s' lacks groupId, artifactId or version", ename);
@@ -602,7 +604,7 @@ static int jar_entry(struct jar_run *run, struct archive *a, struct archive_entr
 			r = GROW(ja->poms, ja->n_poms, ja->cap_poms);
 			if (r == 0) {
 				ja->poms[ja->n_poms++] = p;
-				p = (struct jar_gav){ 0 };
+				p = (struct jar_gav){0};
 			}
 		}
 		jar_gav_done(&p);
@@ -610,7 +612,7 @@ static int jar_entry(struct jar_run *run, struct archive *a, struct archive_entr
 	}
 	if (is_manifest) {
 		jar_manifest_done(&ja->manifest);
-		ja->manifest = (struct jar_manifest){ 0 };
+		ja->manifest = (struct jar_manifest){0};
 		ja->has_manifest = true;
 		return jar_parse_manifest(text, &ja->manifest);
 	}
@@ -644,13 +646,15 @@ static int jar_walk(struct jar_run *run, struct span data, const char *loc, unsi
 		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
 			if (*ret_opened)
 				r = jar_warn(run, loc, "corrupt archive: %s, stopping",
-					     archive_error_string(a) ? archive_error_string(a) : "?");
+					     archive_error_string(a) ? archive_error_string(a)
+								     : "?");
 			break;
 		}
 		*ret_opened = true;
 		if (run->entries == 0) {
 			run->stopped = true;
-			r = jar_warn(run, loc, "more than %llu entries (archive-max-entries), stopping",
+			r = jar_warn(run, loc,
+				     "more than %llu entries (archive-max-entries), stopping",
 				     (unsigned long long)run->limits->archive_max_entries);
 			break;
 		}
@@ -667,9 +671,9 @@ out:
 static int jar_scan(struct jar_run *run, struct span data, const char *loc, struct span name,
 		    unsigned depth)
 {
-	struct jar_archive ja = { 0 };
+	struct jar_archive ja = {0};
 	_cleanup_json_ json_t *licenses = json_array();
-	struct jar_gav fname = { 0 }, own = { 0 };
+	struct jar_gav fname = {0}, own = {0};
 	char sha1[5 + 40 + 1];
 	bool opened;
 	int r = licenses ? jar_sha1(data, sha1) : -ENOMEM;
@@ -677,9 +681,10 @@ static int jar_scan(struct jar_run *run, struct span data, const char *loc, stru
 		goto out;
 	r = jar_walk(run, data, loc, depth, true, &ja, &opened);
 	if (r == 0 && !opened && !run->stopped) {
-		/* No central directory (truncated?): the streaming reader may still read entries. */
+		/* No central directory (truncated?): the streaming reader may still read entries.
+		 */
 		jar_archive_done(&ja);
-		ja = (struct jar_archive){ 0 };
+		ja = (struct jar_archive){0};
 		r = jar_walk(run, data, loc, depth, false, &ja, &opened);
 		if (r == 0 && !opened) {
 			r = jar_warn(run, loc, "not a zip archive");
@@ -707,14 +712,40 @@ static int jar_scan(struct jar_run *run, struct span data, const char *loc, stru
 		}
 	}
 
+	/*
+	 * Which package is the archive itself: a pom.properties matching the file name; else
+	 * the manifest's (or the pom.properties it repeats); else the only pom.properties;
+	 * else the file name.
+	 */
 	ssize_t own_pom = -1;
-	for (size_t i = 0; i < ja.n_poms; i++)
-		if (own_pom < 0 && jar_pom_is_own(&ja.poms[i], name, &fname))
+	struct jar_gav *own_extra = NULL;
+	for (size_t i = 0; i < ja.n_poms && own_pom < 0; i++)
+		if (jar_pom_is_own(&ja.poms[i], name, &fname))
 			own_pom = (ssize_t)i;
+	if (own_pom < 0) {
+		r = ja.has_manifest ? jar_manifest_gav(&ja.manifest, &own) : -ENOENT;
+		if (r == -ENOMEM)
+			goto out;
+		if (r == 0) {
+			own_extra = &own;
+			for (size_t i = 0; i < ja.n_poms && own_pom < 0; i++)
+				if (streq(ja.poms[i].g, own.g) && streq(ja.poms[i].a, own.a) &&
+				    streq(ja.poms[i].v, own.v)) {
+					own_pom = (ssize_t)i;
+					own_extra = NULL;
+				}
+		}
+	}
+	if (own_pom < 0 && !own_extra && ja.n_poms == 1)
+		own_pom = 0;
+	if (own_pom < 0 && !own_extra && fname.a && fname.v)
+		own_extra = &fname;
+
 	for (size_t i = 0; i < ja.n_poms; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < i && !dup; k++)
-			dup = streq(ja.poms[k].g, ja.poms[i].g) && streq(ja.poms[k].a, ja.poms[i].a) &&
+			dup = streq(ja.poms[k].g, ja.poms[i].g) &&
+			      streq(ja.poms[k].a, ja.poms[i].a) &&
 			      streq(ja.poms[k].v, ja.poms[i].v);
 		if (dup)
 			continue;
@@ -723,24 +754,7 @@ static int jar_scan(struct jar_run *run, struct span data, const char *loc, stru
 		if (r < 0)
 			goto out;
 	}
-	if (own_pom >= 0)
-		goto out;
-
-	r = ja.has_manifest ? jar_manifest_gav(&ja.manifest, &own) : -ENOENT;
-	if (r == -ENOMEM)
-		goto out;
-	if (r == 0) {
-		/* The manifest may name an artifact a bundled pom.properties already listed. */
-		for (size_t i = 0; i < ja.n_poms; i++)
-			if (streq(ja.poms[i].g, own.g) && streq(ja.poms[i].a, own.a) &&
-			    streq(ja.poms[i].v, own.v))
-				goto out;
-		r = jar_emit(run, &own, loc, sha1, licenses);
-		goto out;
-	}
-	r = 0;
-	if (fname.a && fname.v)
-		r = jar_emit(run, &fname, loc, sha1, licenses);
+	r = own_extra ? jar_emit(run, own_extra, loc, sha1, licenses) : 0;
 out:
 	jar_gav_done(&own);
 	jar_gav_done(&fname);
@@ -752,11 +766,11 @@ static int jar_reduce(struct span path, struct span data, const struct bh_limits
 		      struct buf *out)
 {
 	struct jar_run run = {
-		.limits = limits,
-		.budget = limits->capture_max_bytes,
-		.entries = limits->archive_max_entries,
-		.pkgs = json_array(),
-		.warnings = json_array(),
+	    .limits = limits,
+	    .budget = limits->capture_max_bytes,
+	    .entries = limits->archive_max_entries,
+	    .pkgs = json_array(),
+	    .warnings = json_array(),
 	};
 	_cleanup_json_ json_t *root = json_object();
 	int r = -ENOMEM;
@@ -789,9 +803,8 @@ static int jar_catalog_file(struct img_catalog_ctx *ctx, const struct img_file *
 			    const struct img_blob *blob)
 {
 	_cleanup_json_ json_t *root = NULL;
-	struct bh_diag diag = { 0 };
-	int r = bh_json_parse(span_make(blob->data, blob->len), ctx->limits, f->path, &root,
-			      &diag);
+	struct bh_diag diag = {0};
+	int r = bh_json_parse(span_make(blob->data, blob->len), ctx->limits, f->path, &root, &diag);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -802,10 +815,10 @@ static int jar_catalog_file(struct img_catalog_ctx *ctx, const struct img_file *
 	}
 	json_t *w = bh_json_arr(root, "w"), *pkgs = bh_json_arr(root, "p"), *v;
 	size_t i;
-	json_array_foreach(w, i, v)
-		if (json_is_string(v))
-			img_catalog_warn(ctx, f->path, 0, "%s", json_string_value(v));
-	json_array_foreach(pkgs, i, v) {
+	json_array_foreach(w, i, v) if (json_is_string(v))
+	    img_catalog_warn(ctx, f->path, 0, "%s", json_string_value(v));
+	json_array_foreach(pkgs, i, v)
+	{
 		const char *g = bh_json_str(v, "g"), *a = bh_json_str(v, "a");
 		const char *ver = bh_json_str(v, "v"), *loc = bh_json_str(v, "l");
 		const char *sha1 = bh_json_str(v, "s");
@@ -827,9 +840,9 @@ static int jar_catalog_file(struct img_catalog_ctx *ctx, const struct img_file *
 		}
 		json_t *lic = bh_json_arr(v, "lic"), *l;
 		size_t k;
-		json_array_foreach(lic, k, l)
-			if (json_is_string(l) && strv_push(&p->licenses, json_string_value(l)) < 0)
-				return -ENOMEM;
+		json_array_foreach(lic, k, l) if (json_is_string(l) &&
+						  strv_push(&p->licenses, json_string_value(l)) <
+						      0) return -ENOMEM;
 		r = img_catalog_add(ctx, f, TAKE_PTR(p));
 		if (r < 0)
 			return r;
@@ -855,8 +868,8 @@ static int jar_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_java = {
-	.name = "java",
-	.want = jar_want,
-	.reduce = jar_reduce,
-	.catalog = jar_catalog,
+    .name = "java",
+    .want = jar_want,
+    .reduce = jar_reduce,
+    .catalog = jar_catalog,
 };

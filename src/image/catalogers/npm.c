@@ -107,7 +107,8 @@ static int npm_set_name(struct pkg *p, const char *full)
 	if (full[0] == '@') {
 		const char *slash = strchr(full, '/');
 		if (slash) {
-			int r = pkg_set_span(&p->namespace, span_make(full, (size_t)(slash - full)));
+			int r =
+			    pkg_set_span(&p->namespace, span_make(full, (size_t)(slash - full)));
 			return r < 0 ? r : pkg_set(&p->name, slash + 1);
 		}
 	}
@@ -116,7 +117,7 @@ static int npm_set_name(struct pkg *p, const char *full)
 
 static int push_license_value(struct pkg *p, const json_t *v)
 {
-	const char *s = json_is_string(v) ? json_string_value(v)
+	const char *s = json_is_string(v)   ? json_string_value(v)
 			: json_is_object(v) ? bh_json_str(v, "type")
 					    : NULL;
 	if (!s)
@@ -139,7 +140,8 @@ static int npm_licenses(struct pkg *p, const json_t *o)
 		return push_license_value(p, l);
 	size_t i;
 	const json_t *v;
-	json_array_foreach(l, i, v) {
+	json_array_foreach(l, i, v)
+	{
 		r = push_license_value(p, v);
 		if (r < 0)
 			return r;
@@ -180,7 +182,8 @@ static int npm_dep_names(struct pkg *p, const json_t *o, const char *key)
 		return 0;
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)d, k, v) {
+	json_object_foreach((json_t *)d, k, v)
+	{
 		if (!npm_valid_name(k))
 			continue;
 		int r = strv_push(&p->depends, k);
@@ -196,9 +199,13 @@ static int npm_depends(struct pkg *p, const json_t *o)
 						       ?: npm_dep_names(p, o, "peerDependencies");
 }
 
-/* A package from name and version plus whatever else the object o says. */
+/*
+ * A package from name and version plus whatever else the object o says. Dependencies come
+ * from deps_key when set (lockfile v1 "requires": there "dependencies" holds the nested
+ * packages), else from the package.json fields.
+ */
 static int npm_pkg_from(const char *name, const char *version, const json_t *o,
-			struct pkg **ret)
+			const char *deps_key, struct pkg **ret)
 {
 	_cleanup_(pkg_freep) struct pkg *p = pkg_new(PKG_NPM);
 	if (!p)
@@ -217,7 +224,7 @@ static int npm_pkg_from(const char *name, const char *version, const json_t *o,
 	s = bh_json_str(o, "homepage");
 	if (s && *s && pkg_set(&p->homepage, s) < 0)
 		return -ENOMEM;
-	r = npm_depends(p, o);
+	r = deps_key ? npm_dep_names(p, o, deps_key) : npm_depends(p, o);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(p);
@@ -235,7 +242,7 @@ static int npm_json(struct img_catalog_ctx *ctx, const struct img_file *f, json_
 		img_catalog_warn(ctx, f->path, 0, "content not captured (too big?)");
 		return -EBADMSG;
 	}
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	json_t *root = NULL;
 	int r = bh_json_parse(span_make(b->data, b->len), ctx->limits, f->path, &root, &d);
 	if (r == -ENOMEM)
@@ -276,12 +283,13 @@ static int npm_catalog_package_json(struct img_catalog_ctx *ctx, const struct im
 	const char *name = bh_json_str(root, "name"), *version = bh_json_str(root, "version");
 	if (!name || !npm_valid_name(name) || !version || !npm_valid_version(version)) {
 		img_catalog_warn(ctx, f->path, 0, "%s",
-				 !name ? "no \"name\"" : !version ? "no \"version\""
-								  : "malformed name or version");
+				 !name	    ? "no \"name\""
+				 : !version ? "no \"version\""
+					    : "malformed name or version");
 		return 0;
 	}
 	struct pkg *p = NULL;
-	r = npm_pkg_from(name, version, root, &p);
+	r = npm_pkg_from(name, version, root, NULL, &p);
 	if (r < 0)
 		return r;
 	struct span dir, base;
@@ -299,9 +307,9 @@ static int npm_catalog_package_json(struct img_catalog_ctx *ctx, const struct im
 struct lock_ctx {
 	struct img_catalog_ctx *ctx;
 	const struct img_file *f;
-	struct span lock_dir;          /* directory of the lock file ("" at the root) */
-	const struct strv *installed;  /* sorted installed keys */
-	struct pkg_list pkgs;          /* collected entries */
+	struct span lock_dir;	      /* directory of the lock file ("" at the root) */
+	const struct strv *installed; /* sorted installed keys */
+	struct pkg_list pkgs;	      /* collected entries */
 };
 
 static int cmp_strp(const void *a, const void *b)
@@ -316,9 +324,9 @@ static bool is_installed(const struct lock_ctx *lc, struct span rel, const char 
 		return false;
 	struct buf dir;
 	buf_init(&dir, 0);
-	int r = lc->lock_dir.len ? buf_printf(&dir, SPAN_FMT "/" SPAN_FMT, SPAN_ARG(lc->lock_dir),
-					      SPAN_ARG(rel))
-				 : buf_append_span(&dir, rel);
+	int r = lc->lock_dir.len
+		    ? buf_printf(&dir, SPAN_FMT "/" SPAN_FMT, SPAN_ARG(lc->lock_dir), SPAN_ARG(rel))
+		    : buf_append_span(&dir, rel);
 	_cleanup_free_ char *k = r == 0 ? installed_key(buf_span(&dir), name, version) : NULL;
 	buf_done(&dir);
 	if (!k) {
@@ -332,8 +340,8 @@ static bool is_installed(const struct lock_ctx *lc, struct span rel, const char 
  * One lock entry: name, version and the object with its details; rel is the package's
  * install directory relative to the lock file ("node_modules/a/node_modules/b").
  */
-static int lock_entry(struct lock_ctx *lc, const char *name, const char *version,
-		      const json_t *o, struct span rel, const char *requires_key)
+static int lock_entry(struct lock_ctx *lc, const char *name, const char *version, const json_t *o,
+		      struct span rel, const char *requires_key)
 {
 	/* "npm:real-name@1.2.3": an alias; the package really is real-name. */
 	_cleanup_free_ char *alias_name = NULL;
@@ -355,13 +363,9 @@ static int lock_entry(struct lock_ctx *lc, const char *name, const char *version
 	if (is_installed(lc, rel, name, version, &r) || r < 0)
 		return r;
 	struct pkg *p = NULL;
-	r = npm_pkg_from(name, version, o, &p);
-	if (r == 0 && requires_key)
-		r = npm_dep_names(p, o, requires_key);
-	if (r < 0) {
-		pkg_free(p);
+	r = npm_pkg_from(name, version, o, requires_key, &p);
+	if (r < 0)
 		return r;
-	}
 	return pkg_list_add_take(&lc->pkgs, p);
 }
 
@@ -372,7 +376,8 @@ static int lock_v1(struct lock_ctx *lc, const json_t *deps, struct buf *rel, uns
 		return 0;
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)deps, k, v) {
+	json_object_foreach((json_t *)deps, k, v)
+	{
 		if (!json_is_object(v))
 			continue;
 		size_t saved = rel->len;
@@ -414,7 +419,8 @@ static int lock_v2(struct lock_ctx *lc, const json_t *packages)
 	size_t n_links = 0, cap_links = 0;
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)packages, k, v) {
+	json_object_foreach((json_t *)packages, k, v)
+	{
 		const char *res = bh_json_str(v, "resolved");
 		if (!json_is_true(json_object_get(v, "link")) || !res)
 			continue;
@@ -422,13 +428,14 @@ static int lock_v2(struct lock_ctx *lc, const json_t *packages)
 			free(links);
 			return -ENOMEM;
 		}
-		links[n_links++] = (struct link){ res, k };
+		links[n_links++] = (struct link){res, k};
 	}
 	if (n_links)
 		qsort(links, n_links, sizeof(*links), cmp_link);
 
 	int r = 0;
-	json_object_foreach((json_t *)packages, k, v) {
+	json_object_foreach((json_t *)packages, k, v)
+	{
 		if (!*k || !json_is_object(v) || json_is_true(json_object_get(v, "link")))
 			continue;
 		const char *version = bh_json_str(v, "version");
@@ -442,8 +449,9 @@ static int lock_v2(struct lock_ctx *lc, const json_t *packages)
 		if (!name && nm)
 			name = nm;
 		if (!name && n_links) {
-			struct link key = { k, NULL };
-			const struct link *l = bsearch(&key, links, n_links, sizeof(*links), cmp_link);
+			struct link key = {k, NULL};
+			const struct link *l =
+			    bsearch(&key, links, n_links, sizeof(*links), cmp_link);
 			if (l) {
 				const char *ln = NULL;
 				for (const char *s = l->key; (s = strstr(s, "node_modules/")); s++)
@@ -481,7 +489,7 @@ static int npm_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file *
 	int r = npm_json(ctx, f, &root);
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r;
-	struct lock_ctx lc = { .ctx = ctx, .f = f, .installed = installed };
+	struct lock_ctx lc = {.ctx = ctx, .f = f, .installed = installed};
 	struct span base;
 	path_split(span_from(f->path), &lc.lock_dir, &base);
 	uint64_t ver = 1;
@@ -523,7 +531,7 @@ static int npm_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file *
 
 static int npm_catalog(struct img_catalog_ctx *ctx)
 {
-	struct strv installed = { 0 };
+	struct strv installed = {0};
 	size_t *locks = NULL, n_locks = 0, cap_locks = 0;
 	size_t n = img_fs_count(ctx->fs);
 	int r = 0;
@@ -552,7 +560,7 @@ static int npm_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_npm = {
-	.name = "npm",
-	.want = npm_want,
-	.catalog = npm_catalog,
+    .name = "npm",
+    .want = npm_want,
+    .catalog = npm_catalog,
 };

@@ -8,10 +8,11 @@
  *
  * The metadata header is RFC 822 style and read with rfc822_next_field(); the body after
  * the first blank line is the long description and is never looked at, except that old
- * setuptools wrote the description as an indented header whose blank lines lost their
- * indentation: when the last field was Description and the text after a blank line is
- * still indented, the header goes on (this recovers e.g. the licence classifiers of
- * setuptools' own PKG-INFO).
+ * distutils/setuptools wrote the description as an indented header whose blank lines often
+ * lost their indentation: when the last field was Description and the text after a blank
+ * line is still indented, or is a field distutils writes after Description (Classifier,
+ * Platform, ...), the header goes on. This recovers e.g. the licence classifiers of
+ * setuptools' own PKG-INFO.
  * Nothing is evaluated; names are kept as written (the purl builder normalises them per
  * PEP 503), dependency names are PEP 503-normalised.
  */
@@ -20,10 +21,10 @@
 enum py_kind {
 	PY_NONE,
 	PY_DIST_METADATA, /* x.dist-info/METADATA */
-	PY_DIST_RECORD,   /* x.dist-info/RECORD */
-	PY_EGG_PKGINFO,   /* x.egg-info/PKG-INFO, x.egg/EGG-INFO/PKG-INFO */
-	PY_EGG_FILES,     /* x.egg-info/installed-files.txt */
-	PY_EGG_FILE,      /* x.egg-info as a single file */
+	PY_DIST_RECORD,	  /* x.dist-info/RECORD */
+	PY_EGG_PKGINFO,	  /* x.egg-info/PKG-INFO, x.egg/EGG-INFO/PKG-INFO */
+	PY_EGG_FILES,	  /* x.egg-info/installed-files.txt */
+	PY_EGG_FILE,	  /* x.egg-info as a single file */
 };
 
 /* Last path component of path, and the component before it (empty when none). */
@@ -88,8 +89,11 @@ static char *clean_dup(struct span s)
 		return NULL;
 	for (size_t i = 0; i < s.len;) {
 		unsigned char c = (unsigned char)s.ptr[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-				 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t n = c < 0x80		? 1
+			   : (c & 0xe0) == 0xc0 ? 2
+			   : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4
+						: 0;
 		bool ok = n && i + n <= s.len && !(n == 2 && c < 0xc2) && !(c > 0xf4);
 		for (size_t k = 1; ok && k < n; k++)
 			ok = ((unsigned char)s.ptr[i + k] & 0xc0) == 0x80;
@@ -160,6 +164,7 @@ struct lic_map {
 };
 
 /* Trove classifiers ("License :: OSI Approved :: X" — the last component) to SPDX ids. */
+/* clang-format off */
 static const struct lic_map classifier_map[] = {
 	{ "MIT License", "MIT" },
 	{ "MIT No Attribution License (MIT-0)", "MIT-0" },
@@ -195,8 +200,10 @@ static const struct lic_map classifier_map[] = {
 	{ "Sleepycat License", "Sleepycat" },
 	{ "SIL Open Font License 1.1 (OFL-1.1)", "OFL-1.1" },
 };
+/* clang-format on */
 
 /* Free-text License: values that are unambiguous names of one SPDX licence. */
+/* clang-format off */
 static const struct lic_map field_map[] = {
 	{ "MIT", "MIT" },
 	{ "MIT License", "MIT" },
@@ -242,6 +249,7 @@ static const struct lic_map field_map[] = {
 	{ "Zlib", "Zlib" },
 	{ "0BSD", "0BSD" },
 };
+/* clang-format on */
 
 static const char *lic_lookup(const struct lic_map *map, size_t n, struct span s)
 {
@@ -358,11 +366,25 @@ static int requires_dist_name(struct span v, char **ret)
 static bool is_late_header(struct span line)
 {
 	static const char *const names[] = {
-		"Platform",	     "Supported-Platform", "Classifier",	 "Keywords",
-		"Requires-Python",   "Requires-Dist",	   "Requires-External", "Provides-Extra",
-		"Provides-Dist",     "Obsoletes-Dist",	   "Project-URL",	 "License",
-		"License-Expression", "License-File",	   "Description-Content-Type",
-		"Dynamic",	     "Requires",	   "Provides",		 "Obsoletes",
+	    "Platform",
+	    "Supported-Platform",
+	    "Classifier",
+	    "Keywords",
+	    "Requires-Python",
+	    "Requires-Dist",
+	    "Requires-External",
+	    "Provides-Extra",
+	    "Provides-Dist",
+	    "Obsoletes-Dist",
+	    "Project-URL",
+	    "License",
+	    "License-Expression",
+	    "License-File",
+	    "Description-Content-Type",
+	    "Dynamic",
+	    "Requires",
+	    "Provides",
+	    "Obsoletes",
 	};
 	struct span name, value;
 	if (!span_cut(line, ':', &name, &value))
@@ -560,16 +582,16 @@ static int py_build(const struct py_meta *m, struct pkg *p)
 static int py_parse(struct img_catalog_ctx *ctx, const char *path, struct span text,
 		    struct pkg **ret)
 {
-	struct py_meta m = { 0 };
+	struct py_meta m = {0};
 	struct pkg *p = NULL;
 	int r = py_parse_header(text, &m);
 	if (r < 0)
 		goto out;
 	if (!valid_token(m.name) || !valid_token(m.version)) {
-		img_catalog_warn(ctx, path, m.name.len ? m.first_line : 0,
-				 "%s", !m.name.len      ? "no Name field"
-				       : !m.version.len ? "no Version field"
-							: "malformed Name or Version");
+		img_catalog_warn(ctx, path, m.name.len ? m.first_line : 0, "%s",
+				 !m.name.len	  ? "no Name field"
+				 : !m.version.len ? "no Version field"
+						  : "malformed Name or Version");
 		r = -EBADMSG;
 		goto out;
 	}
@@ -592,7 +614,7 @@ out:
 static int join_normalize(struct span base, struct span rel, struct buf *out)
 {
 	buf_clear(out);
-	struct span parts[2] = { base, rel };
+	struct span parts[2] = {base, rel};
 	for (size_t p = rel.len && rel.ptr[0] == '/' ? 1 : 0; p < 2; p++) {
 		struct span in = parts[p], comp;
 		while (span_next_token(&in, '/', &comp) == 0) {
@@ -741,7 +763,7 @@ static int python_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_python = {
-	.name = "python",
-	.want = python_want,
-	.catalog = python_catalog,
+    .name = "python",
+    .want = python_want,
+    .catalog = python_catalog,
 };

@@ -62,6 +62,9 @@ static unsigned rpm_want(struct span path, uint32_t mode, uint64_t size)
 		for (size_t j = 0; j < ARRAY_SIZE(rpm_dbs); j++)
 			if (span_eq_str(base, rpm_dbs[j].file))
 				return IMG_WANT_CONTENT;
+		/* Transactions sqlite has not checkpointed into the database yet. */
+		if (span_eq_str(base, "rpmdb.sqlite-wal"))
+			return IMG_WANT_CONTENT;
 	}
 	return 0;
 }
@@ -373,10 +376,49 @@ static void tmpdir_remove(const char *dir)
 		log_debug("rpm: cannot remove temporary directory '%s': %m", dir);
 }
 
-/* Read a sqlite or BerkeleyDB database with librpm's backend. Called under rpm_lock. */
-static int rpm_read_librpm(struct rpm_state *s, const struct img_blob *b, size_t db)
+static int write_file(const char *dir, const char *name, const struct img_blob *b)
 {
-	if (!rpm_config_ok)
+	_cleanup_buf_ struct buf file;
+	buf_init(&file, 0);
+	int r = buf_printf(&file, "%s/%s", dir, name);
+	if (r < 0)
+		return r;
+	int fd = open(file.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, b->data, b->len);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/*
+ * librpm's sqlite backend leaks its connection when a file turns out not to be an rpm
+ * database, so only plausible ones reach it: the sqlite header (magic, a power-of-two
+ * page size, whole pages) and rpm's Packages table named somewhere in the schema.
+ */
+static bool sqlite_plausible(const struct img_blob *b)
+{
+	static const char magic[16] = "SQLite format 3";
+	if (b->len < 512 || memcmp(b->data, magic, sizeof(magic)) != 0)
+		return false;
+	uint32_t page = (uint32_t)b->data[16] << 8 | b->data[17];
+	if (page == 1)
+		page = 65536;
+	if (page < 512 || (page & (page - 1)) || b->len % page)
+		return false;
+	return memmem(b->data, b->len, "'Packages'", 10) ||
+	       memmem(b->data, b->len, "Packages(", 9) || memmem(b->data, b->len, "Packages (", 10);
+}
+
+/*
+ * Read a sqlite or BerkeleyDB database with librpm's backend; wal is the sqlite
+ * write-ahead log found next to the database, or NULL. Called under rpm_lock.
+ */
+static int rpm_read_librpm(struct rpm_state *s, const struct img_blob *b,
+			   const struct img_blob *wal, size_t db)
+{
+	if (!rpm_config_ok || (rpm_dbs[db].fmt == RPM_FMT_SQLITE && !sqlite_plausible(b)))
 		return -EOPNOTSUPP;
 	const char *tmp = secure_getenv("TMPDIR");
 	if (!tmp || !*tmp || tmp[0] != '/' || strchr(tmp, '%'))
@@ -388,19 +430,9 @@ static int rpm_read_librpm(struct rpm_state *s, const struct img_blob *b, size_t
 		return r == -ENOMEM ? r : -EIO;
 	if (!mkdtemp(dir.ptr))
 		return log_debug_errno(-errno, "rpm: cannot create a temporary directory: %m");
-	_cleanup_buf_ struct buf file;
-	buf_init(&file, 0);
-	r = buf_printf(&file, "%s/%s", dir.ptr, rpm_dbs[db].file);
-	if (r == 0) {
-		int fd = open(file.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0)
-			r = -errno;
-		else {
-			r = write_all(fd, b->data, b->len);
-			if (close(fd) < 0 && r == 0)
-				r = -errno;
-		}
-	}
+	r = write_file(dir.ptr, rpm_dbs[db].file, b);
+	if (r == 0 && wal && rpm_dbs[db].fmt == RPM_FMT_SQLITE)
+		r = write_file(dir.ptr, "rpmdb.sqlite-wal", wal);
 	if (r < 0) {
 		tmpdir_remove(dir.ptr);
 		return r == -ENOMEM ? r : log_debug_errno(r, "rpm: cannot write database: %m");
@@ -463,7 +495,45 @@ static bool magic_is(const unsigned char *p, const char m[4])
 	return memcmp(p, m, 4) == 0;
 }
 
-/* Called under rpm_lock (headerImport allocates through librpm). */
+struct ndb_slot {
+	uint32_t idx;
+	uint64_t start, size; /* bytes */
+};
+
+static int slot_cmp(const void *x, const void *y)
+{
+	const struct ndb_slot *a = x, *b = y;
+	return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
+}
+
+/* Decode one blob: its head, tail and checksum must agree with its slot. */
+static int ndb_blob(struct rpm_state *s, const unsigned char *d, const struct ndb_slot *sl)
+{
+	const unsigned char *blob = d + sl->start;
+	uint64_t blen = le32(blob + 12);
+	const unsigned char *tail = blob + sl->size - NDB_TAIL;
+	if (!magic_is(blob, "BlbS") || le32(blob + 4) != sl->idx || blen < 8 ||
+	    (NDB_HEAD + blen + NDB_TAIL + NDB_BLK - 1) / NDB_BLK * NDB_BLK != sl->size ||
+	    le32(tail + 4) != blen || !magic_is(tail + 8, "BlbE") ||
+	    le32(tail) != (uint32_t)adler32_z(1, blob, (size_t)(sl->size - NDB_TAIL))) {
+		s->skipped++;
+		return 0;
+	}
+	Header h = headerImport((void *)(blob + NDB_HEAD), (unsigned)blen, HEADERIMPORT_COPY);
+	if (!h) {
+		s->skipped++;
+		return 0;
+	}
+	int r = rpm_add_header(s, h);
+	headerFree(h);
+	return r;
+}
+
+/*
+ * Called under rpm_lock (headerImport allocates through librpm). Slots are checked
+ * against the file and against each other: blobs may not overlap (rpm treats that as
+ * corruption), which also keeps the work linear in the file size.
+ */
 static int rpm_read_ndb(struct rpm_state *s, const struct img_blob *b)
 {
 	const unsigned char *d = b->data;
@@ -474,10 +544,15 @@ static int rpm_read_ndb(struct rpm_state *s, const struct img_blob *b)
 	if (npages == 0 || npages * NDB_PAGE > len)
 		return -EBADMSG;
 	uint64_t min_blk = npages * (NDB_PAGE / NDB_BLK);
+	struct ndb_slot *slots = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
 	for (uint64_t off = 32; off < npages * NDB_PAGE; off += 16) {
 		const unsigned char *slot = d + off;
-		if (!magic_is(slot, "Slot"))
-			return -EBADMSG;
+		if (!magic_is(slot, "Slot")) {
+			r = -EBADMSG;
+			break;
+		}
 		uint32_t idx = le32(slot + 4);
 		uint64_t blk = le32(slot + 8), cnt = le32(slot + 12);
 		if (blk == 0)
@@ -488,39 +563,39 @@ static int rpm_read_ndb(struct rpm_state *s, const struct img_blob *b)
 			s->skipped++;
 			continue;
 		}
-		const unsigned char *blob = d + start;
-		uint64_t blen = le32(blob + 12);
-		const unsigned char *tail = blob + size - NDB_TAIL;
-		if (!magic_is(blob, "BlbS") || le32(blob + 4) != idx ||
-		    (NDB_HEAD + blen + NDB_TAIL + NDB_BLK - 1) / NDB_BLK != cnt ||
-		    le32(tail + 4) != blen || !magic_is(tail + 8, "BlbE") ||
-		    le32(tail) != (uint32_t)adler32_z(1, blob, (size_t)(size - NDB_TAIL)) || blen < 8) {
-			s->skipped++;
-			continue;
+		if (GROW(slots, n, cap) < 0) {
+			r = -ENOMEM;
+			break;
 		}
-		Header h = headerImport((void *)(blob + NDB_HEAD), (unsigned)blen, HEADERIMPORT_COPY);
-		if (!h) {
-			s->skipped++;
-			continue;
-		}
-		int r = rpm_add_header(s, h);
-		headerFree(h);
-		if (r < 0)
-			return r;
+		slots[n++] = (struct ndb_slot){ idx, start, size };
 	}
-	return 0;
+	if (r == 0 && n)
+		qsort(slots, n, sizeof(*slots), slot_cmp);
+	uint64_t end = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (slots[i].start < end) {
+			s->skipped++;
+			continue;
+		}
+		end = slots[i].start + slots[i].size;
+		r = ndb_blob(s, d, &slots[i]);
+	}
+	free(slots);
+	return r;
 }
 
 /* ---- the cataloger -------------------------------------------------------------------- */
 
 /* Read one database into s. 0, -EOPNOTSUPP (unreadable), -EBADMSG, -ENOMEM, -E2BIG. */
-static int rpm_read_db(struct rpm_state *s, const struct img_blob *b, size_t db)
+static int rpm_read_db(struct rpm_state *s, const struct img_blob *b, const struct img_blob *wal,
+		       size_t db)
 {
 	pthread_once(&rpm_once, rpm_init_once);
 	pthread_mutex_lock(&rpm_lock);
 	rpm_log_problems = 0;
 	rpmlogCallback old = rpmlogSetCallback(rpm_log_cb, NULL);
-	int r = rpm_dbs[db].fmt == RPM_FMT_NDB ? rpm_read_ndb(s, b) : rpm_read_librpm(s, b, db);
+	int r = rpm_dbs[db].fmt == RPM_FMT_NDB ? rpm_read_ndb(s, b)
+							 : rpm_read_librpm(s, b, wal, db);
 	/* librpm falls back to an empty "dummy" database when it cannot open one. */
 	if (r == 0 && s->n == 0 && rpm_log_problems > 0)
 		r = -EOPNOTSUPP;
@@ -530,22 +605,30 @@ static int rpm_read_db(struct rpm_state *s, const struct img_blob *b, size_t db)
 	return r;
 }
 
-static int rpm_catalog_one(struct img_catalog_ctx *ctx, const struct img_file *f, size_t db)
+static int rpm_catalog_one(struct img_catalog_ctx *ctx, const char *dir, const struct img_file *f,
+			   size_t db)
 {
 	const struct img_blob *b = img_catalog_content(ctx, f);
 	if (!b) {
 		img_catalog_warn(ctx, f->path, 0, "rpm database not captured (too large?)");
 		return -ENOENT;
 	}
+	const struct img_blob *wal = NULL;
+	char path[64];
+	const struct img_file *wf;
+	if (rpm_dbs[db].fmt == RPM_FMT_SQLITE &&
+	    xsnprintf(path, sizeof(path), "%srpmdb.sqlite-wal", dir) == 0 &&
+	    img_fs_resolve(ctx->fs, path, &wf) == 0 && wf->type == IMG_FT_REG)
+		wal = img_catalog_content(ctx, wf);
 	struct rpm_state s = { .ctx = ctx, .f = f };
-	int r = rpm_read_db(&s, b, db);
+	int r = rpm_read_db(&s, b, wal, db);
 	if (r == -ENOMEM || r == -E2BIG) {
 		rpm_state_done(&s);
 		return r;
 	}
 	if (r < 0) {
-		img_catalog_warn(ctx, f->path, 0, "unsupported rpmdb format (%s database: %s)",
-				 rpm_dbs[db].backend, strerror(-r));
+		img_catalog_warn(ctx, f->path, 0, "unsupported rpmdb format (%s %s database)",
+				 r == -EBADMSG ? "corrupt" : "unreadable", rpm_dbs[db].backend);
 		rpm_state_done(&s);
 		return -EOPNOTSUPP;
 	}
@@ -576,7 +659,7 @@ static int rpm_catalog(struct img_catalog_ctx *ctx)
 			if (seen)
 				break; /* var/lib/rpm is a link to usr/lib/sysimage/rpm */
 			done[n_done++] = f;
-			int r = rpm_catalog_one(ctx, f, j);
+			int r = rpm_catalog_one(ctx, rpm_dirs[i], f, j);
 			if (r == -ENOMEM || r == -E2BIG)
 				return r;
 			if (r == 0)

@@ -8,8 +8,8 @@
  * Nothing is evaluated: only the literal forms to_ruby writes are read, one statement per
  * line — `s.name = "x".freeze`, `s.licenses = ["MIT".freeze]`, `s.add_runtime_dependency(
  * %q<x>.freeze, [...])` — for whatever block variable `Gem::Specification.new do |s|` names.
- * Strings are double-quoted (String#dump escapes) or %q with a bracket pair. Calls in the
- * `else` branch of `if s.respond_to? :add_runtime_dependency` are the fallback for old
+ * Strings are double-quoted (String#dump escapes) or %q with a bracket pair. Calls in an
+ * `else` branch (`if s.respond_to? :add_runtime_dependency ... else`) are the fallback for old
  * RubyGems and repeat the development dependencies as plain add_dependency: skipped.
  *
  * Lock files: in the GEM, GIT and PATH sections, under "  specs:", 4-space-indented
@@ -119,14 +119,17 @@ static int hexval(char c)
 
 /*
  * Make the decoded string safe to render: valid UTF-8 kept, other bytes '?', control
- * characters ' '. Done in place on b.
+ * characters other than '\n' become ' '. Done in place on b.
  */
 static void sanitize(struct buf *b)
 {
 	for (size_t i = 0; i < b->len;) {
 		unsigned char c = (unsigned char)b->ptr[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-				 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t n = c < 0x80		? 1
+			   : (c & 0xe0) == 0xc0 ? 2
+			   : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4
+						: 0;
 		bool ok = n && i + n <= b->len && !(n == 2 && c < 0xc2) && c <= 0xf4;
 		for (size_t k = 1; ok && k < n; k++)
 			ok = ((unsigned char)b->ptr[i + k] & 0xc0) == 0x80;
@@ -141,7 +144,7 @@ static void sanitize(struct buf *b)
 			b->ptr[i++] = '?';
 			continue;
 		}
-		if (n == 1 && (c < 0x20 || c == 0x7f))
+		if (n == 1 && ((c < 0x20 && c != '\n') || c == 0x7f))
 			b->ptr[i] = ' ';
 		i += n;
 	}
@@ -201,7 +204,8 @@ static int rb_string(struct span *in, struct buf *out)
 				bool braced = j < s.len && s.ptr[j] == '{';
 				if (braced)
 					j++;
-				while (j < s.len && digits < (braced ? 6u : 4u) && hexval(s.ptr[j]) >= 0) {
+				while (j < s.len && digits < (braced ? 6u : 4u) &&
+				       hexval(s.ptr[j]) >= 0) {
 					cp = cp * 16 + (uint32_t)hexval(s.ptr[j]);
 					j++;
 					digits++;
@@ -248,7 +252,8 @@ static int rb_string(struct span *in, struct buf *out)
 		for (i = 3; i < s.len && r == 0; i++) {
 			char c = s.ptr[i];
 			if (c == '\\' && i + 1 < s.len &&
-			    (s.ptr[i + 1] == '\\' || s.ptr[i + 1] == open || s.ptr[i + 1] == close)) {
+			    (s.ptr[i + 1] == '\\' || s.ptr[i + 1] == open ||
+			     s.ptr[i + 1] == close)) {
 				r = buf_putc(out, s.ptr[++i]);
 				continue;
 			}
@@ -409,8 +414,8 @@ static int gemspec_statement(struct gemspec *g, struct span stmt, unsigned line_
 			r = strv_push(&g->authors, s);
 		free(s);
 	} else if (span_startswith(stmt, "add_runtime_dependency") && !in_else)
-		r = dependency_call(span_slice(stmt, strlen("add_runtime_dependency"), SIZE_MAX), tmp,
-				    &g->runtime_deps);
+		r = dependency_call(span_slice(stmt, strlen("add_runtime_dependency"), SIZE_MAX),
+				    tmp, &g->runtime_deps);
 	else if (span_startswith(stmt, "add_dependency") && !in_else)
 		r = dependency_call(span_slice(stmt, strlen("add_dependency"), SIZE_MAX), tmp,
 				    &g->runtime_deps);
@@ -424,7 +429,8 @@ static int gemspec_parse(struct span text, struct gemspec *g)
 	buf_init(&tmp, 1 << 20);
 	struct span var = SPAN_NULL, line;
 	unsigned line_no = 0;
-	bool in_dep_if = false, in_else = false;
+	unsigned depth = 0;	/* open if/unless blocks inside the spec block */
+	uint32_t else_mask = 0; /* bit d: level d is in its else branch */
 	int r = 0;
 	while (r >= 0 && span_next_line(&text, &line) == 0) {
 		line_no++;
@@ -435,20 +441,30 @@ static int gemspec_parse(struct span text, struct gemspec *g)
 			var = block_var(line);
 			continue;
 		}
-		if (span_startswith(line, "if ") && span_index(line, ':') >= 0 &&
-		    memmem(line.ptr, line.len, "respond_to? :add_runtime_dependency",
-			   strlen("respond_to? :add_runtime_dependency"))) {
-			in_dep_if = true;
+		/*
+		 * Conditionals (statement modifiers never start a line): calls in an else or
+		 * elsif branch at any level are the fallback for old RubyGems, skipped.
+		 */
+		if (span_startswith(line, "if ") || span_startswith(line, "unless ")) {
+			if (depth < 32)
+				else_mask &= ~(1u << depth);
+			depth++;
 			continue;
 		}
-		if (in_dep_if && span_eq_str(line, "else")) {
-			in_else = true;
+		if (depth && (span_eq_str(line, "else") || span_startswith(line, "elsif "))) {
+			if (depth <= 32)
+				else_mask |= 1u << (depth - 1);
 			continue;
 		}
-		if (in_dep_if && span_eq_str(line, "end")) {
-			in_dep_if = in_else = false;
+		if (span_eq_str(line, "end")) {
+			if (depth) {
+				depth--;
+				if (depth < 32)
+					else_mask &= ~(1u << depth);
+			}
 			continue;
 		}
+		bool in_else = (else_mask & (depth >= 32 ? ~0u : (1u << depth) - 1)) != 0;
 		if (line.len <= var.len + 1 || memcmp(line.ptr, var.ptr, var.len) != 0 ||
 		    line.ptr[var.len] != '.')
 			continue;
@@ -474,10 +490,9 @@ static int join_strv(const struct strv *l, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int gemspec_catalog(struct img_catalog_ctx *ctx, const struct img_file *f,
-			   struct span text)
+static int gemspec_catalog(struct img_catalog_ctx *ctx, const struct img_file *f, struct span text)
 {
-	struct gemspec g = { 0 };
+	struct gemspec g = {0};
 	struct pkg *p = NULL;
 	int r = gemspec_parse(text, &g);
 	if (r < 0)
@@ -485,8 +500,9 @@ static int gemspec_catalog(struct img_catalog_ctx *ctx, const struct img_file *f
 	if (!g.name || !valid_token(span_from(g.name)) || !g.version ||
 	    !valid_token(span_from(g.version))) {
 		img_catalog_warn(ctx, f->path, g.name ? g.name_line : 0, "%s",
-				 !g.name ? "no name" : !g.version ? "no version"
-								  : "malformed name or version");
+				 !g.name      ? "no name"
+				 : !g.version ? "no version"
+					      : "malformed name or version");
 		goto out;
 	}
 	p = pkg_new(PKG_GEM);
@@ -566,7 +582,8 @@ static int lock_parse(struct img_catalog_ctx *ctx, const struct img_file *f, str
 		struct span body = span_trim(line);
 		if (ind == 0) {
 			gem_section = span_eq_str(body, "GEM") || span_eq_str(body, "GIT") ||
-				      span_eq_str(body, "PATH") || span_eq_str(body, "PLUGIN SOURCE");
+				      span_eq_str(body, "PATH") ||
+				      span_eq_str(body, "PLUGIN SOURCE");
 			in_specs = false;
 			cur = NULL;
 			continue;
@@ -618,7 +635,7 @@ static int lock_parse(struct img_catalog_ctx *ctx, const struct img_file *f, str
 
 static int lock_catalog(struct img_catalog_ctx *ctx, const struct img_file *f, struct span text)
 {
-	struct pkg_list l = { 0 };
+	struct pkg_list l = {0};
 	int r = lock_parse(ctx, f, text, &l);
 	if (r < 0) {
 		pkg_list_done(&l);
@@ -657,8 +674,8 @@ static int ruby_catalog(struct img_catalog_ctx *ctx)
 			continue;
 		}
 		struct span text = span_make(b->data, b->len);
-		int r = kind == RB_GEMSPEC ? gemspec_catalog(ctx, f, text)
-					   : lock_catalog(ctx, f, text);
+		int r =
+		    kind == RB_GEMSPEC ? gemspec_catalog(ctx, f, text) : lock_catalog(ctx, f, text);
 		if (r < 0)
 			return r;
 	}
@@ -666,7 +683,7 @@ static int ruby_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_ruby = {
-	.name = "ruby",
-	.want = ruby_want,
-	.catalog = ruby_catalog,
+    .name = "ruby",
+    .want = ruby_want,
+    .catalog = ruby_catalog,
 };

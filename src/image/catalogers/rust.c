@@ -32,9 +32,9 @@
 #include "common/json.h"
 #include "image/catalogers/catalog.h"
 
-#define RUST_MIN_SIZE 1024
-#define RUST_MAX_SIZE ((uint64_t)4 << 30) /* the layer reader caps captures further */
-#define RUST_JSON_MAX ((size_t)8 << 20)
+#define RUST_MIN_SIZE	  1024
+#define RUST_MAX_SIZE	  ((uint64_t)4 << 30) /* the layer reader caps captures further */
+#define RUST_JSON_MAX	  ((size_t)8 << 20)
 #define RUST_MAX_SECTIONS 65536
 
 static bool rust_is_lock(struct span path)
@@ -100,7 +100,7 @@ out:
 /* Inflate a zlib stream into out, at most max bytes: 0, -E2BIG, -EBADMSG, -ENOMEM. */
 static int rust_inflate(struct span in, size_t max, struct buf *out)
 {
-	z_stream z = { 0 };
+	z_stream z = {0};
 	if (inflateInit(&z) != Z_OK)
 		return -ENOMEM;
 	z.next_in = (Bytef *)in.ptr;
@@ -163,9 +163,8 @@ static int rust_catalog_auditable(struct img_catalog_ctx *ctx, const struct img_
 				  const struct img_blob *blob)
 {
 	_cleanup_json_ json_t *root = NULL;
-	struct bh_diag diag = { 0 };
-	int r = bh_json_parse(span_make(blob->data, blob->len), ctx->limits, f->path, &root,
-			      &diag);
+	struct bh_diag diag = {0};
+	int r = bh_json_parse(span_make(blob->data, blob->len), ctx->limits, f->path, &root, &diag);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -197,8 +196,8 @@ static int rust_catalog_auditable(struct img_catalog_ctx *ctx, const struct img_
 			json_t *jd = json_array_get(deps, k);
 			if (!json_is_integer(jd) || json_integer_value(jd) < 0 ||
 			    (uint64_t)json_integer_value(jd) >= n) {
-				img_catalog_warn(ctx, f->path, 0, "crate '%s': bad dependency index",
-						 name);
+				img_catalog_warn(ctx, f->path, 0,
+						 "crate '%s': bad dependency index", name);
 				continue;
 			}
 			json_t *dp = json_array_get(pkgs, (size_t)json_integer_value(jd));
@@ -287,13 +286,27 @@ static int rust_string(struct span *in, char **ret)
 			return -EBADMSG;
 		uint32_t u;
 		switch (in->ptr[i]) {
-		case 'b': r = buf_putc(&b, '\b'); break;
-		case 't': r = buf_putc(&b, '\t'); break;
-		case 'n': r = buf_putc(&b, '\n'); break;
-		case 'f': r = buf_putc(&b, '\f'); break;
-		case 'r': r = buf_putc(&b, '\r'); break;
-		case '"': r = buf_putc(&b, '"'); break;
-		case '\\': r = buf_putc(&b, '\\'); break;
+		case 'b':
+			r = buf_putc(&b, '\b');
+			break;
+		case 't':
+			r = buf_putc(&b, '\t');
+			break;
+		case 'n':
+			r = buf_putc(&b, '\n');
+			break;
+		case 'f':
+			r = buf_putc(&b, '\f');
+			break;
+		case 'r':
+			r = buf_putc(&b, '\r');
+			break;
+		case '"':
+			r = buf_putc(&b, '"');
+			break;
+		case '\\':
+			r = buf_putc(&b, '\\');
+			break;
 		case 'u':
 		case 'U': {
 			size_t n = in->ptr[i] == 'u' ? 4 : 8;
@@ -365,7 +378,7 @@ static int rust_lock_flush(struct img_catalog_ctx *ctx, const struct img_file *f
 	if (!l->cur.p)
 		return 0;
 	struct rust_lock_pkg cur = l->cur;
-	l->cur = (struct rust_lock_pkg){ 0 };
+	l->cur = (struct rust_lock_pkg){0};
 	if (!cur.p->name || !*cur.p->name || !cur.p->version || !*cur.p->version) {
 		img_catalog_warn(ctx, f->path, cur.line, "package without name or version");
 		pkg_free(cur.p);
@@ -453,8 +466,8 @@ static int rust_key(struct span *s, char **ret)
 	return 0;
 }
 
-static int rust_parse_lock(struct img_catalog_ctx *ctx, const struct img_file *f,
-			   struct span text, struct rust_lock *l)
+static int rust_parse_lock(struct img_catalog_ctx *ctx, const struct img_file *f, struct span text,
+			   struct rust_lock *l)
 {
 	enum rust_table table = RUST_TOP;
 	bool in_array = false; /* inside a multi-line array */
@@ -488,7 +501,8 @@ static int rust_parse_lock(struct img_catalog_ctx *ctx, const struct img_file *f
 			size_t open = array_table ? 2 : 1;
 			ssize_t close = span_index(s, ']');
 			if (close < 0 || (size_t)close < open ||
-			    (array_table && ((size_t)close + 1 >= s.len || s.ptr[close + 1] != ']'))) {
+			    (array_table &&
+			     ((size_t)close + 1 >= s.len || s.ptr[close + 1] != ']'))) {
 				img_catalog_warn(ctx, f->path, no, "malformed table header");
 				table = RUST_OTHER;
 				continue;
@@ -541,7 +555,8 @@ static int rust_parse_lock(struct img_catalog_ctx *ctx, const struct img_file *f
 		if (!s.len || (s.ptr[0] != '"' && s.ptr[0] != '\'')) {
 			/* Integers (version = 3) and other scalars: nothing we use. */
 			if (table == RUST_PACKAGE)
-				img_catalog_warn(ctx, f->path, no, "unexpected value for '%s'", key);
+				img_catalog_warn(ctx, f->path, no, "unexpected value for '%s'",
+						 key);
 			continue;
 		}
 		_cleanup_free_ char *value = NULL;
@@ -557,7 +572,7 @@ static int rust_parse_lock(struct img_catalog_ctx *ctx, const struct img_file *f
 				continue;
 			if (GROW(l->meta, l->n_meta, l->cap_meta) < 0)
 				return -ENOMEM;
-			l->meta[l->n_meta++] = (struct rust_meta){ TAKE_PTR(key), TAKE_PTR(value) };
+			l->meta[l->n_meta++] = (struct rust_meta){TAKE_PTR(key), TAKE_PTR(value)};
 			continue;
 		}
 		if (table != RUST_PACKAGE)
@@ -597,7 +612,7 @@ static bool rust_is_sha256_hex(const char *s)
 static int rust_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file *f,
 			     const struct img_blob *blob)
 {
-	struct rust_lock l = { 0 };
+	struct rust_lock l = {0};
 	int r = rust_parse_lock(ctx, f, span_make(blob->data, blob->len), &l);
 	if (r < 0)
 		goto out;
@@ -615,9 +630,9 @@ static int rust_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file 
 				r = -ENOMEM;
 				goto out;
 			}
-			struct rust_meta key = { .key = (char *)buf_str(&k) };
+			struct rust_meta key = {.key = (char *)buf_str(&k)};
 			struct rust_meta *hit =
-				bsearch(&key, l.meta, l.n_meta, sizeof(*l.meta), rust_meta_cmp);
+			    bsearch(&key, l.meta, l.n_meta, sizeof(*l.meta), rust_meta_cmp);
 			if (hit)
 				r = pkg_set(&p->checksum, hit->value);
 			buf_done(&k);
@@ -672,8 +687,8 @@ static int rust_catalog(struct img_catalog_ctx *ctx)
 }
 
 const struct img_cataloger img_cataloger_rust = {
-	.name = "rust",
-	.want = rust_want,
-	.reduce = rust_reduce,
-	.catalog = rust_catalog,
+    .name = "rust",
+    .want = rust_want,
+    .reduce = rust_reduce,
+    .catalog = rust_catalog,
 };

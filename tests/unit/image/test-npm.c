@@ -70,9 +70,19 @@ static void catalog(struct img *img)
 {
 	struct bh_limits l;
 	bh_limits_default(&l);
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	if (fakeimg_finish(img) < 0 || img_catalog(img, &l, &d) < 0)
 		tap_fail(__FILE__, __LINE__, "catalog failed: %s", d.message);
+}
+
+/* Catalog with warnings enabled; the number of warnings emitted. */
+static unsigned catalog_warnings(struct img *img)
+{
+	log_set_level(LOG_LVL_WARNING);
+	unsigned before = log_warning_count();
+	catalog(img);
+	log_set_level(LOG_LVL_ERROR);
+	return log_warning_count() - before;
 }
 
 /* npm packages found in location (NULL: anywhere). */
@@ -81,7 +91,8 @@ static size_t count_at(const struct img *img, const char *location)
 	size_t n = 0;
 	for (size_t i = 0; i < img->pkgs.n; i++) {
 		const struct pkg *p = img->pkgs.items[i];
-		if (streq_ptr(p->found_by, "npm") && (!location || streq_ptr(p->location, location)))
+		if (streq_ptr(p->found_by, "npm") &&
+		    (!location || streq_ptr(p->location, location)))
 			n++;
 	}
 	return n;
@@ -124,7 +135,8 @@ TEST(npm_installed_packages)
 		"\"devDependencies\":{\"mocha\":\"*\"}}",
 		1);
 	add_str(img, "app/node_modules/express/node_modules/debug/package.json",
-		"{\"name\":\"debug\",\"version\":\"2.6.9\",\"license\":{\"type\":\"MIT\",\"url\":\"x\"},"
+		"{\"name\":\"debug\",\"version\":\"2.6.9\",\"license\":{\"type\":\"MIT\",\"url\":"
+		"\"x\"},"
 		"\"author\":{\"name\":\"TJ\",\"email\":\"tj@x.org\",\"url\":\"u\"}}",
 		1);
 	add_str(img, "app/node_modules/@babel/core/package.json",
@@ -134,11 +146,13 @@ TEST(npm_installed_packages)
 		2);
 	/* An alias install: the directory name is not the package name. */
 	add_str(img, "app/node_modules/strip-ansi-cjs/package.json",
-		"{\"name\":\"strip-ansi\",\"version\":\"6.0.1\",\"license\":\"(MIT OR CC0-1.0)\"}", 2);
+		"{\"name\":\"strip-ansi\",\"version\":\"6.0.1\",\"license\":\"(MIT OR CC0-1.0)\"}",
+		2);
 	/* Not packages: deeper inside a package. */
 	add_str(img, "app/node_modules/express/test/package.json",
 		"{\"name\":\"fixture\",\"version\":\"0.0.0\"}", 1);
-	add_str(img, "app/node_modules/@babel/core/lib/esm/package.json", "{\"type\":\"module\"}", 2);
+	add_str(img, "app/node_modules/@babel/core/lib/esm/package.json", "{\"type\":\"module\"}",
+		2);
 	/* The global npm and one of its bundled packages. */
 	add_str(img, "usr/lib/node_modules/npm/package.json",
 		"{\"name\":\"npm\",\"version\":\"9.8.1\",\"license\":\"Artistic-2.0\"}", 0);
@@ -147,8 +161,8 @@ TEST(npm_installed_packages)
 	catalog(img);
 	ASSERT_EQ(count_at(img, NULL), 6);
 
-	const struct pkg *p = get(img, NULL, "express", "4.18.2",
-				  "/app/node_modules/express/package.json");
+	const struct pkg *p =
+	    get(img, NULL, "express", "4.18.2", "/app/node_modules/express/package.json");
 	ASSERT_EQ(p->type, PKG_NPM);
 	ASSERT_EQ(p->layer, 1);
 	ASSERT_EQ(p->licenses.n, 1);
@@ -173,12 +187,14 @@ TEST(npm_installed_packages)
 	ASSERT_STREQ(p->licenses.v[0], "Apache-2.0");
 	ASSERT_STREQ(p->licenses.v[1], "MIT");
 	ASSERT_STREQ(p->supplier, "only@mail");
+	ASSERT_STREQ(p->purl, "pkg:npm/%40babel/core@7.22.0");
 
 	p = get(img, NULL, "strip-ansi", "6.0.1", NULL);
 	ASSERT_STREQ(p->licenses.v[0], "(MIT OR CC0-1.0)");
 
 	get(img, NULL, "npm", "9.8.1", "/usr/lib/node_modules/npm/package.json");
-	get(img, NULL, "abbrev", "2.0.0", "/usr/lib/node_modules/npm/node_modules/abbrev/package.json");
+	get(img, NULL, "abbrev", "2.0.0",
+	    "/usr/lib/node_modules/npm/node_modules/abbrev/package.json");
 	ASSERT_NULL(find_at(img, NULL, "fixture", "0.0.0", NULL));
 }
 
@@ -194,16 +210,17 @@ TEST(npm_malformed_package_json_skipped)
 	add_str(img, "n/node_modules/types/package.json", "{\"name\":1,\"version\":[]}", 0);
 	add_str(img, "n/node_modules/badname/package.json",
 		"{\"name\":\"has space\",\"version\":\"1.0.0\"}", 0);
-	add_str(img, "n/node_modules/badscope/package.json", "{\"name\":\"@/x\",\"version\":\"1\"}", 0);
+	add_str(img, "n/node_modules/badscope/package.json", "{\"name\":\"@/x\",\"version\":\"1\"}",
+		0);
 	add_str(img, "n/node_modules/empty/package.json", "", 0);
 	add_str(img, "n/node_modules/odd/package.json",
 		"{\"name\":\"odd\",\"version\":\"1.0.0\",\"license\":[\"MIT\"],\"licenses\":7,"
 		"\"author\":[],\"description\":5,\"homepage\":{},\"dependencies\":[\"a\"],"
 		"\"peerDependencies\":{\"bad name\":\"1\",\"ok\":\"1\"}}",
 		0);
-	add_str(img, "n/node_modules/good/package.json", "{\"name\":\"good\",\"version\":\"1.0.0\"}",
-		0);
-	catalog(img);
+	add_str(img, "n/node_modules/good/package.json",
+		"{\"name\":\"good\",\"version\":\"1.0.0\"}", 0);
+	ASSERT_EQ(catalog_warnings(img), 9);
 	ASSERT_EQ(count_at(img, NULL), 2);
 	const struct pkg *p = get(img, NULL, "odd", "1.0.0", NULL);
 	ASSERT_EQ(p->licenses.n, 0);
@@ -221,8 +238,10 @@ TEST(npm_shared_lockfiles)
 	add_shared(img, "srv/v1/package-lock.json", "pkgdb/npm/package-lock_v1.json", 0);
 	add_shared(img, "srv/v2/package-lock.json", "pkgdb/npm/package-lock_v2.json", 1);
 	add_shared(img, "srv/v3/package-lock.json", "pkgdb/npm/package-lock_v3.json", 2);
-	add_shared(img, "srv/ws/package-lock.json", "pkgdb/npm/package-lock_v3_with_workspace.json", 3);
-	add_shared(img, "srv/peer/package-lock.json", "pkgdb/npm/package-lock_v3_with_peer.json", 4);
+	add_shared(img, "srv/ws/package-lock.json", "pkgdb/npm/package-lock_v3_with_workspace.json",
+		   3);
+	add_shared(img, "srv/peer/package-lock.json", "pkgdb/npm/package-lock_v3_with_peer.json",
+		   4);
 	catalog(img);
 	/* 33 entries each, 31 distinct name@version (debug@2.6.9, ms@2.0.0 appear twice). */
 	ASSERT_EQ(count_at(img, "/srv/v1/package-lock.json"), 31);
@@ -233,8 +252,8 @@ TEST(npm_shared_lockfiles)
 	ASSERT_EQ(count_at(img, "/srv/peer/package-lock.json"), 5);
 	ASSERT_EQ(count_at(img, NULL), 31 * 3 + 5 + 5);
 
-	static const char *const locs[] = { "/srv/v1/package-lock.json", "/srv/v2/package-lock.json",
-					     "/srv/v3/package-lock.json" };
+	static const char *const locs[] = {"/srv/v1/package-lock.json", "/srv/v2/package-lock.json",
+					   "/srv/v3/package-lock.json"};
 	for (size_t i = 0; i < ARRAY_SIZE(locs); i++) {
 		const struct pkg *p = get(img, "@babel", "helper-string-parser", "7.19.4", locs[i]);
 		ASSERT_EQ(p->layer, (int)i);
@@ -288,12 +307,15 @@ TEST(npm_lock_dedupe_against_installed)
 		"\"node_modules/junk\":7}}",
 		0);
 	/* Installed next to the lock: a and @s/c match exactly; b differs in version. */
-	add_str(img, "app/node_modules/a/package.json", "{\"name\":\"a\",\"version\":\"1.0.0\"}", 1);
-	add_str(img, "app/node_modules/b/package.json", "{\"name\":\"b\",\"version\":\"2.0.1\"}", 1);
+	add_str(img, "app/node_modules/a/package.json", "{\"name\":\"a\",\"version\":\"1.0.0\"}",
+		1);
+	add_str(img, "app/node_modules/b/package.json", "{\"name\":\"b\",\"version\":\"2.0.1\"}",
+		1);
 	add_str(img, "app/node_modules/a/node_modules/@s/c/package.json",
 		"{\"name\":\"@s/c\",\"version\":\"3.0.0\"}", 1);
 	/* Same name@version installed elsewhere does not count. */
-	add_str(img, "other/node_modules/d/package.json", "{\"name\":\"d\",\"version\":\"4.0.0\"}", 1);
+	add_str(img, "other/node_modules/d/package.json", "{\"name\":\"d\",\"version\":\"4.0.0\"}",
+		1);
 	/* A lock file inside node_modules is ignored; so is the root package.json. */
 	add_str(img, "app/node_modules/a/package-lock.json",
 		"{\"lockfileVersion\":1,\"dependencies\":{\"zz\":{\"version\":\"1.0.0\"}}}", 1);
@@ -316,18 +338,19 @@ TEST(npm_lock_dedupe_against_installed)
 TEST(npm_lock_v1_nested_and_odd)
 {
 	_cleanup_(img_freep) struct img *img = new_img();
-	add_str(img, "npm-shrinkwrap.json",
-		"{\"lockfileVersion\":1,\"dependencies\":{"
-		"\"a\":{\"version\":\"1.0.0\",\"requires\":{\"b\":\"^2\"},\"dependencies\":{"
-		"  \"b\":{\"version\":\"2.0.0\",\"dependencies\":{\"c\":{\"version\":\"3.0.0\"}}}}},"
-		"\"b\":{\"version\":\"2.1.0\"},"
-		"\"local\":{\"version\":\"file:packages/local\"},"
-		"\"s-w\":{\"version\":\"npm:string-width@4.2.3\"},"
-		"\"@x/y\":{\"version\":\"npm:@x/z@1.0.0\"},"
-		"\"bad\":{\"version\":\"npm:\"},"
-		"\"git\":{\"version\":\"github:user/repo#abc\"},"
-		"\"junk\":[1]}}",
-		0);
+	add_str(
+	    img, "npm-shrinkwrap.json",
+	    "{\"lockfileVersion\":1,\"dependencies\":{"
+	    "\"a\":{\"version\":\"1.0.0\",\"requires\":{\"b\":\"^2\"},\"dependencies\":{"
+	    "  \"b\":{\"version\":\"2.0.0\",\"dependencies\":{\"c\":{\"version\":\"3.0.0\"}}}}},"
+	    "\"b\":{\"version\":\"2.1.0\"},"
+	    "\"local\":{\"version\":\"file:packages/local\"},"
+	    "\"s-w\":{\"version\":\"npm:string-width@4.2.3\"},"
+	    "\"@x/y\":{\"version\":\"npm:@x/z@1.0.0\"},"
+	    "\"bad\":{\"version\":\"npm:\"},"
+	    "\"git\":{\"version\":\"github:user/repo#abc\"},"
+	    "\"junk\":[1]}}",
+	    0);
 	/* Installed copy of the nested b@2.0.0 in the right place: the lock entry is dropped. */
 	add_str(img, "node_modules/a/node_modules/b/package.json",
 		"{\"name\":\"b\",\"version\":\"2.0.0\"}", 1);
@@ -352,9 +375,11 @@ TEST(npm_lock_malformed)
 	add_str(img, "a/package-lock.json", "{\"lockfileVersion\":2,\"packages\":", 0);
 	add_str(img, "b/package-lock.json", "\"just a string\"", 0);
 	add_str(img, "c/package-lock.json", "{\"lockfileVersion\":\"x\",\"packages\":[]}", 0);
-	add_str(img, "d/package-lock.json",
-		"{\"lockfileVersion\":2,\"packages\":{\"node_modules/ok\":{\"version\":\"1.0.0\"}}}", 0);
-	catalog(img);
+	add_str(
+	    img, "d/package-lock.json",
+	    "{\"lockfileVersion\":2,\"packages\":{\"node_modules/ok\":{\"version\":\"1.0.0\"}}}",
+	    0);
+	ASSERT_EQ(catalog_warnings(img), 2);
 	ASSERT_EQ(count_at(img, NULL), 1);
 	get(img, NULL, "ok", "1.0.0", "/d/package-lock.json");
 }

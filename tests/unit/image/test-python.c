@@ -20,7 +20,8 @@ TEST(python_want_paths)
 		  IMG_WANT_CONTENT);
 	ASSERT_EQ(want("usr/lib/python3/dist-packages/foo-1.0.dist-info/RECORD"), IMG_WANT_CONTENT);
 	ASSERT_EQ(want("opt/app/libs/foo-1.0.dist-info/METADATA"), IMG_WANT_CONTENT);
-	ASSERT_EQ(want("usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO"), IMG_WANT_CONTENT);
+	ASSERT_EQ(want("usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO"),
+		  IMG_WANT_CONTENT);
 	ASSERT_EQ(want("usr/lib/python3/dist-packages/foo-1.0.egg-info/installed-files.txt"),
 		  IMG_WANT_CONTENT);
 	ASSERT_EQ(want("usr/lib/python3/dist-packages/foo-1.0-py3.9.egg-info"), IMG_WANT_CONTENT);
@@ -64,9 +65,19 @@ static void catalog(struct img *img)
 {
 	struct bh_limits l;
 	bh_limits_default(&l);
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	if (fakeimg_finish(img) < 0 || img_catalog(img, &l, &d) < 0)
 		tap_fail(__FILE__, __LINE__, "catalog failed: %s", d.message);
+}
+
+/* Catalog with warnings enabled; the number of warnings emitted. */
+static unsigned catalog_warnings(struct img *img)
+{
+	log_set_level(LOG_LVL_WARNING);
+	unsigned before = log_warning_count();
+	catalog(img);
+	log_set_level(LOG_LVL_ERROR);
+	return log_warning_count() - before;
 }
 
 static size_t count_python(const struct img *img)
@@ -99,13 +110,17 @@ static bool has(const struct strv *l, const char *s)
 TEST(python_shared_fixtures)
 {
 	_cleanup_(img_freep) struct img *img = new_img();
-	add_shared(img, SP "networkx-3.0.dist-info/METADATA", "pkgdb/python/networkx-3.0.METADATA", 0);
-	add_shared(img, SP "zipp-3.12.1.dist-info/METADATA", "pkgdb/python/zipp-3.12.1.METADATA", 0);
+	add_shared(img, SP "networkx-3.0.dist-info/METADATA", "pkgdb/python/networkx-3.0.METADATA",
+		   0);
+	add_shared(img, SP "zipp-3.12.1.dist-info/METADATA", "pkgdb/python/zipp-3.12.1.METADATA",
+		   0);
 	add_shared(img, SP "asyncssh-2.14.2.dist-info/METADATA",
 		   "pkgdb/python/asyncssh-2.14.2.METADATA", 1);
-	add_shared(img, SP "simple-0.1.0.dist-info/METADATA", "pkgdb/python/simple-0.1.0.METADATA", 1);
-	add_shared(img, "usr/local/lib/python3.9/dist-packages/typing_extensions-4.4.0.dist-info/METADATA",
-		   "pkgdb/python/typing_extensions-4.4.0.dist-info/METADATA", 1);
+	add_shared(img, SP "simple-0.1.0.dist-info/METADATA", "pkgdb/python/simple-0.1.0.METADATA",
+		   1);
+	add_shared(
+	    img, "usr/local/lib/python3.9/dist-packages/typing_extensions-4.4.0.dist-info/METADATA",
+	    "pkgdb/python/typing_extensions-4.4.0.dist-info/METADATA", 1);
 	add_shared(img, "usr/lib/python3/dist-packages/distlib-0.3.1-py3.9.egg-info",
 		   "pkgdb/python/distlib-0.3.1-py3.9.egg-info", 2);
 	add_shared(img, "usr/lib/python3.8/site-packages/setuptools-51.3.3-py3.8.egg-info/PKG-INFO",
@@ -117,7 +132,8 @@ TEST(python_shared_fixtures)
 	ASSERT_EQ(p->type, PKG_PYPI);
 	ASSERT_STREQ(p->location, "/" SP "networkx-3.0.dist-info/METADATA");
 	ASSERT_EQ(p->layer, 0);
-	ASSERT_STREQ(p->description, "Python package for creating and manipulating graphs and networks");
+	ASSERT_STREQ(p->description,
+		     "Python package for creating and manipulating graphs and networks");
 	ASSERT_STREQ(p->homepage, "https://networkx.org/");
 	ASSERT_STREQ(p->supplier, "Aric Hagberg <hagberg@lanl.gov>");
 	ASSERT_EQ(p->licenses.n, 0);
@@ -145,8 +161,9 @@ TEST(python_shared_fixtures)
 	ASSERT_NULL(p->description);
 
 	p = find(img, "typing_extensions", "4.4.0");
-	ASSERT_STREQ(p->location,
-		     "/usr/local/lib/python3.9/dist-packages/typing_extensions-4.4.0.dist-info/METADATA");
+	ASSERT_STREQ(
+	    p->location,
+	    "/usr/local/lib/python3.9/dist-packages/typing_extensions-4.4.0.dist-info/METADATA");
 	ASSERT_STREQ(p->supplier, "\"Guido van Rossum, Jukka Lehtosalo, \xc5\x81ukasz Langa, "
 				  "Michael Lee\" <levkivskyi@gmail.com>");
 	ASSERT_STREQ(p->homepage, "https://github.com/python/typing_extensions");
@@ -184,6 +201,7 @@ TEST(python_dist_info_record_expression_requires)
 	/* License-Expression wins over License and classifiers. */
 	ASSERT_EQ(p->licenses.n, 1);
 	ASSERT_STREQ(p->licenses.v[0], "MIT OR Apache-2.0");
+	ASSERT_STREQ(p->purl, "pkg:pypi/demo-pkg@1.2.0");
 	ASSERT_STREQ(p->supplier, "Jane Doe <jane@example.org>");
 	ASSERT_STREQ(p->homepage, "https://example.org/demo");
 	/* Extras, specifiers and markers stripped; extra-only requirements dropped; sorted. */
@@ -219,7 +237,8 @@ TEST(python_egg_info_dir_and_legacy_description)
 	ASSERT_EQ(p->licenses.n, 1);
 	ASSERT_STREQ(p->licenses.v[0], "GPL-2.0-only");
 	ASSERT_EQ(p->files.n, 4);
-	ASSERT_STREQ(p->files.v[0], "/usr/lib/python2.7/dist-packages/legacy-0.9.egg-info/PKG-INFO");
+	ASSERT_STREQ(p->files.v[0],
+		     "/usr/lib/python2.7/dist-packages/legacy-0.9.egg-info/PKG-INFO");
 	ASSERT_STREQ(p->files.v[1],
 		     "/usr/lib/python2.7/dist-packages/legacy-0.9.egg-info/SOURCES.txt");
 	ASSERT_STREQ(p->files.v[2], "/usr/lib/python2.7/dist-packages/legacy/__init__.py");
@@ -243,8 +262,9 @@ TEST(python_malformed_skipped_rest_listed)
 	/* Stray lines and bad bytes inside an otherwise good header are tolerated. */
 	static const char ok[] = "Metadata-Version: 2.1\r\nName: ok\r\nthis line has no colon\r\n"
 				 "Version: 2.0\r\nSummary: caf\xc3\xa9 \xff\x01 bar\r\n";
-	ASSERT_OK(fakeimg_add_file(img, SP "ok-2.0.dist-info/METADATA", ok, sizeof(ok) - 1, 0644, 1));
-	catalog(img);
+	ASSERT_OK(
+	    fakeimg_add_file(img, SP "ok-2.0.dist-info/METADATA", ok, sizeof(ok) - 1, 0644, 1));
+	ASSERT_EQ(catalog_warnings(img), 5);
 	ASSERT_EQ(count_python(img), 1);
 	const struct pkg *p = find(img, "ok", "2.0");
 	ASSERT_STREQ(p->description, "caf\xc3\xa9 ?  bar");
