@@ -228,6 +228,10 @@ static int purl_build(const struct pkg *p, struct buf *b)
 		    ev == p->epoch)
 			version = rest;
 	}
+	/* The Go toolchain: pkg:golang/stdlib@1.22.4, as Syft and OSV write it. */
+	if (p->type == PKG_GOLANG && !p->namespace && p->name && streq(p->name, "stdlib") &&
+	    span_startswith(version, "go"))
+		version = span_slice(version, 2, SIZE_MAX);
 	if (version.len > 0) {
 		r = buf_putc(b, '@');
 		if (r >= 0)

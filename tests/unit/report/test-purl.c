@@ -120,7 +120,7 @@ static const struct vec our_vectors[] = {
      .want = "pkg:golang/github.com/BurntSushi/toml@v1.2.1"},
     {PKG_GOLANG, NULL, "github.com/docker/docker", "v24.0.7+incompatible",
      .want = "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"},
-    {PKG_GOLANG, NULL, "stdlib", "go1.22.4", .want = "pkg:golang/stdlib@go1.22.4"},
+    {PKG_GOLANG, NULL, "stdlib", "go1.22.4", .want = "pkg:golang/stdlib@1.22.4"},
     /* percent-encoding: only A-Z a-z 0-9 . - _ ~ : stay literal */
     {PKG_GEM, NULL, "a b/c@d?e#f&g=h%i", "1 2+3~4:5",
      .want = "pkg:gem/a%20b%2Fc%40d%3Fe%23f%26g%3Dh%25i@1%202%2B3~4:5"},
