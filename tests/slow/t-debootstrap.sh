@@ -93,7 +93,7 @@ if "$BULKHEAD" sbom "oci:$BH_OCI_BOOKWORM" --format cyclonedx -o "$tmp/cdx.json"
 	validator=$BH_SOURCE_ROOT/tests/lib/validate-schema.js
 	if [ -f "$validator" ] && command -v node >/dev/null 2>&1; then
 		vrc=0
-		node "$validator" cyclonedx "$tmp/cdx.json" >"$tmp/validate.out" 2>&1 || vrc=$?
+		node "$validator" "${BH_SHARED_TESTDATA:-$BH_SOURCE_ROOT/../shared/testdata}/schemas/cyclonedx-1.6/bom-1.6.schema.json" "$tmp/cdx.json" >"$tmp/validate.out" 2>&1 || vrc=$?
 		if [ "$vrc" = 0 ]; then
 			echo "cyclonedx: schema-valid"
 		elif [ "$vrc" = 77 ]; then
