@@ -23,7 +23,6 @@
 #include "image/image-int.h"
 
 /* Also declared in target.c until image-int.h carries it (see the comment there). */
-int img_docker_archive_probe(int fd, const struct bh_limits *limits);
 
 #define TAR_BLOCK     512
 #define META_MAX_RUN  16 /* pax/GNU headers in a row before a member */

@@ -167,6 +167,8 @@ int img_oci_open(const struct img_target *t, const struct img_open_opts *o,
 /* docker-archive:FILE — manifest.json (+ legacy repositories), layer.tar or blobs/ layout. */
 int img_docker_archive_open(const struct img_target *t, const struct img_open_opts *o,
 			    struct img_layout *ret, struct bh_diag *reterr_diag);
+/* Is fd (at offset 0) a docker-archive tar? 1 yes, 0 another tar, -EBADMSG not a tar. */
+int img_docker_archive_probe(int fd, const struct bh_limits *limits);
 /* dir:ROOTFS — walk the tree (no symlink followed, openat-relative) into fs. */
 int img_dir_read(const char *root, const struct bh_limits *limits, struct img_fs *fs,
 		 struct bh_diag *reterr_diag);

@@ -24,7 +24,6 @@
  * at fd holds a docker-archive (manifest.json) or an OCI layout (index.json + oci-layout),
  * 0 for another readable tar, -EBADMSG when it is not a tar, other -errno.
  */
-int img_docker_archive_probe(int fd, const struct bh_limits *limits);
 
 static const struct {
 	const char *prefix;
