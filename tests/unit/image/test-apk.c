@@ -31,8 +31,10 @@ static struct img *new_img(void)
 static void add_shared(struct img *img, const char *shared, int layer)
 {
 	const char *disk = tap_shared_path(shared);
-	if (!disk)
+	if (!disk) {
+		img_free(img); /* the test ends here: do not leak it */
 		TEST_SKIP("shared testdata absent");
+	}
 	int r = fakeimg_add_file_from(img, "lib/apk/db/installed", disk, 0644, layer);
 	if (r < 0)
 		tap_fail(__FILE__, __LINE__, "cannot add %s: %d", shared, r);

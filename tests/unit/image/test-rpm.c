@@ -53,8 +53,10 @@ static char *read_shared(const char *shared, size_t *ret_len)
 static void add_shared(struct img *img, const char *image_path, const char *shared)
 {
 	const char *disk = tap_shared_path(shared);
-	if (!disk)
+	if (!disk) {
+		img_free(img); /* the test ends here: do not leak it */
 		TEST_SKIP("shared testdata absent");
+	}
 	int r = fakeimg_add_file_from(img, image_path, disk, 0644, 0);
 	if (r < 0)
 		tap_fail(__FILE__, __LINE__, "cannot add %s: %d", shared, r);
