@@ -77,7 +77,7 @@ const char *pkg_type_purl(enum pkg_type t);
 /*
  * Build p->purl exactly per the purl specification (type-specific name normalisation,
  * percent-encoding, sorted qualifiers such as arch=, distro=, epoch=, upstream=) and a
- * stable p->bom_ref. 0 or -ENOMEM.
+ * stable p->bom_ref. 0, -EINVAL (no name), -ENOMEM.
  */
 int pkg_finalize(struct pkg *p);
 
