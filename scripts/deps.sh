@@ -10,7 +10,7 @@ libjansson-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libarchive-dev
 libelf-dev librpm-dev libsqlite3-dev
 libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap"
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time"
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time libjson-c-dev"
 
 missing=""
 for p in $pkgs; do
