@@ -147,6 +147,23 @@ const struct img_blob *img_catalog_content(const struct img_catalog_ctx *ctx,
 	return NULL;
 }
 
+int img_catalog_foreach_content(struct img_catalog_ctx *ctx, img_catalog_file_fn fn)
+{
+	size_t n = img_fs_count(ctx->fs);
+	for (size_t i = 0; i < n; i++) {
+		const struct img_file *f = img_fs_at(ctx->fs, i);
+		if (f->type != IMG_FT_REG)
+			continue;
+		const struct img_blob *b = img_catalog_content(ctx, f);
+		if (!b)
+			continue;
+		int r = fn(ctx, f, b);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int img_catalog_add(struct img_catalog_ctx *ctx, const struct img_file *f, struct pkg *p)
 {
 	if (!p)

@@ -66,6 +66,14 @@ const struct img_blob *img_catalog_content(const struct img_catalog_ctx *ctx,
 					   const struct img_file *f);
 
 /*
+ * Call fn for every regular file, in tree order, that has content captured for this
+ * cataloger (img_catalog_content() non-NULL). Stops at and returns the first error.
+ */
+typedef int (*img_catalog_file_fn)(struct img_catalog_ctx *ctx, const struct img_file *f,
+				   const struct img_blob *blob);
+int img_catalog_foreach_content(struct img_catalog_ctx *ctx, img_catalog_file_fn fn);
+
+/*
  * Add a package found in file f (f may be NULL): sets found_by, location ("/" + path)
  * and, when still -1, layer from f. Takes ownership of p (freed on error).
  * 0, -E2BIG (max-packages), -ENOMEM.

@@ -668,22 +668,16 @@ out:
 	return r;
 }
 
+static int rust_catalog_file(struct img_catalog_ctx *ctx, const struct img_file *f,
+			     const struct img_blob *b)
+{
+	return rust_is_lock(span_from(f->path)) ? rust_catalog_lock(ctx, f, b)
+						: rust_catalog_auditable(ctx, f, b);
+}
+
 static int rust_catalog(struct img_catalog_ctx *ctx)
 {
-	size_t n = img_fs_count(ctx->fs);
-	for (size_t i = 0; i < n; i++) {
-		const struct img_file *f = img_fs_at(ctx->fs, i);
-		if (f->type != IMG_FT_REG)
-			continue;
-		const struct img_blob *b = img_catalog_content(ctx, f);
-		if (!b)
-			continue;
-		int r = rust_is_lock(span_from(f->path)) ? rust_catalog_lock(ctx, f, b)
-							 : rust_catalog_auditable(ctx, f, b);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return img_catalog_foreach_content(ctx, rust_catalog_file);
 }
 
 const struct img_cataloger img_cataloger_rust = {
