@@ -3,14 +3,16 @@
 # Install every Debian package bulkhead needs to build, test and benchmark.
 # As root: apt-get installs what is missing. Otherwise: print the exact command, exit 1.
 # Usage: scripts/deps.sh [--bench]   (--bench adds what only `make bench` needs)
+# rpm-common is only a Recommends of librpm9, but without its /usr/lib/rpm/macros librpm
+# does not know its database backends and reads no sqlite or bdb rpmdb at all.
 set -eu
 
 pkgs="meson ninja-build pkg-config gcc clang libc6-dev
 libjansson-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libarchive-dev
-libelf-dev librpm-dev libsqlite3-dev
+libelf-dev librpm-dev rpm-common libsqlite3-dev
 libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap"
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time libjson-c-dev"
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time openssl libjson-c-dev"
 
 missing=""
 for p in $pkgs; do

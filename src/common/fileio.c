@@ -85,6 +85,8 @@ int bh_output_open(struct bh_output *o, const char *path)
 		bh_output_abort(o);
 		return r;
 	}
+	/* Reports are written in many small pieces: fewer, larger write(2)s. */
+	(void)setvbuf(o->f, NULL, _IOFBF, 256 * 1024);
 	return 0;
 }
 

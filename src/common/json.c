@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* json.c — see json.h. */
+#include <assert.h>
 #include <string.h>
 
 #include "common/common.h"
@@ -142,4 +143,109 @@ int bh_json_dump_file(const json_t *v, FILE *f)
 	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF)
 		return -EIO;
 	return 0;
+}
+
+/* Output through a FILE with every line after the first indented by `indent` spaces. */
+struct indent_out {
+	FILE *f;
+	unsigned indent;
+};
+
+static const char spaces[] = "                ";
+
+static int indent_cb(const char *data, size_t size, void *userdata)
+{
+	struct indent_out *o = userdata;
+	while (size > 0) {
+		const char *nl = memchr(data, '\n', size);
+		size_t n = nl ? (size_t)(nl - data) + 1 : size;
+		if (fwrite(data, 1, n, o->f) != n)
+			return -1;
+		if (nl && fwrite(spaces, 1, o->indent, o->f) != o->indent)
+			return -1;
+		data += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/* Dump v at nesting level `level` (2 spaces each), as jansson would inside a document. */
+static int dump_at(const json_t *v, unsigned level, FILE *f)
+{
+	struct indent_out o = { .f = f, .indent = 2 * level };
+	assert(o.indent < sizeof(spaces));
+	return json_dump_callback(v, indent_cb, &o,
+				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) < 0
+		       ? -EIO
+		       : 0;
+}
+
+static const struct bh_json_stream *stream_for(const char *key, const struct bh_json_stream *s,
+					       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(s[i].key, key))
+			return &s[i];
+	return NULL;
+}
+
+static int put_element(const json_t *e, bool *first, FILE *f)
+{
+	if (fputs(*first ? "[\n    " : ",\n    ", f) == EOF)
+		return -EIO;
+	*first = false;
+	return dump_at(e, 2, f);
+}
+
+/* Write one streamed array's elements: those already in arr, then fill()'s. */
+static int dump_stream(const json_t *arr, const struct bh_json_stream *st, FILE *f)
+{
+	bool first = true;
+	size_t idx;
+	json_t *e;
+	int r = 0;
+	json_array_foreach(arr, idx, e)
+		if ((r = put_element(e, &first, f)) < 0)
+			return r;
+	_cleanup_json_ json_t *scratch = json_array();
+	if (!scratch)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n; i++) {
+		r = st->fill(st->userdata, i, scratch);
+		if (r < 0)
+			return r;
+		json_array_foreach(scratch, idx, e)
+			if ((r = put_element(e, &first, f)) < 0)
+				return r;
+		json_array_clear(scratch);
+	}
+	return fputs(first ? "[]" : "\n  ]", f) == EOF ? -EIO : 0;
+}
+
+int bh_json_dump_file_streamed(const json_t *doc, const struct bh_json_stream *streams,
+			       size_t n_streams, FILE *f)
+{
+	if (!json_is_object(doc))
+		return -EINVAL;
+	if (json_object_size(doc) == 0)
+		return fputs("{}\n", f) == EOF ? -EIO : 0;
+	bool first = true;
+	const char *key;
+	json_t *v;
+	int r;
+	json_object_foreach((json_t *)doc, key, v) {
+		if (fputs(first ? "{\n  " : ",\n  ", f) == EOF)
+			return -EIO;
+		first = false;
+		_cleanup_json_ json_t *k = json_string(key);
+		if (!k)
+			return -ENOMEM;
+		if ((r = dump_at(k, 1, f)) < 0 || fputs(": ", f) == EOF)
+			return r < 0 ? r : -EIO;
+		const struct bh_json_stream *st = stream_for(key, streams, n_streams);
+		r = st && json_is_array(v) ? dump_stream(v, st, f) : dump_at(v, 1, f);
+		if (r < 0)
+			return r;
+	}
+	return fputs("\n}\n", f) == EOF ? -EIO : 0;
 }

@@ -46,6 +46,29 @@ int bh_json_append_str(json_t *arr, const char *value);
 int bh_json_dump_buf(const json_t *v, struct buf *b);
 int bh_json_dump_file(const json_t *v, FILE *f);
 
+/*
+ * A top-level array of a document that is produced while it is written: after the
+ * elements already in the document's array under key, fill(userdata, i, into) runs for
+ * i = 0 .. n-1 and appends zero or more elements to the empty array into; they are
+ * written and released at once. fill returns 0 or -errno.
+ */
+struct bh_json_stream {
+	const char *key;
+	size_t n;
+	int (*fill)(void *userdata, size_t i, json_t *into);
+	void *userdata;
+};
+
+/*
+ * Write the object doc to f byte for byte as bh_json_dump_file() would write it with the
+ * streamed arrays filled in, but holding only one element of each streamed array in
+ * memory at a time: large documents (SBOMs of 100k packages) cost no more memory than
+ * their largest element. Keys of doc not named in streams are written as they are.
+ * 0, -EIO, -ENOMEM or fill's error.
+ */
+int bh_json_dump_file_streamed(const json_t *doc, const struct bh_json_stream *streams,
+			       size_t n_streams, FILE *f);
+
 static inline void bh_json_decrefp(json_t **p)
 {
 	if (*p)

@@ -46,15 +46,18 @@ static uint32_t name_hash(const char *s, size_t n)
 
 static void node_free(struct img_fs *fs, struct fs_node *n)
 {
-	/* Iterative post-order walk: hostile images can be 100k levels deep. */
+	/*
+	 * Iterative post-order walk: hostile images can be 100k levels deep. cap_kids of a
+	 * dying node counts down as the cursor of its child table, so that a directory with
+	 * many entries is scanned once, not once per child.
+	 */
 	struct fs_node *cur = n;
 	while (cur) {
 		struct fs_node *child = NULL;
-		for (uint32_t i = 0; i < cur->cap_kids; i++) {
-			struct fs_node *k = cur->kids[i];
+		while (cur->cap_kids > 0) {
+			struct fs_node *k = cur->kids[--cur->cap_kids];
 			if (k && k != TOMB) {
 				child = k;
-				cur->kids[i] = TOMB;
 				break;
 			}
 		}

@@ -285,36 +285,37 @@ static int os_component(const struct img *img, json_t *components)
 	return bh_json_append_new(components, o);
 }
 
-static int dependencies(const struct sbom_ctx *c, json_t **ret)
+/* The dependencies entry of package i (a CycloneDX "dependencies" array element). */
+static int dependency(const struct sbom_ctx *c, size_t i, json_t *deps)
 {
-	_cleanup_json_ json_t *deps = json_array();
-	if (!deps)
+	json_t *d = named("ref", c->refs[i]);
+	if (!d)
 		return -ENOMEM;
 	int r = 0;
-	if (!str_empty(c->img->os.id))
-		r = bh_json_append_new(deps, named("ref", OS_REF));
-	for (size_t i = 0; i < c->n && r >= 0; i++) {
-		json_t *d = named("ref", c->refs[i]);
-		if (!d)
-			return -ENOMEM;
-		if (c->deps[i].n > 0) {
-			json_t *on = json_array();
-			for (size_t k = 0; k < c->deps[i].n && r >= 0; k++)
-				r = sbom_append_str(on, c->refs[c->deps[i].to[k]]);
-			if (r >= 0)
-				r = bh_json_set_new(d, "dependsOn", on);
-			else
-				json_decref(on);
-		}
+	if (c->deps[i].n > 0) {
+		json_t *on = json_array();
+		for (size_t k = 0; k < c->deps[i].n && r >= 0; k++)
+			r = sbom_append_str(on, c->refs[c->deps[i].to[k]]);
 		if (r >= 0)
-			r = bh_json_append_new(deps, d);
+			r = bh_json_set_new(d, "dependsOn", on);
 		else
-			json_decref(d);
+			json_decref(on);
 	}
-	if (r < 0)
+	if (r < 0) {
+		json_decref(d);
 		return r;
-	*ret = TAKE_PTR(deps);
-	return 0;
+	}
+	return bh_json_append_new(deps, d);
+}
+
+static int fill_component(void *userdata, size_t i, json_t *into)
+{
+	return add_component(userdata, i, into);
+}
+
+static int fill_dependency(void *userdata, size_t i, json_t *into)
+{
+	return dependency(userdata, i, into);
 }
 
 static int build(const struct sbom_ctx *c, json_t **ret)
@@ -355,17 +356,18 @@ static int build(const struct sbom_ctx *c, json_t **ret)
 	if (r < 0)
 		return r;
 
+	/* Packages are added while writing (report_cyclonedx): only the OS goes in here. */
 	json_t *components = json_array();
 	r = bh_json_set_new(doc, "components", components);
 	if (r >= 0)
 		r = os_component(c->img, components);
-	for (size_t i = 0; i < c->n && r >= 0; i++)
-		r = add_component(c, i, components);
-	json_t *deps = NULL;
-	if (r >= 0)
-		r = dependencies(c, &deps);
+	json_t *deps = json_array();
 	if (r >= 0)
 		r = bh_json_set_new(doc, "dependencies", deps);
+	else
+		json_decref(deps);
+	if (r >= 0 && !str_empty(c->img->os.id))
+		r = bh_json_append_new(deps, named("ref", OS_REF));
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(doc);
@@ -380,8 +382,13 @@ int report_cyclonedx(const struct img *img, FILE *f)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
 	r = build(&c, &doc);
+	if (r >= 0) {
+		const struct bh_json_stream streams[] = {
+			{ "components", c.n, fill_component, &c },
+			{ "dependencies", c.n, fill_dependency, &c },
+		};
+		r = bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
+	}
 	sbom_ctx_done(&c);
-	if (r < 0)
-		return r;
-	return bh_json_dump_file(doc, f);
+	return r;
 }

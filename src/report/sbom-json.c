@@ -218,6 +218,12 @@ static int package(const struct img *img, const struct pkg *p, json_t *arr)
 	return r;
 }
 
+static int fill_package(void *userdata, size_t i, json_t *into)
+{
+	const struct img *img = userdata;
+	return package(img, img->pkgs.items[i], into);
+}
+
 int report_sbom_json(const struct img *img, FILE *f)
 {
 	_cleanup_json_ json_t *doc = json_object();
@@ -239,9 +245,11 @@ int report_sbom_json(const struct img *img, FILE *f)
 		r = bh_json_set_new(doc, "packages", arr);
 	else
 		json_decref(arr);
-	for (size_t i = 0; i < img->pkgs.n && r >= 0; i++)
-		r = package(img, img->pkgs.items[i], arr);
 	if (r < 0)
 		return r;
-	return bh_json_dump_file(doc, f);
+	/* Packages are added while writing, one at a time. */
+	const struct bh_json_stream streams[] = {
+		{ "packages", img->pkgs.n, fill_package, (void *)img },
+	};
+	return bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
 }

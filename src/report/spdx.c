@@ -265,7 +265,7 @@ static int extracted_licenses(const struct sbom_ctx *c, json_t *doc)
 	return r;
 }
 
-static int build(const struct sbom_ctx *c, json_t **ret)
+static int build(const struct sbom_ctx *c, json_t **ret, char **root_id_out)
 {
 	const struct img *img = c->img;
 	_cleanup_json_ json_t *doc = json_object();
@@ -323,8 +323,7 @@ static int build(const struct sbom_ctx *c, json_t **ret)
 		r = root_package(c, buf_str(&root_id), packages);
 	if (r >= 0 && has_os)
 		r = os_package(img, buf_str(&os_id), packages);
-	for (size_t i = 0; i < c->n && r >= 0; i++)
-		r = package(c, i, packages);
+	/* Packages and their relationships are added while writing (report_spdx). */
 	if (r >= 0)
 		r = extracted_licenses(c, doc);
 	if (r < 0)
@@ -336,16 +335,37 @@ static int build(const struct sbom_ctx *c, json_t **ret)
 		r = relationship(rels, "SPDXRef-DOCUMENT", "DESCRIBES", buf_str(&root_id));
 	if (r >= 0 && has_os)
 		r = relationship(rels, buf_str(&root_id), "CONTAINS", buf_str(&os_id));
-	for (size_t i = 0; i < c->n && r >= 0; i++)
-		r = relationship(rels, buf_str(&root_id), "CONTAINS", c->spdxids[i]);
-	for (size_t i = 0; i < c->n && r >= 0; i++)
-		for (size_t k = 0; k < c->deps[i].n && r >= 0; k++)
-			r = relationship(rels, c->spdxids[i], "DEPENDS_ON",
-					 c->spdxids[c->deps[i].to[k]]);
+	if (r >= 0 && !(*root_id_out = buf_take(&root_id)))
+		r = -ENOMEM;
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(doc);
 	return 0;
+}
+
+struct spdx_stream {
+	const struct sbom_ctx *c;
+	const char *root_id;
+};
+
+static int fill_package(void *userdata, size_t i, json_t *into)
+{
+	const struct spdx_stream *s = userdata;
+	return package(s->c, i, into);
+}
+
+/* Steps 0..n-1: the root CONTAINS package i; steps n..2n-1: package i-n DEPENDS_ON. */
+static int fill_relationship(void *userdata, size_t step, json_t *into)
+{
+	const struct spdx_stream *s = userdata;
+	const struct sbom_ctx *c = s->c;
+	if (step < c->n)
+		return relationship(into, s->root_id, "CONTAINS", c->spdxids[step]);
+	size_t i = step - c->n;
+	int r = 0;
+	for (size_t k = 0; k < c->deps[i].n && r >= 0; k++)
+		r = relationship(into, c->spdxids[i], "DEPENDS_ON", c->spdxids[c->deps[i].to[k]]);
+	return r;
 }
 
 int report_spdx(const struct img *img, FILE *f)
@@ -355,9 +375,16 @@ int report_spdx(const struct img *img, FILE *f)
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
-	r = build(&c, &doc);
+	_cleanup_free_ char *root_id = NULL;
+	r = build(&c, &doc, &root_id);
+	if (r >= 0) {
+		struct spdx_stream s = { .c = &c, .root_id = root_id };
+		const struct bh_json_stream streams[] = {
+			{ "packages", c.n, fill_package, &s },
+			{ "relationships", 2 * c.n, fill_relationship, &s },
+		};
+		r = bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
+	}
 	sbom_ctx_done(&c);
-	if (r < 0)
-		return r;
-	return bh_json_dump_file(doc, f);
+	return r;
 }

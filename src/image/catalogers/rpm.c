@@ -626,6 +626,14 @@ static int rpm_catalog_one(struct img_catalog_ctx *ctx, const char *dir, const s
 		rpm_state_done(&s);
 		return r;
 	}
+	if (r < 0 && !rpm_config_ok && rpm_dbs[db].fmt != RPM_FMT_NDB) {
+		img_catalog_warn(ctx, f->path, 0,
+				 "cannot read the %s database: librpm found no configuration "
+				 "(/usr/lib/rpm/rpmrc, from the rpm-common package)",
+				 rpm_dbs[db].backend);
+		rpm_state_done(&s);
+		return -EOPNOTSUPP;
+	}
 	if (r < 0) {
 		img_catalog_warn(ctx, f->path, 0, "unsupported rpmdb format (%s %s database)",
 				 r == -EBADMSG ? "corrupt" : "unreadable", rpm_dbs[db].backend);
