@@ -20,3 +20,18 @@ int report_spdx(const struct img *img, FILE *f);
 int report_table(const struct img *img, FILE *f);
 /* bulkhead.sbom/v1 JSON (schema in docs/schema/sbom.schema.json). */
 int report_sbom_json(const struct img *img, FILE *f);
+
+struct vuln_report;
+
+/*
+ * Vulnerability scan results (src/report/scan*.c). Findings suppressed by VEX are left out
+ * of the table and SARIF, and kept with their VEX analysis in JSON and CycloneDX.
+ */
+/* Human table grouped by package: installed and fixed versions, severity, id, title. */
+int report_scan_table(const struct img *img, const struct vuln_report *v, FILE *f);
+/* bulkhead.scan/v1 JSON: findings in the model of DESIGN.md (docs/schema/scan.schema.json). */
+int report_scan_json(const struct img *img, const struct vuln_report *v, FILE *f);
+/* SARIF 2.1.0, one rule per vulnerability id, one result per finding. */
+int report_scan_sarif(const struct img *img, const struct vuln_report *v, FILE *f);
+/* CycloneDX 1.6: the SBOM plus a "vulnerabilities" array (VEX analysis where known). */
+int report_scan_cyclonedx(const struct img *img, const struct vuln_report *v, FILE *f);

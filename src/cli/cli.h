@@ -32,3 +32,19 @@ int cli_common_option(struct cli_ctx *ctx, int opt, const char *arg, bool *ret_h
 
 int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sbom_usage[];
+int cmd_scan(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_scan_usage[];
+int cmd_db(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_db_usage[];
+/* `bulkhead db update ...` (cmd-db-update.c); argv[0] is "update". */
+int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx);
+
+struct img;
+/*
+ * Open and catalogue the image named by target_str for a command (sbom, scan): parses
+ * the target, reads the image with the context's limits and a progress bar, runs every
+ * cataloger. On failure logs one line naming the input and returns the exit code (> 0);
+ * 0 with *ret set on success.
+ */
+int cli_open_image(struct cli_ctx *ctx, const char *target_str, const char *platform,
+		   struct img **ret);

@@ -85,31 +85,10 @@ int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
 					 : "too many arguments (see 'bulkhead help sbom')");
 		return CLI_EXIT_INPUT;
 	}
-	const char *target_str = argv[optind];
-
-	struct img_target target;
-	int r = img_target_parse(target_str, &target);
-	if (r < 0) {
-		log_error_errno(r, "invalid target '%s'", target_str);
-		return CLI_EXIT_INPUT;
-	}
-	struct img_open_opts o = { .platform = platform, .limits = &ctx->limits, .progress = true };
-	struct bh_diag diag = { 0 };
 	_cleanup_(img_freep) struct img *img = NULL;
-	r = img_open(&target, &o, &img, &diag);
-	img_target_done(&target);
-	if (r >= 0)
-		r = img_catalog(img, &ctx->limits, &diag);
-	if (r < 0) {
-		char msg[1200];
-		if (!diag.message[0])
-			bh_diag_set(&diag, target_str, 0, 0, "%s", strerror(-r));
-		if (!diag.source[0])
-			bh_diag_wrap(&diag, target_str);
-		bh_diag_format(&diag, msg, sizeof(msg));
-		log_error("%s", msg);
-		return cli_exit_for_errno(r);
-	}
+	int r = cli_open_image(ctx, argv[optind], platform, &img);
+	if (r > 0)
+		return r;
 
 	struct bh_output out;
 	r = bh_output_open(&out, out_path);

@@ -11,6 +11,8 @@
 static const struct cli_command commands[] = {
 	{ "sbom", cmd_sbom, "list every package in a container image (CycloneDX, SPDX)",
 	  cmd_sbom_usage },
+	{ "scan", cmd_scan, "find known vulnerabilities in a container image", cmd_scan_usage },
+	{ "db", cmd_db, "build, update and inspect the vulnerability database", cmd_db_usage },
 };
 
 static const char main_usage[] =
@@ -60,6 +62,7 @@ int cli_exit_for_errno(int r)
 	case -ENAMETOOLONG:
 	case -EFBIG:
 	case -EILSEQ:
+	case -EPROTONOSUPPORT:
 		return CLI_EXIT_INPUT;
 	default:
 		return CLI_EXIT_RUNTIME;

@@ -48,6 +48,18 @@ static const struct limit_def limit_table[] = {
 	  "entries in one archive file (jar, war, ear)"),
 	L("max-packages", max_packages, 1000000, 1, 100000000, false, "packages in one SBOM"),
 	L("index-max-depth", index_max_depth, 8, 1, 64, false, "nesting of OCI image indexes"),
+	L("osv-max-affected", osv_max_affected, 20000, 1, 10000000, false,
+	  "affected packages in one OSV advisory"),
+	L("osv-max-events", osv_max_events, 200000, 1, 100000000, false,
+	  "range events plus listed versions of one affected package"),
+	L("osv-max-refs", osv_max_refs, 16, 0, 100000, false,
+	  "reference URLs kept per advisory"),
+	L("db-max-records", db_max_records, 20000000, 1, UINT64_MAX / 2, false,
+	  "advisories in one import"),
+	L("zip-max-entries", zip_max_entries, 5000000, 1, UINT64_MAX / 2, false,
+	  "entries in one advisory archive (all.zip)"),
+	L("zip-max-bytes", zip_max_bytes, 32 * GiB, 1 * KiB, UINT64_MAX / 2, true,
+	  "uncompressed bytes of one advisory archive"),
 	L("threads", threads, 0, 0, 1024, false, "worker threads (0 = one per CPU)"),
 };
 #undef L

@@ -19,6 +19,7 @@
  * except timestamp and serialNumber, which SOURCE_DATE_EPOCH fixes.
  */
 #include "bulkhead/report.h"
+#include "bulkhead/vuln.h"
 #include "common/json.h"
 #include "report/sbom-common.h"
 
@@ -374,7 +375,177 @@ static int build(const struct sbom_ctx *c, json_t **ret)
 	return 0;
 }
 
-int report_cyclonedx(const struct img *img, FILE *f)
+/* ---- vulnerabilities (scan --format cyclonedx) ------------------------------------ */
+
+/* CycloneDX analysis from a VEX status (OpenVEX and CycloneDX VEX vocabularies). */
+static const char *cdx_state(const char *status)
+{
+	if (streq(status, "not_affected") || streq(status, "false_positive"))
+		return streq(status, "false_positive") ? "false_positive" : "not_affected";
+	if (streq(status, "fixed") || streq(status, "resolved"))
+		return "resolved";
+	if (streq(status, "affected") || streq(status, "exploitable"))
+		return "exploitable";
+	return "in_triage";
+}
+
+static const char *cdx_justification(const char *j)
+{
+	static const char *const map[][2] = {
+		{ "component_not_present", "code_not_present" },
+		{ "vulnerable_code_not_present", "code_not_present" },
+		{ "vulnerable_code_not_in_execute_path", "code_not_reachable" },
+		{ "vulnerable_code_cannot_be_controlled_by_adversary", "requires_environment" },
+		{ "inline_mitigations_already_exist", "protected_by_mitigating_control" },
+	};
+	static const char *const cdx[] = {
+		"code_not_present",	  "code_not_reachable",	    "requires_configuration",
+		"requires_dependency",	  "requires_environment",   "protected_by_compiler",
+		"protected_at_runtime",	  "protected_at_perimeter", "protected_by_mitigating_control",
+	};
+	if (!j)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (streq(j, map[i][0]))
+			return map[i][1];
+	for (size_t i = 0; i < ARRAY_SIZE(cdx); i++)
+		if (streq(j, cdx[i]))
+			return cdx[i];
+	return NULL;
+}
+
+static const char *cdx_method(const char *vector)
+{
+	if (!vector)
+		return "other";
+	if (!strncmp(vector, "CVSS:4.0/", 9))
+		return "CVSSv4";
+	if (!strncmp(vector, "CVSS:3.1/", 9))
+		return "CVSSv31";
+	if (!strncmp(vector, "CVSS:3.0/", 9))
+		return "CVSSv3";
+	return "CVSSv2";
+}
+
+struct vuln_stream {
+	const struct sbom_ctx *c;
+	const struct vuln_report *v;
+};
+
+static int osv_source(const char *id, json_t **ret)
+{
+	_cleanup_buf_ struct buf url;
+	buf_init(&url, 0);
+	int r = buf_puts(&url, "https://osv.dev/vulnerability/");
+	if (r >= 0)
+		r = sbom_purl_put(&url, span_from(id), false);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:s, s:s}", "name", "OSV", "url", buf_str(&url));
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int vulnerability(const struct sbom_ctx *c, const struct vuln_finding *x, size_t i,
+			 json_t *into)
+{
+	_cleanup_json_ json_t *o = json_object();
+	if (!o)
+		return -ENOMEM;
+	_cleanup_buf_ struct buf ref;
+	buf_init(&ref, 0);
+	int r = buf_printf(&ref, "bulkhead:vulnerability:%zu:%s", i, x->id ? x->id : "");
+	json_t *src = NULL;
+	if (r >= 0)
+		r = sbom_set_str(o, "bom-ref", buf_str(&ref));
+	if (r >= 0)
+		r = sbom_set_str(o, "id", x->id);
+	if (r >= 0)
+		r = osv_source(x->advisories.n ? x->advisories.v[0] : x->id, &src);
+	if (r >= 0)
+		r = bh_json_set_new(o, "source", src);
+	/* The vulnerability's other ids (aliases and the matched OSV records). */
+	json_t *refs = json_array();
+	if (r >= 0)
+		r = bh_json_set_new(o, "references", refs);
+	else
+		json_decref(refs);
+	for (size_t k = 1; r >= 0 && k < x->ids.n; k++) {
+		json_t *s = NULL, *e;
+		r = osv_source(x->ids.v[k], &s);
+		if (r >= 0) {
+			e = json_pack("{s:o, s:o}", "id", sbom_json_string(x->ids.v[k]), "source", s);
+			r = bh_json_append_new(refs, e);
+		}
+	}
+	if (r >= 0 && json_array_size(refs) == 0)
+		r = json_object_del(o, "references") < 0 ? -ENOMEM : 0;
+	json_t *rating = json_object();
+	if (r >= 0)
+		r = bh_json_set_new(o, "ratings", json_pack("[o]", rating));
+	else
+		json_decref(rating);
+	if (r >= 0)
+		r = bh_json_set_new(rating, "source", json_pack("{s:s}", "name", x->severity_source));
+	if (r >= 0 && x->score >= 0)
+		r = bh_json_set_new(rating, "score", json_real(x->score));
+	if (r >= 0)
+		r = sbom_set_str(rating, "severity", vuln_severity_name(x->severity));
+	if (r >= 0 && x->cvss_vector) {
+		r = sbom_set_str(rating, "method", cdx_method(x->cvss_vector));
+		if (r >= 0)
+			r = sbom_set_str(rating, "vector", x->cvss_vector);
+	}
+	if (r >= 0)
+		r = sbom_set_str_opt(o, "description", x->summary);
+	json_t *adv = json_array();
+	if (r >= 0)
+		r = bh_json_set_new(o, "advisories", adv);
+	else
+		json_decref(adv);
+	for (size_t k = 0; r >= 0 && k < x->references.n; k++)
+		r = bh_json_append_new(adv, json_pack("{s:o}", "url", sbom_json_string(x->references.v[k])));
+	if (r >= 0 && json_array_size(adv) == 0)
+		r = json_object_del(o, "advisories") < 0 ? -ENOMEM : 0;
+	if (r >= 0)
+		r = sbom_set_str_opt(o, "published", x->published);
+	if (r >= 0)
+		r = sbom_set_str_opt(o, "updated", x->modified);
+	if (r >= 0 && x->fixed) {
+		_cleanup_buf_ struct buf rec;
+		buf_init(&rec, 0);
+		r = buf_printf(&rec, "Upgrade %s to %s or later.", x->pkg->name ? x->pkg->name : "",
+			       x->fixed);
+		if (r >= 0)
+			r = sbom_set_str(o, "recommendation", buf_str(&rec));
+	}
+	if (r >= 0 && x->vex) {
+		json_t *an = json_object();
+		r = bh_json_set_new(o, "analysis", an);
+		if (r >= 0)
+			r = sbom_set_str(an, "state", cdx_state(x->vex->status));
+		if (r >= 0)
+			r = sbom_set_str_opt(an, "justification", cdx_justification(x->vex->justification));
+		if (r >= 0)
+			r = sbom_set_str_opt(an, "detail", x->vex->statement);
+	}
+	if (r >= 0)
+		r = bh_json_set_new(
+			o, "affects",
+			json_pack("[{s:o, s:[{s:o, s:s}]}]", "ref", sbom_json_string(c->refs[x->pkg_index]),
+				  "versions", "version", sbom_json_string(x->installed), "status",
+				  "affected"));
+	if (r < 0)
+		return r;
+	return bh_json_append_new(into, TAKE_PTR(o));
+}
+
+static int fill_vulnerability(void *userdata, size_t i, json_t *into)
+{
+	const struct vuln_stream *s = userdata;
+	return vulnerability(s->c, &s->v->v[i], i, into);
+}
+
+static int render(const struct img *img, const struct vuln_report *v, FILE *f)
 {
 	struct sbom_ctx c;
 	int r = sbom_ctx_init(&c, img, "cyclonedx");
@@ -382,13 +553,27 @@ int report_cyclonedx(const struct img *img, FILE *f)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
 	r = build(&c, &doc);
+	if (r >= 0 && v)
+		r = bh_json_set_new(doc, "vulnerabilities", json_array());
 	if (r >= 0) {
+		struct vuln_stream vs = { .c = &c, .v = v };
 		const struct bh_json_stream streams[] = {
 			{ "components", c.n, fill_component, &c },
 			{ "dependencies", c.n, fill_dependency, &c },
+			{ "vulnerabilities", v ? v->n : 0, fill_vulnerability, &vs },
 		};
 		r = bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
 	}
 	sbom_ctx_done(&c);
 	return r;
+}
+
+int report_cyclonedx(const struct img *img, FILE *f)
+{
+	return render(img, NULL, f);
+}
+
+int report_scan_cyclonedx(const struct img *img, const struct vuln_report *v, FILE *f)
+{
+	return render(img, v, f);
 }

@@ -1131,3 +1131,17 @@ int sbom_image_purl(const struct img *img, const char *digest, char **ret)
 	*ret = buf_take(&b);
 	return *ret ? 0 : -ENOMEM;
 }
+
+int sbom_pkg_display_name(const struct pkg *p, struct buf *b)
+{
+	buf_clear(b);
+	const char *ns = p->namespace;
+	if (ns && *ns && p->type == PKG_NPM)
+		return buf_printf(b, "%s%s/%s", ns[0] == '@' ? "" : "@", ns,
+				  p->name ? p->name : "");
+	if (ns && *ns && p->type == PKG_GOLANG)
+		return buf_printf(b, "%s/%s", ns, p->name ? p->name : "");
+	if (ns && *ns && p->type == PKG_MAVEN)
+		return buf_printf(b, "%s:%s", ns, p->name ? p->name : "");
+	return buf_puts(b, p->name ? p->name : "");
+}

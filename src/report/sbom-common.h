@@ -97,6 +97,8 @@ const char *sbom_pkg_layer_digest(const struct img *img, const struct pkg *p);
  * become '?'. *ret_width gets the number of characters (code points). NULL on OOM.
  */
 char *sbom_sanitize(const char *s, size_t *ret_width);
+/* The name as users write it: npm "@scope/name", Go "module/path", Maven "group:artifact". */
+int sbom_pkg_display_name(const struct pkg *p, struct buf *b);
 
 /* Replace every byte outside [A-Za-z0-9.-] by '-' (SPDXID and LicenseRef idstring). */
 int sbom_put_idstring(struct buf *b, const char *s);

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-db.c — `bulkhead db import|update|status`: build, refresh and describe the offline
+ * vulnerability database (src/vuln/db.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/json.h"
+#include "common/timeutil.h"
+#include "vuln/db.h"
+
+const char cmd_db_usage[] =
+	"usage: bulkhead db import [--db FILE] [--replace] PATH...\n"
+	"       bulkhead db update [--db FILE] [--mirror URL] [--ecosystem NAME]... [--cacert FILE]\n"
+	"       bulkhead db status [--db FILE] [--format text|json] [--max-age DAYS]\n"
+	"\n"
+	"Build and inspect the offline vulnerability database (OSV advisories in SQLite).\n"
+	"\n"
+	"import   read OSV records from JSON files (one record or an array), directories\n"
+	"         (searched for *.json and *.zip) and zip archives such as OSV's per-ecosystem\n"
+	"         all.zip. Records are added to the existing database (a record replaces a\n"
+	"         stored copy only when it was modified later); --replace starts empty.\n"
+	"         Malformed records are skipped with a warning naming them; withdrawn ones\n"
+	"         are removed. The database file is replaced atomically, only on success.\n"
+	"update   download the all.zip archives of the ecosystems bulkhead matches from\n"
+	"         --mirror (default https://osv-vulnerabilities.storage.googleapis.com) over\n"
+	"         HTTPS, check them and import them (see import).\n"
+	"status   print when the database was built, its sources, and advisories per\n"
+	"         ecosystem (ecosystems bulkhead does not match are marked); warns when it\n"
+	"         is older than --max-age days (default 7, or BULKHEAD_DB_MAX_AGE).\n"
+	"\n"
+	"  --db FILE   the database (default $BULKHEAD_HOME/vuln.db, /var/lib/bulkhead/vuln.db\n"
+	"              for root, else ~/.local/share/bulkhead/vuln.db)\n"
+	"\n"
+	"Exit codes: 0 success, 2 usage or input error (the database is unchanged),\n"
+	"3 runtime error.\n";
+
+static int db_path(const char *given, char **ret)
+{
+	if (given) {
+		*ret = strdup(given);
+		return *ret ? 0 : -ENOMEM;
+	}
+	int r = vuln_db_default_path(ret);
+	if (r == -ENOENT)
+		log_error("no default database location (set BULKHEAD_HOME or HOME, or use --db FILE)");
+	return r;
+}
+
+static int fail_diag(int r, struct bh_diag *diag, const char *fallback)
+{
+	char msg[1200];
+	if (!diag->message[0])
+		bh_diag_set(diag, fallback, 0, 0, "%s", strerror(-r));
+	bh_diag_format(diag, msg, sizeof(msg));
+	log_error("%s", msg);
+	return cli_exit_for_errno(r);
+}
+
+static int db_import(int argc, char **argv, struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ 0 },
+	};
+	const char *db = NULL;
+	bool replace = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		bool handled;
+		switch (c) {
+		case 'h':
+			fputs(cmd_db_usage, stdout);
+			return CLI_EXIT_OK;
+		case 'd':
+			db = optarg;
+			break;
+		case 'R':
+			replace = true;
+			break;
+		case 'L':
+			if (cli_common_option(ctx, c, optarg, &handled) < 0)
+				return CLI_EXIT_INPUT;
+			break;
+		default:
+			fputs(cmd_db_usage, stderr);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	if (optind >= argc) {
+		log_error("missing PATH (see 'bulkhead help db')");
+		return CLI_EXIT_INPUT;
+	}
+	_cleanup_free_ char *path = NULL;
+	int r = db_path(db, &path);
+	if (r < 0)
+		return cli_exit_for_errno(r);
+	struct vuln_import_opts o = { .limits = &ctx->limits, .replace = replace, .progress = true };
+	struct vuln_import_stats st;
+	struct bh_diag diag = { 0 };
+	r = vuln_db_import(path, argv + optind, (size_t)(argc - optind), &o, &st, &diag);
+	if (r < 0)
+		return fail_diag(r, &diag, path);
+	log_info("%s: %llu advisories read from %llu files: %llu stored, %llu unchanged, "
+		 "%llu withdrawn, %llu skipped",
+		 path, (unsigned long long)st.seen, (unsigned long long)st.files,
+		 (unsigned long long)st.imported, (unsigned long long)st.unchanged,
+		 (unsigned long long)st.withdrawn, (unsigned long long)st.skipped);
+	return CLI_EXIT_OK;
+}
+
+/* Age in days of an RFC 3339 UTC time, or -1 when it cannot be read. */
+static double age_days(const char *rfc3339)
+{
+	struct tm tm = { 0 };
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return -1;
+	time_t t = timegm(&tm);
+	return difftime(bh_now(NULL), t) / 86400.0;
+}
+
+static void print_status(const json_t *s, FILE *f)
+{
+	fprintf(f, "database:   %s (schema %lld)\n", bh_json_str(s, "path"),
+		(long long)json_integer_value(json_object_get(s, "schema_version")));
+	const char *built = bh_json_str(s, "built");
+	double age = age_days(built);
+	if (age >= 0)
+		fprintf(f, "built:      %s (%.1f days ago) by %s\n", built, age,
+			bh_json_str(s, "generator") ? bh_json_str(s, "generator") : "?");
+	fprintf(f, "advisories: %lld\n", (long long)json_integer_value(json_object_get(s, "advisories")));
+	fputs("\nECOSYSTEM                ADVISORIES  PACKAGES  MATCHED\n", f);
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(s, "ecosystems"), i, e)
+		fprintf(f, "%-24s %10lld %9lld  %s\n", bh_json_str(e, "ecosystem"),
+			(long long)json_integer_value(json_object_get(e, "advisories")),
+			(long long)json_integer_value(json_object_get(e, "packages")),
+			json_is_true(json_object_get(e, "matched")) ? "yes" : "no (kept, never matched)");
+	fputs("\nSOURCE                                        KIND       RECORDS  STORED  WITHDRAWN  SKIPPED  IMPORTED\n",
+	      f);
+	json_array_foreach(json_object_get(s, "sources"), i, e)
+		fprintf(f, "%-45s %-9s %8lld %7lld %10lld %8lld  %s\n", bh_json_str(e, "name"),
+			bh_json_str(e, "kind"),
+			(long long)json_integer_value(json_object_get(e, "records")),
+			(long long)json_integer_value(json_object_get(e, "stored")),
+			(long long)json_integer_value(json_object_get(e, "withdrawn")),
+			(long long)json_integer_value(json_object_get(e, "skipped")),
+			bh_json_str(e, "imported"));
+}
+
+static int db_status(int argc, char **argv, struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "max-age", required_argument, NULL, 'a' },
+		{ 0 },
+	};
+	const char *db = NULL;
+	bool json = false;
+	uint64_t max_age = 7;
+	const char *env = secure_getenv("BULKHEAD_DB_MAX_AGE");
+	if (env && parse_u64(span_from(env), 10, 100000, &max_age) < 0) {
+		log_error("BULKHEAD_DB_MAX_AGE='%s' is not a number of days", env);
+		return CLI_EXIT_INPUT;
+	}
+	int c;
+	while ((c = getopt_long(argc, argv, "hf:", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			fputs(cmd_db_usage, stdout);
+			return CLI_EXIT_OK;
+		case 'd':
+			db = optarg;
+			break;
+		case 'f':
+			if (streq(optarg, "json"))
+				json = true;
+			else if (streq(optarg, "text") || streq(optarg, "table"))
+				json = false;
+			else {
+				log_error("unknown format '%s' (text, json)", optarg);
+				return CLI_EXIT_INPUT;
+			}
+			break;
+		case 'a':
+			if (parse_u64(span_from(optarg), 10, 100000, &max_age) < 0) {
+				log_error("--max-age '%s' is not a number of days", optarg);
+				return CLI_EXIT_INPUT;
+			}
+			break;
+		default:
+			fputs(cmd_db_usage, stderr);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	if (optind != argc) {
+		log_error("too many arguments (see 'bulkhead help db')");
+		return CLI_EXIT_INPUT;
+	}
+	(void)ctx;
+	_cleanup_free_ char *path = NULL;
+	int r = db_path(db, &path);
+	if (r < 0)
+		return cli_exit_for_errno(r);
+	struct bh_diag diag = { 0 };
+	_cleanup_(vuln_db_freep) struct vuln_db *vdb = NULL;
+	r = vuln_db_open(path, &vdb, &diag);
+	if (r < 0)
+		return fail_diag(r, &diag, path);
+	_cleanup_json_ json_t *s = NULL;
+	r = vuln_db_status(vdb, &s);
+	if (r < 0) {
+		log_error_errno(r, "%s: cannot read the database: %m", path);
+		return cli_exit_for_errno(r == -ENOMEM ? r : -EBADMSG);
+	}
+	double age = age_days(bh_json_str(s, "built"));
+	bool stale = age < 0 || age > (double)max_age;
+	if (json) {
+		if (bh_json_set_new(s, "age_days", age >= 0 ? json_real(age) : json_null()) < 0 ||
+		    bh_json_set_new(s, "stale", json_boolean(stale)) < 0 ||
+		    bh_json_set_new(s, "schema", json_string("bulkhead.db-status/v1")) < 0)
+			return CLI_EXIT_RUNTIME;
+		if (bh_json_dump_file(s, stdout) < 0)
+			return CLI_EXIT_RUNTIME;
+	} else
+		print_status(s, stdout);
+	if (stale)
+		log_warning("%s: the database is %s than %llu days; run `bulkhead db update` or "
+			    "import fresh advisories",
+			    path, age < 0 ? "of unknown age, maybe older" : "older",
+			    (unsigned long long)max_age);
+	return CLI_EXIT_OK;
+}
+
+int cmd_db(int argc, char **argv, struct cli_ctx *ctx)
+{
+	if (argc < 2) {
+		log_error("missing subcommand: import, update or status (see 'bulkhead help db')");
+		return CLI_EXIT_INPUT;
+	}
+	const char *sub = argv[1];
+	if (streq(sub, "--help") || streq(sub, "-h")) {
+		fputs(cmd_db_usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	/* The subcommand sees argv[0] = its name. */
+	optind = 0;
+	if (streq(sub, "import"))
+		return db_import(argc - 1, argv + 1, ctx);
+	if (streq(sub, "status"))
+		return db_status(argc - 1, argv + 1, ctx);
+	if (streq(sub, "update"))
+		return cmd_db_update(argc - 1, argv + 1, ctx);
+	log_error("unknown subcommand '%s' (import, update, status)", sub);
+	return CLI_EXIT_INPUT;
+}

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * db.c — the SQLite side of the vulnerability database (see db.h): schema, opening,
+ * storing one parsed advisory, lookups, status. Walking the inputs (files, directories,
+ * zip archives) is in db-import.c.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "common/json.h"
+#include "common/timeutil.h"
+#include "vuln/db-int.h"
+#include "vuln/ecosystem.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE source(id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+	" sha256 TEXT, imported TEXT NOT NULL, seen INTEGER NOT NULL, imported_records INTEGER"
+	" NOT NULL, withdrawn INTEGER NOT NULL, skipped INTEGER NOT NULL);"
+	"CREATE TABLE advisory(id INTEGER PRIMARY KEY, osv_id TEXT NOT NULL UNIQUE,"
+	" modified TEXT NOT NULL, published TEXT, summary TEXT, aliases TEXT, refs TEXT,"
+	" cvss_v2 TEXT, cvss_v3 TEXT, cvss_v4 TEXT, db_severity TEXT, source INTEGER);"
+	"CREATE TABLE affected(advisory INTEGER NOT NULL, ecosystem TEXT NOT NULL,"
+	" base TEXT NOT NULL, name TEXT NOT NULL, purl TEXT, ranges TEXT, versions TEXT,"
+	" distro_severity TEXT, cvss_v3 TEXT, cvss_v4 TEXT);"
+	"CREATE INDEX affected_key ON affected(base, name);"
+	"CREATE INDEX affected_advisory ON affected(advisory);";
+
+int vuln_db_default_path(char **ret)
+{
+	const char *home = secure_getenv("BULKHEAD_HOME");
+	_cleanup_buf_ struct buf b;
+	buf_init(&b, 4096);
+	int r;
+	if (home && *home)
+		r = buf_printf(&b, "%s/vuln.db", home);
+	else if (geteuid() == 0)
+		r = buf_puts(&b, "/var/lib/bulkhead/vuln.db");
+	else {
+		const char *xdg = secure_getenv("XDG_DATA_HOME");
+		const char *h = secure_getenv("HOME");
+		if (xdg && *xdg == '/')
+			r = buf_printf(&b, "%s/bulkhead/vuln.db", xdg);
+		else if (h && *h == '/')
+			r = buf_printf(&b, "%s/.local/share/bulkhead/vuln.db", h);
+		else
+			return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	*ret = buf_take(&b);
+	return *ret ? 0 : -ENOMEM;
+}
+
+void vuln_db_free(struct vuln_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_finalize(db->lookup);
+	sqlite3_finalize(db->advisory);
+	if (db->sql)
+		sqlite3_close(db->sql);
+	free(db->path);
+	free(db);
+}
+
+static int sql_errno(sqlite3 *s, int rc)
+{
+	(void)s;
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_FORMAT:
+		return -EBADMSG;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
+int vuln_db_exec(struct vuln_db *db, const char *sql, struct bh_diag *diag)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		bh_diag_set(diag, db->path, 0, 0, "%s", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return sql_errno(db->sql, rc);
+	}
+	return 0;
+}
+
+int vuln_db_meta_get(struct vuln_db *db, const char *key, char **ret)
+{
+	sqlite3_stmt *st = NULL;
+	*ret = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(db->sql, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	int r = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (!(*ret = strdup(v ? v : "")))
+			r = -ENOMEM;
+	} else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = sql_errno(db->sql, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int vuln_db_meta_set(struct vuln_db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(db->sql, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_errno(db->sql, rc);
+}
+
+/* Check that an open database is ours and not from a newer schema. */
+static int check_schema(struct vuln_db *db, struct bh_diag *diag)
+{
+	_cleanup_free_ char *v = NULL;
+	int r = vuln_db_meta_get(db, "schema_version", &v);
+	if (r == -ENOMEM)
+		return r;
+	uint64_t ver;
+	if (r < 0 || parse_u64(span_from(v), 10, UINT32_MAX, &ver) < 0 || ver == 0) {
+		bh_diag_set(diag, db->path, 0, 0,
+			    "not a bulkhead vulnerability database (no schema version)");
+		return -EBADMSG;
+	}
+	if (ver > VULN_DB_SCHEMA_VERSION) {
+		bh_diag_set(diag, db->path, 0, 0,
+			    "database schema version %llu is newer than this bulkhead understands "
+			    "(%d); upgrade bulkhead or rebuild the database with `bulkhead db import`",
+			    (unsigned long long)ver, VULN_DB_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	db->schema_version = (unsigned)ver;
+	return 0;
+}
+
+static int db_open(const char *path, bool writable, bool create, struct vuln_db **ret,
+		   struct bh_diag *diag)
+{
+	struct stat stbuf;
+	if (stat(path, &stbuf) < 0) {
+		int r = -errno;
+		if (r == -ENOENT)
+			bh_diag_set(diag, path, 0, 0,
+				    "no vulnerability database here; build one with `bulkhead db "
+				    "import DIR|FILE.json|all.zip` or `bulkhead db update`, or name "
+				    "one with --db FILE");
+		else
+			bh_diag_set(diag, path, 0, 0, "%s", strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(stbuf.st_mode)) {
+		bh_diag_set(diag, path, 0, 0, "not a regular file");
+		return -EBADMSG;
+	}
+	_cleanup_(vuln_db_freep) struct vuln_db *db = calloc(1, sizeof(*db));
+	if (!db || !(db->path = strdup(path)))
+		return -ENOMEM;
+	int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	int rc = sqlite3_open_v2(path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		bh_diag_set(diag, path, 0, 0, "cannot open: %s",
+			    db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+		return sql_errno(db->sql, rc);
+	}
+	/* Untrusted file: no triggers or views doing work for it, no trusted schema. */
+	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	int r = create ? vuln_db_create_schema(db, diag) : check_schema(db, diag);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(db);
+	return 0;
+}
+
+int vuln_db_open(const char *path, struct vuln_db **ret, struct bh_diag *reterr_diag)
+{
+	return db_open(path, false, false, ret, reterr_diag);
+}
+
+int vuln_db_open_write(const char *path, bool create, struct vuln_db **ret, struct bh_diag *diag)
+{
+	return db_open(path, true, create, ret, diag);
+}
+
+int vuln_db_create_schema(struct vuln_db *db, struct bh_diag *diag)
+{
+	int r = vuln_db_exec(db, schema_sql, diag);
+	char v[16];
+	if (r >= 0 && (r = xsnprintf(v, sizeof(v), "%d", VULN_DB_SCHEMA_VERSION)) >= 0)
+		r = vuln_db_meta_set(db, "schema_version", v);
+	if (r >= 0)
+		db->schema_version = VULN_DB_SCHEMA_VERSION;
+	return r;
+}
+
+/* ---- storing ------------------------------------------------------------------ */
+
+static int bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+/* A JSON array of the strings in l, compact; NULL when l is empty. */
+static int strv_json(const struct strv *l, char **ret)
+{
+	*ret = NULL;
+	if (l->n == 0)
+		return 0;
+	_cleanup_json_ json_t *a = json_array();
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		if (bh_json_append_str(a, l->v[i]) < 0)
+			return -ENOMEM;
+	*ret = json_dumps(a, JSON_COMPACT);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int ranges_json(const struct vuln_affected *a, char **ret)
+{
+	*ret = NULL;
+	if (a->n_ranges == 0)
+		return 0;
+	_cleanup_json_ json_t *arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->n_ranges; i++) {
+		const struct vuln_range *rg = &a->ranges[i];
+		json_t *o = json_object(), *ev = json_array();
+		int r = bh_json_append_new(arr, o);
+		if (r >= 0)
+			r = bh_json_set_str(o, "type", vuln_range_type_name(rg->type));
+		if (r >= 0 && rg->repo)
+			r = bh_json_set_str(o, "repo", rg->repo);
+		if (r >= 0)
+			r = bh_json_set_new(o, "events", ev);
+		else
+			json_decref(ev);
+		for (size_t k = 0; r >= 0 && k < rg->n_events; k++) {
+			json_t *e = json_object();
+			r = bh_json_append_new(ev, e);
+			if (r >= 0)
+				r = bh_json_set_str(e, vuln_event_kind_name(rg->events[k].kind),
+						    rg->events[k].version);
+		}
+		if (r < 0)
+			return r;
+	}
+	*ret = json_dumps(arr, JSON_COMPACT);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A summary for records that have only details: the first line, at most 200 bytes. */
+static int summary_of(const struct vuln_osv *o, char **ret)
+{
+	*ret = NULL;
+	const char *s = o->summary && *o->summary ? o->summary : o->details;
+	if (!s || !*s)
+		return 0;
+	struct span sp = span_trim(span_from(s));
+	ssize_t nl = span_index(sp, '\n');
+	if (nl >= 0)
+		sp.len = (size_t)nl;
+	if (sp.len > 200) {
+		sp.len = 200;
+		while (sp.len > 0 && ((unsigned char)sp.ptr[sp.len] & 0xc0) == 0x80)
+			sp.len--; /* do not cut a UTF-8 sequence */
+	}
+	*ret = span_dup(span_trim(sp));
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int prep(struct vuln_db *db, sqlite3_stmt **st, const char *sql)
+{
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return 0;
+	}
+	int rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	return rc == SQLITE_OK ? 0 : sql_errno(db->sql, rc);
+}
+
+static int step_done(struct vuln_db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_errno(db->sql, rc);
+}
+
+static int delete_advisory(struct vuln_db *db, int64_t id)
+{
+	int r = prep(db, &db->w.del_aff, "DELETE FROM affected WHERE advisory = ?");
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(db->w.del_aff, 1, id);
+	if ((r = step_done(db, db->w.del_aff)) < 0)
+		return r;
+	if ((r = prep(db, &db->w.del_adv, "DELETE FROM advisory WHERE id = ?")) < 0)
+		return r;
+	sqlite3_bind_int64(db->w.del_adv, 1, id);
+	return step_done(db, db->w.del_adv);
+}
+
+static int insert_affected(struct vuln_db *db, int64_t adv, const struct vuln_affected *a)
+{
+	struct span base, release;
+	vuln_ecosystem_split(a->ecosystem, &base, &release);
+	_cleanup_buf_ struct buf key, basez;
+	buf_init(&key, 64 * 1024);
+	buf_init(&basez, 1024);
+	int r = buf_append_span(&basez, base);
+	if (r >= 0)
+		r = vuln_ecosystem_name_key(buf_str(&basez), span_from(a->name), &key);
+	_cleanup_free_ char *ranges = NULL, *versions = NULL;
+	if (r >= 0)
+		r = ranges_json(a, &ranges);
+	if (r >= 0)
+		r = strv_json(&a->versions, &versions);
+	if (r >= 0)
+		r = prep(db, &db->w.ins_aff,
+			 "INSERT INTO affected(advisory, ecosystem, base, name, purl, ranges, "
+			 "versions, distro_severity, cvss_v3, cvss_v4) VALUES(?,?,?,?,?,?,?,?,?,?)");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = db->w.ins_aff;
+	sqlite3_bind_int64(st, 1, adv);
+	bind_opt(st, 2, a->ecosystem);
+	bind_opt(st, 3, buf_str(&basez));
+	bind_opt(st, 4, buf_str(&key));
+	bind_opt(st, 5, a->purl);
+	bind_opt(st, 6, ranges);
+	bind_opt(st, 7, versions);
+	bind_opt(st, 8, a->distro_severity);
+	bind_opt(st, 9, a->cvss_v3);
+	bind_opt(st, 10, a->cvss_v4);
+	return step_done(db, st);
+}
+
+int vuln_db_store(struct vuln_db *db, const struct vuln_osv *o, int64_t source,
+		  enum vuln_store_result *ret)
+{
+	/* Is a copy stored already? Keep whichever was modified last. */
+	int r = prep(db, &db->w.find, "SELECT id, modified FROM advisory WHERE osv_id = ?");
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(db->w.find, 1, o->id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(db->w.find);
+	int64_t old = -1;
+	if (rc == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(db->w.find, 1);
+		if (m && strcmp(m, o->modified) >= 0 && !o->withdrawn) {
+			*ret = VULN_STORE_UNCHANGED;
+			return 0;
+		}
+		old = sqlite3_column_int64(db->w.find, 0);
+	} else if (rc != SQLITE_DONE)
+		return sql_errno(db->sql, rc);
+	sqlite3_reset(db->w.find);
+	if (old >= 0 && (r = delete_advisory(db, old)) < 0)
+		return r;
+	if (o->withdrawn) {
+		*ret = VULN_STORE_WITHDRAWN;
+		return 0;
+	}
+	_cleanup_free_ char *aliases = NULL, *refs = NULL, *summary = NULL;
+	r = strv_json(&o->aliases, &aliases);
+	if (r >= 0)
+		r = strv_json(&o->references, &refs);
+	if (r >= 0)
+		r = summary_of(o, &summary);
+	if (r >= 0)
+		r = prep(db, &db->w.ins_adv,
+			 "INSERT INTO advisory(osv_id, modified, published, summary, aliases, refs, "
+			 "cvss_v2, cvss_v3, cvss_v4, db_severity, source) "
+			 "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = db->w.ins_adv;
+	bind_opt(st, 1, o->id);
+	bind_opt(st, 2, o->modified);
+	bind_opt(st, 3, o->published);
+	bind_opt(st, 4, summary);
+	bind_opt(st, 5, aliases);
+	bind_opt(st, 6, refs);
+	bind_opt(st, 7, o->cvss_v2);
+	bind_opt(st, 8, o->cvss_v3);
+	bind_opt(st, 9, o->cvss_v4);
+	bind_opt(st, 10, o->db_severity ? o->db_severity : o->ubuntu_priority);
+	sqlite3_bind_int64(st, 11, source);
+	if ((r = step_done(db, st)) < 0)
+		return r;
+	int64_t id = sqlite3_last_insert_rowid(db->sql);
+	for (size_t i = 0; i < o->n_affected; i++) {
+		const struct vuln_affected *a = &o->affected[i];
+		if (!a->ecosystem || !a->name)
+			continue; /* GIT-only entries name no package: nothing to match */
+		if ((r = insert_affected(db, id, a)) < 0)
+			return r;
+	}
+	*ret = old >= 0 ? VULN_STORE_REPLACED : VULN_STORE_NEW;
+	return 0;
+}
+
+void vuln_db_writer_done(struct vuln_db *db)
+{
+	sqlite3_finalize(db->w.find);
+	sqlite3_finalize(db->w.del_aff);
+	sqlite3_finalize(db->w.del_adv);
+	sqlite3_finalize(db->w.ins_adv);
+	sqlite3_finalize(db->w.ins_aff);
+	db->w = (struct vuln_db_writer){ 0 };
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int vuln_db_lookup(struct vuln_db *db, const char *ecosystem, const char *name_key,
+		   int (*fn)(const struct vuln_db_row *row, void *userdata), void *userdata)
+{
+	int r = prep(db, &db->lookup,
+		     "SELECT advisory, ecosystem, ranges, versions, distro_severity, cvss_v3, "
+		     "cvss_v4 FROM affected WHERE base = ? AND name = ?");
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(db->lookup, 1, ecosystem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(db->lookup, 2, name_key, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(db->lookup)) == SQLITE_ROW) {
+		struct vuln_db_row row = {
+			.advisory = sqlite3_column_int64(db->lookup, 0),
+			.ecosystem = col(db->lookup, 1),
+			.ranges = col(db->lookup, 2),
+			.versions = col(db->lookup, 3),
+			.distro_severity = col(db->lookup, 4),
+			.cvss_v3 = col(db->lookup, 5),
+			.cvss_v4 = col(db->lookup, 6),
+		};
+		if (!row.ecosystem)
+			continue;
+		r = fn(&row, userdata);
+		if (r != 0) {
+			sqlite3_reset(db->lookup);
+			return r < 0 ? r : 0;
+		}
+	}
+	sqlite3_reset(db->lookup);
+	return rc == SQLITE_DONE ? 0 : sql_errno(db->sql, rc);
+}
+
+void vuln_advisory_done(struct vuln_advisory *a)
+{
+	free(a->id);
+	free(a->modified);
+	free(a->published);
+	free(a->summary);
+	strv_done(&a->aliases);
+	strv_done(&a->references);
+	free(a->cvss_v2);
+	free(a->cvss_v3);
+	free(a->cvss_v4);
+	free(a->db_severity);
+	*a = (struct vuln_advisory){ 0 };
+}
+
+static int dup_col(sqlite3_stmt *st, int i, char **ret)
+{
+	const char *s = col(st, i);
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Strings of a stored JSON array; anything else is ignored (the file is not trusted). */
+static int json_strv(const char *s, struct strv *out)
+{
+	if (!s)
+		return 0;
+	json_t *a = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+	int r = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && (r = strv_push(out, json_string_value(v))) < 0)
+			break;
+	json_decref(a);
+	return r;
+}
+
+int vuln_db_advisory(struct vuln_db *db, int64_t advisory, struct vuln_advisory *ret)
+{
+	int r = prep(db, &db->advisory,
+		     "SELECT osv_id, modified, published, summary, aliases, refs, cvss_v2, cvss_v3, "
+		     "cvss_v4, db_severity FROM advisory WHERE id = ?");
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(db->advisory, 1, advisory);
+	int rc = sqlite3_step(db->advisory);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(db->advisory);
+		return rc == SQLITE_DONE ? -ENOENT : sql_errno(db->sql, rc);
+	}
+	struct vuln_advisory a = { 0 };
+	sqlite3_stmt *st = db->advisory;
+	r = dup_col(st, 0, &a.id);
+	if (r >= 0)
+		r = dup_col(st, 1, &a.modified);
+	if (r >= 0)
+		r = dup_col(st, 2, &a.published);
+	if (r >= 0)
+		r = dup_col(st, 3, &a.summary);
+	if (r >= 0)
+		r = json_strv(col(st, 4), &a.aliases);
+	if (r >= 0)
+		r = json_strv(col(st, 5), &a.references);
+	if (r >= 0)
+		r = dup_col(st, 6, &a.cvss_v2);
+	if (r >= 0)
+		r = dup_col(st, 7, &a.cvss_v3);
+	if (r >= 0)
+		r = dup_col(st, 8, &a.cvss_v4);
+	if (r >= 0)
+		r = dup_col(st, 9, &a.db_severity);
+	sqlite3_reset(st);
+	if (r >= 0 && !a.id)
+		r = -EBADMSG;
+	if (r < 0) {
+		vuln_advisory_done(&a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+int vuln_db_built(struct vuln_db *db, char **ret)
+{
+	return vuln_db_meta_get(db, "built", ret);
+}
+
+/* ---- status ------------------------------------------------------------------- */
+
+static int set_meta(struct vuln_db *db, json_t *o, const char *key, const char *jkey)
+{
+	_cleanup_free_ char *v = NULL;
+	int r = vuln_db_meta_get(db, key, &v);
+	if (r == -ENOENT)
+		return bh_json_set_new(o, jkey, json_null());
+	if (r < 0)
+		return r;
+	return bh_json_set_str(o, jkey, v);
+}
+
+int vuln_db_status(struct vuln_db *db, json_t **ret)
+{
+	_cleanup_json_ json_t *o = json_object();
+	if (!o)
+		return -ENOMEM;
+	int r = bh_json_set_str(o, "path", db->path);
+	if (r >= 0)
+		r = bh_json_set_new(o, "schema_version", json_integer(db->schema_version));
+	if (r >= 0)
+		r = set_meta(db, o, "built", "built");
+	if (r >= 0)
+		r = set_meta(db, o, "generator", "generator");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, "SELECT COUNT(*) FROM advisory", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		r = bh_json_set_new(o, "advisories", json_integer(sqlite3_column_int64(st, 0)));
+	else
+		r = sql_errno(db->sql, rc == SQLITE_OK ? SQLITE_ERROR : rc);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		return r;
+
+	json_t *ecos = json_array();
+	if ((r = bh_json_set_new(o, "ecosystems", ecos)) < 0)
+		return r;
+	rc = sqlite3_prepare_v2(db->sql,
+				"SELECT base, COUNT(DISTINCT advisory), COUNT(*) FROM affected "
+				"GROUP BY base ORDER BY base",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(db->sql, rc);
+	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *base = col(st, 0);
+		json_t *e = json_pack("{s:s, s:I, s:I, s:b}", "ecosystem", base ? base : "",
+				      "advisories", (json_int_t)sqlite3_column_int64(st, 1),
+				      "packages", (json_int_t)sqlite3_column_int64(st, 2),
+				      "matched", base && vuln_ecosystem_find(span_from(base)) != NULL);
+		r = bh_json_append_new(ecos, e);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return sql_errno(db->sql, rc);
+
+	json_t *srcs = json_array();
+	if ((r = bh_json_set_new(o, "sources", srcs)) < 0)
+		return r;
+	rc = sqlite3_prepare_v2(db->sql,
+				"SELECT name, kind, sha256, imported, seen, imported_records, withdrawn, "
+				"skipped FROM source ORDER BY id",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_errno(db->sql, rc);
+	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *e = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:I}", "name",
+				      col(st, 0) ? col(st, 0) : "", "kind", col(st, 1) ? col(st, 1) : "",
+				      "sha256", col(st, 2) ? json_string(col(st, 2)) : json_null(),
+				      "imported", col(st, 3) ? col(st, 3) : "", "records",
+				      (json_int_t)sqlite3_column_int64(st, 4), "stored",
+				      (json_int_t)sqlite3_column_int64(st, 5), "withdrawn",
+				      (json_int_t)sqlite3_column_int64(st, 6), "skipped",
+				      (json_int_t)sqlite3_column_int64(st, 7));
+		r = bh_json_append_new(srcs, e);
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return sql_errno(db->sql, rc);
+	*ret = TAKE_PTR(o);
+	return 0;
+}
