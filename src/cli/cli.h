@@ -39,6 +39,10 @@ extern const char cmd_db_usage[];
 /* `bulkhead db update ...` (cmd-db-update.c); argv[0] is "update". */
 int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx);
 
+struct vuln_import_stats;
+/* The one-line result of db import / db update, on stdout. */
+void cli_db_print_import_summary(const char *path, const struct vuln_import_stats *st);
+
 struct img;
 /*
  * Open and catalogue the image named by target_str for a command (sbom, scan): parses

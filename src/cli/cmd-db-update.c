@@ -8,8 +8,8 @@
  * called, once, so a network failure half-way never leaves a database that mixes old and
  * new advisories. The directory is removed at the end whatever happens, including on
  * SIGINT/SIGTERM/SIGHUP. Only HTTPS is spoken (redirects included), TLS verification is
- * never turned off (--cacert adds a private CA instead), and a download is bounded in
- * size (zip-max-bytes), redirects, connect time and minimum speed.
+ * never turned off (--cacert names the CA bundle to trust instead), and a download is
+ * bounded in size (zip-max-bytes), redirects, connect time and minimum speed.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -117,7 +117,8 @@ static int url_escape(const char *s, struct buf *out)
 		if (ascii_isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
 			r = buf_putc(out, (char)*p);
 		else
-			r = buf_putc(out, '%') ?: buf_putc(out, hex[*p >> 4]) ?: buf_putc(out, hex[*p & 15]);
+			r = buf_putc(out, '%') ?: buf_putc(out, hex[*p >> 4]) ?:
+			    buf_putc(out, hex[*p & 15]);
 	}
 	return r;
 }
@@ -150,7 +151,8 @@ static int mirror_base(const char *mirror, struct buf *base)
 				       UPDATE_URL_MAX);
 	struct span m = span_from(mirror);
 	if (!span_eq_nocase(span_slice(m, 0, 8), span_from("https://")))
-		return log_error_errno(-EINVAL, "--mirror '%s': only https:// mirrors are supported",
+		return log_error_errno(-EINVAL,
+				       "--mirror '%s': only https:// mirrors are supported",
 				       buf_str(&shown));
 	struct span rest = span_slice(m, 8, m.len - 8);
 	while (rest.len > 0 && rest.ptr[rest.len - 1] == '/')
@@ -160,9 +162,8 @@ static int mirror_base(const char *mirror, struct buf *base)
 	for (size_t i = 0; i < rest.len; i++) {
 		unsigned char c = (unsigned char)rest.ptr[i];
 		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c == '\\')
-			return log_error_errno(-EINVAL,
-					       "--mirror '%s': spaces, control characters, '?', '#' "
-					       "and '\\' are not allowed",
+			return log_error_errno(-EINVAL, "--mirror '%s': spaces, control "
+					       "characters, '?', '#' and '\\' are not allowed",
 					       buf_str(&shown));
 	}
 	if (buf_puts(base, "https://") < 0 || buf_append_span(base, rest) < 0)
@@ -202,7 +203,8 @@ static int db_path(const char *given, char **ret)
 	}
 	int r = vuln_db_default_path(ret);
 	if (r == -ENOENT)
-		log_error("no default database location (set BULKHEAD_HOME or HOME, or use --db FILE)");
+		log_error("no default database location "
+			  "(set BULKHEAD_HOME or HOME, or use --db FILE)");
 	return r;
 }
 
@@ -228,29 +230,6 @@ static void update_done(struct update *u)
 	free(u->items);
 	buf_done(&u->dir);
 	buf_done(&u->mirror);
-}
-
-/* Put the URL back where a diag names a downloaded file (the temporary path means nothing). */
-static void diag_to_url(const struct update *u, const struct bh_diag *in, char *line, size_t size)
-{
-	struct bh_diag d = *in;
-	for (size_t i = 0; i < u->n; i++) {
-		const char *p = u->items[i].path;
-		if (!p || !span_startswith(span_from(in->source), p))
-			continue;
-		const char *tail = in->source + strlen(p);
-		if (xsnprintf(d.source, sizeof(d.source), "%s%s", u->items[i].shown, tail) < 0)
-			(void)xsnprintf(d.source, sizeof(d.source), "%.400s", u->items[i].shown);
-		break;
-	}
-	bh_diag_format(&d, line, size);
-}
-
-static void on_skip(const struct bh_diag *why, void *userdata)
-{
-	char line[1200];
-	diag_to_url(userdata, why, line, sizeof(line));
-	log_warning("skipping %s", line);
 }
 
 static int dup_printf(char **ret, const char *fmt, ...) _printf_(2, 3);
@@ -280,20 +259,31 @@ static int update_prepare(struct update *u)
 	for (size_t i = 0; i < u->n; i++)
 		if ((r = dup_printf(&u->items[i].name, "%zu.zip", i)) < 0)
 			return log_error_errno(r, "out of memory");
-	if (!mkdtemp(u->dir.ptr))
-		return log_error_errno(-errno, "cannot create a temporary directory in '%s': %m",
-				       tmp);
-	int fd = open(u->dir.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		(void)rmdir(u->dir.ptr);
-		return log_error_errno(r, "cannot open temporary directory '%s': %m", u->dir.ptr);
+	/* No signal between creating the directory and telling the handler about it. */
+	sigset_t block, saved;
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(update_signals); i++)
+		sigaddset(&block, update_signals[i]);
+	(void)sigprocmask(SIG_BLOCK, &block, &saved);
+	int fd = -1;
+	r = mkdtemp(u->dir.ptr) ? 0 : -errno;
+	if (r == 0) {
+		fd = open(u->dir.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			(void)rmdir(u->dir.ptr);
+		}
 	}
-	tmp_state.dirfd = fd;
-	tmp_state.dir = u->dir.ptr;
-	tmp_state.items = u->items;
-	tmp_state.n = u->n;
-	tmp_state.ready = 1;
+	if (r == 0) {
+		tmp_state.dirfd = fd;
+		tmp_state.dir = u->dir.ptr;
+		tmp_state.items = u->items;
+		tmp_state.n = u->n;
+		tmp_state.ready = 1;
+	}
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (r < 0)
+		return log_error_errno(r, "cannot create a temporary directory in '%s': %m", tmp);
 	for (size_t i = 0; i < u->n; i++)
 		if ((r = dup_printf(&u->items[i].path, "%s/%s", u->dir.ptr, u->items[i].name)) < 0)
 			return log_error_errno(r, "out of memory");
@@ -353,7 +343,8 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MIN(max, INT64_MAX));
+		rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+				      (curl_off_t)MIN(max, (uint64_t)INT64_MAX));
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(c);
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -366,12 +357,14 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 		return s.err;
 	}
 	if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
-		bh_diag_set(diag, it->shown, 0, 0, "redirected to a URL that is not https, refusing (%s)",
+		bh_diag_set(diag, it->shown, 0, 0,
+			    "redirected to a URL that is not https, refusing (%s)",
 			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return -EHOSTUNREACH;
 	}
 	if (rc != CURLE_OK) {
-		bh_diag_set(diag, it->shown, 0, 0, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		bh_diag_set(diag, it->shown, 0, 0, "%s",
+			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EHOSTUNREACH;
 	}
 	long code = 0;
@@ -432,40 +425,39 @@ static int update_run(struct update *u, const char *path, const char *cacert,
 		return r == -EBADMSG || r == -E2BIG ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME;
 	}
 	if (n_present == 0) {
-		log_error("%s: the mirror has none of the requested ecosystems, the database is unchanged",
+		log_error("%s: the mirror has none of the requested ecosystems, "
+			  "the database is unchanged",
 			  buf_str(&u->mirror));
 		return CLI_EXIT_INPUT;
 	}
 	_cleanup_free_ char **paths = calloc(n_present, sizeof(*paths));
-	if (!paths) {
+	_cleanup_free_ const char **names = calloc(n_present, sizeof(*names));
+	if (!paths || !names) {
 		log_error_errno(-ENOMEM, "out of memory");
 		return CLI_EXIT_RUNTIME;
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < u->n; i++)
-		if (u->items[i].present)
+		if (u->items[i].present) {
+			names[k] = u->items[i].shown; /* the URL, not the temporary file */
 			paths[k++] = u->items[i].path;
+		}
 	struct vuln_import_opts o = {
 		.limits = &ctx->limits,
 		.replace = false,
 		.progress = true,
-		.on_skip = on_skip,
-		.userdata = u,
+		.source_names = names,
 	};
 	struct vuln_import_stats st;
 	r = vuln_db_import(path, paths, k, &o, &st, &diag);
 	if (r < 0) {
 		if (!diag.message[0])
 			bh_diag_set(&diag, path, 0, 0, "%s", strerror(-r));
-		diag_to_url(u, &diag, line, sizeof(line));
+		bh_diag_format(&diag, line, sizeof(line));
 		log_error("%s", line);
 		return cli_exit_for_errno(r);
 	}
-	log_info("%s: %llu advisories read from %llu files: %llu stored, %llu unchanged, "
-		 "%llu withdrawn, %llu skipped",
-		 path, (unsigned long long)st.seen, (unsigned long long)st.files,
-		 (unsigned long long)st.imported, (unsigned long long)st.unchanged,
-		 (unsigned long long)st.withdrawn, (unsigned long long)st.skipped);
+	cli_db_print_import_summary(path, &st);
 	return CLI_EXIT_OK;
 }
 
@@ -496,10 +488,12 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 		case 'm':
 			mirror = optarg;
 			break;
-		case 'e':
-			if (want_ecosystem(optarg, &ecos, &n_ecos, &cap_ecos) < 0)
-				return CLI_EXIT_INPUT;
+		case 'e': {
+			int r = want_ecosystem(optarg, &ecos, &n_ecos, &cap_ecos);
+			if (r < 0)
+				return cli_exit_for_errno(r);
 			break;
+		}
 		case 'c':
 			cacert = optarg;
 			break;
@@ -533,10 +527,10 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 			return CLI_EXIT_INPUT;
 		}
 	}
-	if (n_ecos == 0)
-		for (size_t i = 0; i < vuln_ecosystem_count(); i++)
-			if (want_ecosystem(vuln_ecosystem_at(i)->name, &ecos, &n_ecos, &cap_ecos) < 0)
-				return CLI_EXIT_RUNTIME;
+	bool all = n_ecos == 0; /* default: every ecosystem bulkhead matches */
+	for (size_t i = 0; all && i < vuln_ecosystem_count(); i++)
+		if (want_ecosystem(vuln_ecosystem_at(i)->name, &ecos, &n_ecos, &cap_ecos) < 0)
+			return CLI_EXIT_RUNTIME;
 	_cleanup_free_ char *path = NULL;
 	int r = db_path(db, &path);
 	if (r < 0)

@@ -60,6 +60,15 @@ static int fail_diag(int r, struct bh_diag *diag, const char *fallback)
 	return cli_exit_for_errno(r);
 }
 
+void cli_db_print_import_summary(const char *path, const struct vuln_import_stats *st)
+{
+	printf("%s: %llu advisories read from %llu documents: %llu stored, %llu unchanged, "
+	       "%llu withdrawn, %llu skipped\n",
+	       path, (unsigned long long)st->seen, (unsigned long long)st->files,
+	       (unsigned long long)st->imported, (unsigned long long)st->unchanged,
+	       (unsigned long long)st->withdrawn, (unsigned long long)st->skipped);
+}
+
 static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -107,11 +116,7 @@ static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 	r = vuln_db_import(path, argv + optind, (size_t)(argc - optind), &o, &st, &diag);
 	if (r < 0)
 		return fail_diag(r, &diag, path);
-	log_info("%s: %llu advisories read from %llu files: %llu stored, %llu unchanged, "
-		 "%llu withdrawn, %llu skipped",
-		 path, (unsigned long long)st.seen, (unsigned long long)st.files,
-		 (unsigned long long)st.imported, (unsigned long long)st.unchanged,
-		 (unsigned long long)st.withdrawn, (unsigned long long)st.skipped);
+	cli_db_print_import_summary(path, &st);
 	return CLI_EXIT_OK;
 }
 

@@ -699,7 +699,7 @@ static double score_v4(const uint8_t *v)
 		value = 0.0;
 	if (value > 10)
 		value = 10.0;
-	return (double)round_half_up((value) * 10) / 10;
+	return (double)round_half_up((value + 1e-6) * 10) / 10;
 }
 
 /* ---- entry points ------------------------------------------------------------------------- */

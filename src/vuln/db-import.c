@@ -117,14 +117,14 @@ static bool is_json_name(const char *name)
 
 /* ---- zip archives --------------------------------------------------------------- */
 
-static int import_zip(struct import *im, const char *path)
+static int import_zip(struct import *im, const char *open_path, const char *path)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
 		return -ENOMEM;
 	archive_read_support_format_zip_seekable(a);
 	int r = 0;
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	if (archive_read_open_filename(a, open_path, 1 << 16) != ARCHIVE_OK) {
 		bh_diag_set(im->diag, path, 0, 0, "not a zip archive: %s",
 			    archive_error_string(a) ? archive_error_string(a) : "unreadable");
 		archive_read_free(a);
@@ -294,10 +294,8 @@ static int import_path_at(struct import *im, int dirfd, const char *name, const 
 			return -errno;
 		int r = xsnprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (r >= 0)
-			r = import_zip(im, proc);
+			r = import_zip(im, proc, display);
 		close(fd);
-		if (r < 0 && strstr(im->diag->source, "/proc/self/fd/"))
-			memcpy(im->diag->source, display, strnlen(display, sizeof(im->diag->source) - 1) + 1);
 		return r;
 	}
 	if (!is_json_name(name))
@@ -395,13 +393,13 @@ static int finish_source(struct import *im)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* One path named on the command line. */
-static int import_top(struct import *im, const char *path)
+/* One path named on the command line; name is what to call it (source, diagnostics). */
+static int import_top(struct import *im, const char *path, const char *name)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
-		bh_diag_set(im->diag, path, 0, 0, "%s", strerror(-r));
+		bh_diag_set(im->diag, name, 0, 0, "%s", strerror(-r));
 		return r;
 	}
 	struct stat st;
@@ -409,30 +407,30 @@ static int import_top(struct import *im, const char *path)
 	char sha[BH_DIGEST_STR_LEN + 1] = "";
 	const char *kind = S_ISDIR(st.st_mode) ? "directory" : has_zip_magic(fd) ? "zip" : "json";
 	if (r >= 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-		bh_diag_set(im->diag, path, 0, 0, "not a file or directory");
+		bh_diag_set(im->diag, name, 0, 0, "not a file or directory");
 		r = -EBADMSG;
 	}
 	if (r >= 0 && S_ISREG(st.st_mode))
 		r = file_sha256(fd, sha);
 	if (r >= 0)
-		r = add_source(im, path, kind, sha[0] ? sha : NULL);
+		r = add_source(im, name, kind, sha[0] ? sha : NULL);
 	if (r >= 0) {
 		if (S_ISDIR(st.st_mode))
-			r = import_dir(im, fd, path, 0);
+			r = import_dir(im, fd, name, 0);
 		else if (streq(kind, "zip"))
-			r = import_zip(im, path);
+			r = import_zip(im, path, name);
 		else {
 			/* A file named explicitly must at least be JSON. */
 			_cleanup_buf_ struct buf data;
 			buf_init(&data, (size_t)im->l->input_max_bytes);
 			r = bh_read_fd(fd, (size_t)im->l->input_max_bytes, &data);
 			if (r == -E2BIG)
-				bh_diag_set(im->diag, path, 0, 0, "larger than %llu bytes (input-max-bytes)",
+				bh_diag_set(im->diag, name, 0, 0, "larger than %llu bytes (input-max-bytes)",
 					    (unsigned long long)im->l->input_max_bytes);
 			json_t *probe = NULL;
-			if (r >= 0 && (r = bh_json_parse(buf_span(&data), im->l, path, &probe, im->diag)) >= 0) {
+			if (r >= 0 && (r = bh_json_parse(buf_span(&data), im->l, name, &probe, im->diag)) >= 0) {
 				json_decref(probe);
-				r = import_document(im, buf_span(&data), path);
+				r = import_document(im, buf_span(&data), name);
 			}
 		}
 	}
@@ -538,8 +536,12 @@ int vuln_db_import(const char *db_path, char *const *paths, size_t n_paths,
 	struct import im = { .db = db, .o = opts, .l = l, .total = &stats, .diag = diag };
 	if (r >= 0)
 		r = vuln_db_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN", diag);
-	for (size_t i = 0; r >= 0 && i < n_paths; i++)
-		r = import_top(&im, paths[i]);
+	for (size_t i = 0; r >= 0 && i < n_paths; i++) {
+		const char *name = opts->source_names && opts->source_names[i]
+					   ? opts->source_names[i]
+					   : paths[i];
+		r = import_top(&im, paths[i], name);
+	}
 	if (r >= 0) {
 		char now[32];
 		r = bh_format_rfc3339(bh_now(NULL), now, sizeof(now));

@@ -49,6 +49,9 @@ struct vuln_import_opts {
 	/* called for each skipped record (malformed, over a limit); NULL = log a warning */
 	void (*on_skip)(const struct bh_diag *why, void *userdata);
 	void *userdata;
+	/* optional: one name per path to record as its source and to show in diagnostics
+	 * (e.g. the URL a downloaded archive came from); NULL entries keep the path */
+	const char *const *source_names;
 };
 
 struct vuln_import_stats {

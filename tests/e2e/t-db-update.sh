@@ -5,7 +5,9 @@
 # with one error line and leave the database untouched and no temporary files behind.
 . "$BH_SOURCE_ROOT/tests/lib/e2e.sh"
 OSV=$SHARED/osv
-[ -d "$OSV/pypi" ] && [ -d "$OSV/go" ] && [ -d "$OSV/rustsec" ] || skip "shared OSV test data missing"
+for d in pypi go rustsec; do
+	[ -d "$OSV/$d" ] || skip "shared OSV test data missing ($OSV/$d)"
+done
 command -v python3 >/dev/null || skip "python3 missing"
 command -v openssl >/dev/null || skip "openssl missing"
 command -v timeout >/dev/null || skip "timeout missing"
@@ -21,7 +23,8 @@ export BULKHEAD_HOME="$T/home"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || skip "openssl cannot make a certificate"
+	-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+	skip "openssl cannot make a certificate"
 
 # Mirrors under $T/www: good/ (three ecosystems), bad/ (garbage), mixed/ (good PyPI, bad Go).
 # expected.txt gets "Ecosystem advisories" for each good archive: records not withdrawn.
@@ -134,14 +137,33 @@ checks=$((checks + 1))
 LC_ALL=C sort "$T/expected.txt" >"$T/expected.sorted"
 counts "$T/v.db" >"$T/got.txt"
 cmp -s "$T/expected.sorted" "$T/got.txt" ||
-	fail "advisory counts: got $(tr '\n' ' ' <"$T/got.txt"), want $(tr '\n' ' ' <"$T/expected.sorted")"
+	fail "advisory counts: got $(tr '\n' ' ' <"$T/got.txt")," \
+		"want $(tr '\n' ' ' <"$T/expected.sorted")"
 no_leftovers "good update"
-# The summary line appears with -v.
-expect_exit 0 "$BULKHEAD" -v db update --cacert "$T/cert.pem" --mirror "$M/good/" \
+# The summary line is the command's result, on stdout; sources are recorded as URLs.
+expect_exit 0 "$BULKHEAD" db update --cacert "$T/cert.pem" --mirror "$M/good/" \
 	--db "$T/v.db" --ecosystem crates.io
 checks=$((checks + 1))
-grep -Eq "advisories read from [0-9]+ files: 0 stored, [1-9][0-9]* unchanged" "$T/err" ||
-	fail "no summary line with -v: $(cat "$T/err")"
+grep -Eq "advisories read from [0-9]+ documents: 0 stored, [1-9][0-9]* unchanged" "$T/out" ||
+	fail "no summary line: $(cat "$T/out")"
+checks=$((checks + 1))
+"$BULKHEAD" db status --db "$T/v.db" --format json | jq -e '[.sources[].name] | all(startswith("https://127.0.0.1:"))' >/dev/null ||
+	fail "sources are not recorded as URLs: $("$BULKHEAD" db status --db "$T/v.db" --format json | jq -c '[.sources[].name]')"
+
+# Default: every ecosystem bulkhead matches; those the mirror lacks are warned about
+# (names are URL-escaped: "Red Hat").
+expect_exit 0 update --mirror "$M/good" --db "$T/all.db"
+checks=$((checks + 1))
+counts "$T/all.db" >"$T/got.txt"
+cmp -s "$T/expected.sorted" "$T/got.txt" || fail "default ecosystems: counts $(cat "$T/got.txt")"
+for e in npm Debian 'Red%20Hat' RubyGems; do
+	checks=$((checks + 1))
+	grep -q "warning: $M/good/$e/all.zip: not found" "$T/err" ||
+		fail "default: no warning for $e"
+done
+checks=$((checks + 1))
+grep -Eq '/(PyPI|Go|crates.io)/all.zip' "$T/err" && fail "default: warned about a present one"
+no_leftovers "default ecosystems"
 
 # 2. An ecosystem the mirror lacks only warns; the others are imported.
 expect_exit 0 update --mirror "$M/good" --db "$T/v.db" --ecosystem PyPI --ecosystem npm
@@ -205,7 +227,13 @@ unchanged "redirect to http"
 	>/dev/null 2>"$T/err" </dev/null &
 pid=$!
 i=0
-while [ $i -lt 100 ] && ! [ -s "$T"/tmp/bulkhead-update-*/0.zip ]; do
+started() {
+	for f in "$T"/tmp/bulkhead-update-*/0.zip; do
+		[ -s "$f" ] && return 0
+	done
+	return 1
+}
+while [ $i -lt 100 ] && ! started; do
 	sleep 0.1
 	i=$((i + 1))
 done

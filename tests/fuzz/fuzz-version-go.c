@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s[3] = { NULL, NULL, NULL };
+	char *s[3] = {NULL, NULL, NULL};
 	const uint8_t *p = data, *end = data + size;
 	int c[3][3];
 
@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			for (int k = 0; k < 3; k++)
 				if (c[i][j] <= 0 && c[j][k] <= 0 &&
-				    (c[i][k] > 0 || ((c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0))))
+				    (c[i][k] > 0 ||
+				     ((c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0))))
 					abort();
 		}
 		char canon[VER_MAX_LEN + 8], again[VER_MAX_LEN + 8];
@@ -52,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			continue;
 		}
-		if (r < 0 || (size_t)r != strlen(canon) || !ver_go.valid(s[i]) || !ver_go.valid(canon) ||
-		    ver_go.compare(s[i], canon) != 0 ||
+		if (r < 0 || (size_t)r != strlen(canon) || !ver_go.valid(s[i]) ||
+		    !ver_go.valid(canon) || ver_go.compare(s[i], canon) != 0 ||
 		    ver_go_canonical(canon, again, sizeof(again)) != r || strcmp(canon, again) != 0)
 			abort();
 	}

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4 * VER_MAX_LEN)
 		return 0;
 	char buf[4 * VER_MAX_LEN + 3];
-	const char *s[3] = { "", "", "" };
+	const char *s[3] = {"", "", ""};
 	size_t n = 0, start = 0;
 	for (size_t i = 0; i <= size && n < 3; i++) {
 		if (i == size || data[i] == '\0' || data[i] == '\n') {

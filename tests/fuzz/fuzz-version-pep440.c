@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-version-pep440.c — the PyPI (PEP 440 / packaging, legacy versions first) version ordering. The input is cut at NUL
- * or newline bytes into up to three strings a, b and c (a missing one is empty); aborts
- * unless compare() returns -1, 0 or 1 and is a total preorder on them: compare(x, x) == 0,
- * compare(x, y) == -compare(y, x), and x <= y && y <= z implies x <= z for every order of
- * the three. valid() runs on each string too.
+ * fuzz-version-pep440.c — the PyPI (PEP 440 / packaging, legacy versions first) version ordering.
+ * The input is cut at NUL or newline bytes into up to three strings a, b and c (a missing one is
+ * empty); aborts unless compare() returns -1, 0 or 1 and is a total preorder on them: compare(x, x)
+ * == 0, compare(x, y) == -compare(y, x), and x <= y && y <= z implies x <= z for every order of the
+ * three. valid() runs on each string too.
  */
 #include <stdio.h>
 
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4 * VER_MAX_LEN)
 		return 0;
 	char buf[4 * VER_MAX_LEN + 3];
-	const char *s[3] = { "", "", "" };
+	const char *s[3] = {"", "", ""};
 	size_t n = 0, start = 0;
 	for (size_t i = 0; i <= size && n < 3; i++) {
 		if (i == size || data[i] == '\0' || data[i] == '\n') {

@@ -28,7 +28,8 @@ static void check(const struct ver_scheme_ops *ops, char *const s[3])
 				abort();
 			for (int k = 0; k < 3; k++)
 				if (c[i][j] <= 0 && c[j][k] <= 0 &&
-				    (c[i][k] > 0 || ((c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0))))
+				    (c[i][k] > 0 ||
+				     ((c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0))))
 					abort();
 		}
 	}
@@ -36,7 +37,7 @@ static void check(const struct ver_scheme_ops *ops, char *const s[3])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s[3] = { NULL, NULL, NULL };
+	char *s[3] = {NULL, NULL, NULL};
 	const uint8_t *p = data, *end = data + size;
 
 	if (size > 4096)

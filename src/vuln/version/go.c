@@ -15,8 +15,8 @@
 
 struct go_ver {
 	struct span major, minor, patch;
-	struct span pre;   /* with its leading '-'; empty when absent */
-	struct span build; /* with its leading '+'; empty when absent */
+	struct span pre;       /* with its leading '-'; empty when absent */
+	struct span build;     /* with its leading '+'; empty when absent */
 	const char *shorthand; /* "" or the ".0.0" / ".0" that Canonical appends */
 };
 
@@ -37,7 +37,7 @@ static bool go_int(const char **p, const char *end, struct span *ret)
 		q++;
 	if (**p == '0' && q - *p != 1)
 		return false;
-	*ret = (struct span){ *p, (size_t)(q - *p) };
+	*ret = (struct span){*p, (size_t)(q - *p)};
 	*p = q;
 	return true;
 }
@@ -69,7 +69,7 @@ static bool go_idents(const char **p, const char *end, bool pre, struct span *re
 	}
 	if (start == q || (pre && go_bad_num(start, (size_t)(q - start))))
 		return false;
-	*ret = (struct span){ *p, (size_t)(q - *p) };
+	*ret = (struct span){*p, (size_t)(q - *p)};
 	*p = q;
 	return true;
 }
@@ -81,7 +81,7 @@ static bool go_parse(const char *v, struct go_ver *g)
 	if (n > VER_MAX_LEN || n == 0 || v[0] != 'v')
 		return false;
 	const char *p = v + 1, *end = v + n;
-	*g = (struct go_ver){ .pre = SPAN_NULL, .build = SPAN_NULL, .shorthand = "" };
+	*g = (struct go_ver){.pre = SPAN_NULL, .build = SPAN_NULL, .shorthand = ""};
 	if (!go_int(&p, end, &g->major))
 		return false;
 	if (p == end) {
@@ -136,7 +136,7 @@ static int go_cmp_pre(struct span x, struct span y)
 		q++;
 		const char *pd = memchr(p, '.', (size_t)(pe - p)) ?: pe;
 		const char *qd = memchr(q, '.', (size_t)(qe - q)) ?: qe;
-		struct span dx = { p, (size_t)(pd - p) }, dy = { q, (size_t)(qd - q) };
+		struct span dx = {p, (size_t)(pd - p)}, dy = {q, (size_t)(qd - q)};
 		p = pd;
 		q = qd;
 		if (span_eq(dx, dy))
@@ -196,7 +196,7 @@ int ver_go_canonical(const char *v, char *out, size_t size)
 }
 
 const struct ver_scheme_ops ver_go = {
-	.name = "go",
-	.compare = go_compare,
-	.valid = go_valid,
+    .name = "go",
+    .compare = go_compare,
+    .valid = go_valid,
 };

@@ -70,7 +70,7 @@ struct mv_item {
 	uint8_t num_len;   /* ...at most VER_MAX_LEN - 1 of them, the qualifier takes one */
 	uint8_t type : 2;
 	uint8_t rank : 3; /* STR, COMB: QR_* */
-	bool dead : 1;    /* removed by normalisation */
+	bool dead : 1;	  /* removed by normalisation */
 };
 
 _Static_assert(VER_MAX_LEN - 1 <= UINT8_MAX, "combination number length must fit num_len");
@@ -78,8 +78,8 @@ _Static_assert(MV_MAX_ITEMS < MV_NONE, "item indexes must fit uint16_t");
 
 struct mv_list {
 	uint16_t start, end; /* items [start, end), the last one maybe the child list */
-	uint16_t live;       /* items not removed */
-	uint16_t fwd;        /* MV_NONE, or the list whose contents this one took */
+	uint16_t live;	     /* items not removed */
+	uint16_t fwd;	     /* MV_NONE, or the list whose contents this one took */
 };
 
 struct mv {
@@ -113,10 +113,10 @@ static uint8_t qualifier_rank(const char *p, size_t n, bool followed_by_digit)
 		const char *word;
 		uint8_t rank;
 	} words[] = {
-		{ "alpha", QR_ALPHA },	     { "beta", QR_BETA },	{ "milestone", QR_MILESTONE },
-		{ "rc", QR_RC },	     { "cr", QR_RC },		{ "snapshot", QR_SNAPSHOT },
-		{ "ga", QR_RELEASE },	     { "final", QR_RELEASE },	{ "release", QR_RELEASE },
-		{ "sp", QR_SP },
+	    {"alpha", QR_ALPHA}, {"beta", QR_BETA},	{"milestone", QR_MILESTONE},
+	    {"rc", QR_RC},	 {"cr", QR_RC},		{"snapshot", QR_SNAPSHOT},
+	    {"ga", QR_RELEASE},	 {"final", QR_RELEASE}, {"release", QR_RELEASE},
+	    {"sp", QR_SP},
 	};
 	if (followed_by_digit && n == 1) {
 		switch (ascii_tolower((unsigned char)p[0])) {
@@ -146,7 +146,7 @@ static struct mv_item *mv_add(struct mv *v, unsigned cur)
 {
 	assert(v->nitems < MV_MAX_ITEMS); /* see MV_MAX_ITEMS */
 	struct mv_item *it = &v->item[v->nitems++];
-	*it = (struct mv_item){ 0 };
+	*it = (struct mv_item){0};
 	v->list[cur].end = (uint16_t)v->nitems;
 	v->list[cur].live++;
 	return it;
@@ -158,8 +158,7 @@ static void mv_add_zero(struct mv *v, unsigned cur)
 }
 
 /* parseItem(isCombination, isDigit, s[start..end)) */
-static void mv_add_item(struct mv *v, unsigned cur, bool comb, bool digit, size_t start,
-			size_t end)
+static void mv_add_item(struct mv *v, unsigned cur, bool comb, bool digit, size_t start, size_t end)
 {
 	const char *s = v->s;
 	struct mv_item *it = mv_add(v, cur);
@@ -196,9 +195,8 @@ static unsigned mv_open_list(struct mv *v, unsigned cur)
 	unsigned child = v->nlists++;
 	mv_add(v, cur)->type = MV_LIST;
 	v->item[v->nitems - 1].off = (uint16_t)child;
-	v->list[child] = (struct mv_list){ .start = (uint16_t)v->nitems,
-					   .end = (uint16_t)v->nitems,
-					   .fwd = MV_NONE };
+	v->list[child] = (struct mv_list){
+	    .start = (uint16_t)v->nitems, .end = (uint16_t)v->nitems, .fwd = MV_NONE};
 	return child;
 }
 
@@ -268,7 +266,7 @@ static void mv_parse(struct mv *v, const char *s, size_t len)
 	v->s = s;
 	v->nitems = 0;
 	v->nlists = 1;
-	v->list[0] = (struct mv_list){ .fwd = MV_NONE };
+	v->list[0] = (struct mv_list){.fwd = MV_NONE};
 	unsigned cur = 0;
 	bool digit = false, comb = false;
 	size_t start = 0;
@@ -439,10 +437,14 @@ static int u16_next(struct u16_iter *it)
 static int qual_text_cmp(const struct mv *va, const struct mv_item *a, const struct mv *vb,
 			 const struct mv_item *b)
 {
-	struct u16_iter ia = { (const unsigned char *)va->s + a->off,
-			       (const unsigned char *)va->s + a->off + a->len, { 0 }, 0 };
-	struct u16_iter ib = { (const unsigned char *)vb->s + b->off,
-			       (const unsigned char *)vb->s + b->off + b->len, { 0 }, 0 };
+	struct u16_iter ia = {(const unsigned char *)va->s + a->off,
+			      (const unsigned char *)va->s + a->off + a->len,
+			      {0},
+			      0};
+	struct u16_iter ib = {(const unsigned char *)vb->s + b->off,
+			      (const unsigned char *)vb->s + b->off + b->len,
+			      {0},
+			      0};
 	for (;;) {
 		int ca = u16_next(&ia), cb = u16_next(&ib);
 		if (ca != cb)
@@ -632,7 +634,7 @@ static bool maven_valid(const char *v)
 }
 
 const struct ver_scheme_ops ver_maven = {
-	.name = "maven",
-	.compare = maven_compare,
-	.valid = maven_valid,
+    .name = "maven",
+    .compare = maven_compare,
+    .valid = maven_valid,
 };

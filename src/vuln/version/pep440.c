@@ -44,7 +44,7 @@ struct pnum {
 enum {
 	PRE_A,
 	PRE_B,
-	PRE_PREVIEW_DOTTED, /* "previ\u0307ew": lower() of a spelling with U+0130 */
+	PRE_PREVIEW_DOTTED,  /* "previ\u0307ew": lower() of a spelling with U+0130 */
 	PRE_PREVIEW_DOTLESS, /* "prev\u0131ew" */
 	PRE_RC,
 };
@@ -57,7 +57,7 @@ enum {
 struct pver {
 	struct pnum epoch;
 	const char *rel, *rel_end; /* "1.02.3" as written */
-	int pre;                   /* -1 or PRE_* */
+	int pre;		   /* -1 or PRE_* */
 	struct pnum pre_n;
 	int post; /* -1 or POST_* */
 	struct pnum post_n;
@@ -75,7 +75,7 @@ static struct pnum pnum_make(const char *p, const char *e)
 {
 	while (p < e && *p == '0')
 		p++;
-	return (struct pnum){ p, (size_t)(e - p) };
+	return (struct pnum){p, (size_t)(e - p)};
 }
 
 static int pnum_cmp(struct pnum a, struct pnum b)
@@ -118,8 +118,8 @@ static size_t py_space_len(const char *p, const char *e)
 		return bytes_at(p, e, "\xe3\x80\x80", 3) ? 3 : 0; /* U+3000 */
 	if (c == 0xe2 && e - p >= 3) {
 		unsigned char c1 = (unsigned char)p[1], c2 = (unsigned char)p[2];
-		if (c1 == 0x80 && ((c2 >= 0x80 && c2 <= 0x8a) || c2 == 0xa8 || c2 == 0xa9 ||
-				   c2 == 0xaf))
+		if (c1 == 0x80 &&
+		    ((c2 >= 0x80 && c2 <= 0x8a) || c2 == 0xa8 || c2 == 0xa9 || c2 == 0xaf))
 			return 3; /* U+2000..U+200A, U+2028, U+2029, U+202F */
 		if (c1 == 0x81 && c2 == 0x9f)
 			return 3; /* U+205F */
@@ -171,6 +171,8 @@ static size_t match_word(const char *p, const char *e, const char *w, int *ret_a
 			p++;
 			continue;
 		}
+		if (*w != 'i' && *w != 's' && *w != 'k')
+			return 0;
 		size_t k;
 		int alt = alt_letter(p, e, &k);
 		if ((*w == 'i' && (alt == ALT_DOTTED_I || alt == ALT_DOTLESS_I)) ||
@@ -191,9 +193,11 @@ static int match_pre(const char *p, const char *e, size_t *ret_len)
 		const char *word;
 		int kind;
 	} words[] = {
-		{ "alpha", PRE_A }, { "a", PRE_A },	   { "beta", PRE_B }, { "b", PRE_B },
-		{ "preview", PRE_RC }, { "pre", PRE_RC }, { "c", PRE_RC },   { "rc", PRE_RC },
+	    {"alpha", PRE_A},	 {"a", PRE_A},	  {"beta", PRE_B}, {"b", PRE_B},
+	    {"preview", PRE_RC}, {"pre", PRE_RC}, {"c", PRE_RC},   {"rc", PRE_RC},
 	};
+	if (p >= e || !ascii_isalpha(*p))
+		return -1; /* every word starts with an ASCII letter: quick exit */
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		int alt;
 		size_t k = match_word(p, e, words[i].word, &alt);
@@ -211,7 +215,9 @@ static int match_pre(const char *p, const char *e, size_t *ret_len)
 
 static int match_post(const char *p, const char *e, size_t *ret_len)
 {
-	static const char *const words[] = { "post", "rev", "r" };
+	static const char *const words[] = {"post", "rev", "r"};
+	if (p >= e || !ascii_isalpha(*p))
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		int alt;
 		size_t k = match_word(p, e, words[i], &alt);
@@ -254,7 +260,7 @@ static bool pep_parse(const char *s, size_t len, struct pver *v)
 	p = skip_digits(p, e);
 	if (p == d)
 		return false;
-	v->epoch = (struct pnum){ p, 0 };
+	v->epoch = (struct pnum){p, 0};
 	if (p < e && *p == '!') {
 		v->epoch = pnum_make(d, p);
 		d = ++p;
@@ -336,7 +342,7 @@ static struct pnum next_release(const char **cur, const char *end)
 {
 	const char *p = *cur;
 	if (p >= end)
-		return (struct pnum){ end, 0 };
+		return (struct pnum){end, 0};
 	const char *q = skip_digits(p, end);
 	*cur = q < end ? q + 1 : q;
 	return pnum_make(p, q);
@@ -408,7 +414,7 @@ static int local_part_cmp(const char *a, const char *ae, const char *b, const ch
 		return pnum_cmp(pnum_make(a, ae), pnum_make(b, be));
 	if (an != bn)
 		return an ? 1 : -1;
-	struct fold fa = { a, ae, NULL }, fb = { b, be, NULL };
+	struct fold fa = {a, ae, NULL}, fb = {b, be, NULL};
 	for (;;) {
 		int ca = fold_next(&fa), cb = fold_next(&fb);
 		if (ca != cb)
@@ -521,8 +527,8 @@ static void legacy_push(struct legacy_key *k, const char *tok, size_t n)
 	} else {
 		static const struct {
 			const char *from, *to;
-		} map[] = { { "pre", "c" }, { "preview", "c" }, { "-", "final-" },
-			    { "rc", "c" },  { "dev", "@" } };
+		} map[] = {
+		    {"pre", "c"}, {"preview", "c"}, {"-", "final-"}, {"rc", "c"}, {"dev", "@"}};
 		word[0] = '*';
 		wn = 0;
 		for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -633,7 +639,7 @@ static bool pep440_valid(const char *v)
 }
 
 const struct ver_scheme_ops ver_pep440 = {
-	.name = "pep440",
-	.compare = pep440_compare,
-	.valid = pep440_valid,
+    .name = "pep440",
+    .compare = pep440_compare,
+    .valid = pep440_valid,
 };

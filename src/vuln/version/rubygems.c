@@ -31,7 +31,7 @@ struct gseg {
 struct gver {
 	const char *p, *e;
 	size_t first_str; /* index of the first string segment (or the segment count) */
-	size_t num_end;   /* leading numbers kept: [0, num_end) */
+	size_t num_end;	  /* leading numbers kept: [0, num_end) */
 	size_t rest_end;  /* rest kept: [first_str, rest_end) */
 };
 
@@ -99,7 +99,7 @@ static bool next_seg(const char **cur, const char *e, struct gseg *ret)
 	if (p >= e)
 		return false;
 	if (*p == '-') {
-		*ret = (struct gseg){ "pre", 3, false };
+		*ret = (struct gseg){"pre", 3, false};
 		*cur = p + 1;
 		return true;
 	}
@@ -110,13 +110,13 @@ static bool next_seg(const char **cur, const char *e, struct gseg *ret)
 		*cur = q;
 		while (p < q && *p == '0')
 			p++;
-		*ret = (struct gseg){ p, (size_t)(q - p), true };
+		*ret = (struct gseg){p, (size_t)(q - p), true};
 		return true;
 	}
 	while (q < e && ascii_isalpha(*q))
 		q++;
 	*cur = q;
-	*ret = (struct gseg){ p, (size_t)(q - p), false };
+	*ret = (struct gseg){p, (size_t)(q - p), false};
 	return true;
 }
 
@@ -184,8 +184,8 @@ static int seg_cmp(const struct gseg *a, const struct gseg *b)
 
 static int gem_cmp(const struct gver *a, const struct gver *b)
 {
-	static const struct gseg zero = { "", 0, true };
-	struct canon_iter ia = { a, a->p, 0 }, ib = { b, b->p, 0 };
+	static const struct gseg zero = {"", 0, true};
+	struct canon_iter ia = {a, a->p, 0}, ib = {b, b->p, 0};
 	for (;;) {
 		struct gseg sa, sb;
 		bool ha = canon_next(&ia, &sa), hb = canon_next(&ib, &sb);
@@ -222,7 +222,7 @@ static bool rubygems_valid(const char *v)
 }
 
 const struct ver_scheme_ops ver_rubygems = {
-	.name = "rubygems",
-	.compare = rubygems_compare,
-	.valid = rubygems_valid,
+    .name = "rubygems",
+    .compare = rubygems_compare,
+    .valid = rubygems_valid,
 };

@@ -426,15 +426,15 @@ static bool npm_valid(const char *v)
 }
 
 const struct ver_scheme_ops ver_semver = {
-	.name = "semver",
-	.compare = semver_compare,
-	.valid = semver_valid,
+    .name = "semver",
+    .compare = semver_compare,
+    .valid = semver_valid,
 };
 
 const struct ver_scheme_ops ver_npm = {
-	.name = "npm",
-	.compare = npm_compare,
-	.valid = npm_valid,
+    .name = "npm",
+    .compare = npm_compare,
+    .valid = npm_valid,
 };
 
 /*
@@ -520,17 +520,17 @@ static size_t xid_len(const char *p, const char *end, bool loose)
 /* XRANGEPLAIN(LOOSE) without its `[v=\s]*` prefix, over exactly [p, end). */
 static bool xrp_body(const char *p, const char *end, bool loose, struct xr *x)
 {
-	*x = (struct xr){ 0 };
+	*x = (struct xr){0};
 	size_t n = xid_len(p, end, loose);
 	if (!n)
 		return false;
-	x->M = (struct span){ p, n };
+	x->M = (struct span){p, n};
 	p += n;
 	if (p == end)
 		return true;
 	if (*p != '.' || !(n = xid_len(++p, end, loose)))
 		return false;
-	x->m = (struct span){ p, n };
+	x->m = (struct span){p, n};
 	p += n;
 	if (p == end)
 		return true;
@@ -542,9 +542,9 @@ static bool xrp_body(const char *p, const char *end, bool loose, struct xr *x)
 			return false;
 	} else if (!tail_ok(p + n, end, loose, &t))
 		return false;
-	x->p = (struct span){ p, n };
+	x->p = (struct span){p, n};
 	if (t.has_pre)
-		x->pr = (struct span){ t.pre, t.prelen };
+		x->pr = (struct span){t.pre, t.prelen};
 	return true;
 }
 
@@ -895,7 +895,7 @@ static bool xrange(const char *p, const char *end, bool loose, bool incpr, struc
 	if ((is_x(x.M) && !is_x(x.m)) || (is_x(x.m) && x.p.ptr && x.p.len && !is_x(x.p)))
 		return false;
 
-	struct span gtlt = { p, (size_t)(q - p) };
+	struct span gtlt = {p, (size_t)(q - p)};
 	bool xmaj = is_x(x.M), xm = xmaj || is_x(x.m), xp = xm || is_x(x.p);
 	if (span_is(gtlt, "=") && xp)
 		gtlt.len = 0;
@@ -905,11 +905,11 @@ static bool xrange(const char *p, const char *end, bool loose, bool incpr, struc
 	} else if (gtlt.len && xp) {
 		bool inc_major = false, inc_minor = false;
 		if (span_is(gtlt, ">")) {
-			gtlt = (struct span){ ">=", 2 };
+			gtlt = (struct span){">=", 2};
 			inc_major = xm;
 			inc_minor = !xm;
 		} else if (span_is(gtlt, "<=")) {
-			gtlt = (struct span){ "<", 1 };
+			gtlt = (struct span){"<", 1};
 			inc_major = xm;
 			inc_minor = !xm;
 		}
@@ -1073,7 +1073,7 @@ static void feed(struct npm_eval *st, const char *s, size_t n)
 static void npm_word(struct npm_eval *st, const char *w, const char *wend)
 {
 	char b1[NPM_BUF_SIZE], b2[NPM_BUF_SIZE];
-	struct obuf o1 = { b1, 0, sizeof(b1), false }, o2 = { b2, 0, sizeof(b2), false };
+	struct obuf o1 = {b1, 0, sizeof(b1), false}, o2 = {b2, 0, sizeof(b2), false};
 
 	if (!tilde_caret(w, wend, '^', st->loose, st->incpr, &o1))
 		ob_put(&o1, w, (size_t)(wend - w));
@@ -1126,7 +1126,7 @@ static void npm_word(struct npm_eval *st, const char *w, const char *wend)
 static void npm_set(struct npm_eval *st, const char *p, const char *end)
 {
 	char b1[NPM_BUF_SIZE], b2[NPM_BUF_SIZE];
-	struct obuf o1 = { b1, 0, sizeof(b1), false }, o2 = { b2, 0, sizeof(b2), false };
+	struct obuf o1 = {b1, 0, sizeof(b1), false}, o2 = {b2, 0, sizeof(b2), false};
 
 	while (p < end && *p == ' ')
 		p++;
@@ -1206,7 +1206,7 @@ int ver_npm_satisfies(const char *range, const char *version, unsigned flags)
 		while ((w = js_space_at(p, end)) > 0);
 	}
 
-	struct npm_eval *st = &(struct npm_eval){ .ver = &ver, .loose = loose, .incpr = incpr };
+	struct npm_eval *st = &(struct npm_eval){.ver = &ver, .loose = loose, .incpr = incpr};
 	const char *s = raw, *rend = raw + n;
 	for (;;) {
 		const char *bar = memmem(s, (size_t)(rend - s), "||", 2);

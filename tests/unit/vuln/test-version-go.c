@@ -35,7 +35,7 @@ static void compare_vector(char **cols, size_t ncols, unsigned lineno, void *use
 
 TEST(go_vectors)
 {
-	struct run run = { .file = "vercmp/go.tsv" };
+	struct run run = {.file = "vercmp/go.tsv"};
 	size_t n = tap_vectors_foreach(run.file, compare_vector, &run);
 	printf("# %s: %zu/%zu vectors pass\n", run.file, run.n - run.failed, run.n);
 	ASSERT_TRUE(n > 0);
@@ -56,16 +56,16 @@ static void canonical_vector(char **cols, size_t ncols, unsigned lineno, void *u
 	const char *exp = ncols == 2 ? cols[1] : "";
 	int r = ver_go_canonical(cols[0], out, sizeof(out));
 	bool ok = *exp ? r == (int)strlen(exp) && streq(out, exp) && ver_go.valid(cols[0]) &&
-				 ver_go.compare(cols[0], exp) == 0
+			     ver_go.compare(cols[0], exp) == 0
 		       : r == -EINVAL && out[0] == '\0' && !ver_go.valid(cols[0]);
 	if (!ok && run->failed++ < MAX_REPORT)
-		printf("# %s:%u: canonical(\"%s\") = %d \"%s\", expected \"%s\"\n", run->file, lineno,
-		       cols[0], r, out, exp);
+		printf("# %s:%u: canonical(\"%s\") = %d \"%s\", expected \"%s\"\n", run->file,
+		       lineno, cols[0], r, out, exp);
 }
 
 TEST(go_canonical_vectors)
 {
-	struct run run = { .file = "vercmp/go-canonical.tsv" };
+	struct run run = {.file = "vercmp/go-canonical.tsv"};
 	size_t n = tap_vectors_foreach(run.file, canonical_vector, &run);
 	printf("# %s: %zu/%zu vectors pass\n", run.file, run.n - run.failed, run.n);
 	ASSERT_TRUE(n > 0);
@@ -102,7 +102,8 @@ TEST(go_edge_cases)
 	ASSERT_EQ(ver_go.compare("1.18.0", "garbage"), 0);
 	ASSERT_EQ(ver_go.compare("1.18.0", "v0.0.0-0"), -1);
 	/* numbers of any length */
-	ASSERT_EQ(ver_go.compare("v99999999999999999999999.0.0", "v99999999999999999999998.9.9"), 1);
+	ASSERT_EQ(ver_go.compare("v99999999999999999999999.0.0", "v99999999999999999999998.9.9"),
+		  1);
 	ASSERT_EQ(ver_go.compare("v1.0.0-99999999999999999999999", "v1.0.0-9"), 1);
 	ASSERT_EQ(ver_go.compare("v1.0.0-99999999999999999999999", "v1.0.0-a"), -1);
 	ASSERT_EQ(ver_go.compare("v1.2", "v1.2.0"), 0);

@@ -20,30 +20,30 @@ static const struct divergence {
 	const char *a, *b;
 	int maven;
 } divergences[] = {
-	{ "3.2.0rc2", "3.2.0-rc.1", 1 },
-	{ "1.0.0-RC16", "1.0.0.RC8-beta", 1 },
-	{ "1.0.0-gradle-rework-beta3", "1.0.0.RC7-3", 1 },
-	{ "2.9.0-1", "2.9.0.RC1", 1 },
-	{ "6.1.12.rc5", "6.1.12rc1", 1 },
-	{ "1.0.0-beta11", "1.0.0-beta.6", 1 },
-	{ "1.1.31.sec10", "1.1.31_noneautotype", 1 },
-	{ "1.1.34.sec10", "1.1.34_noneautotype", 1 },
-	{ "1.1.46.sec10", "1.1.46_noneautotype", 1 },
-	{ "1.2.8.sec10_noneautotype", "1.2.8_noneautotype", 1 },
-	{ "1.2.31.sec10", "1.2.31_noneautotype", 1 },
-	{ "1.2.48.sec10", "1.2.48_noneautotype", 1 },
-	{ "1.2.50.sec10", "1.2.50_noneautotype", 1 },
-	{ "1.2.54.sec10", "1.2.54_noneautotype", 1 },
-	{ "1.2.57.sec10", "1.2.57_noneautotype", 1 },
-	{ "1.2.60.sec10", "1.2.60_noneautotype", 1 },
-	{ "1.2.67.sec10", "1.2.67_noneautotype", 1 },
-	{ "1.0.0rc0", "1.0.beta8", 1 },
-	{ "1.5.9.RC1", "1.5.9-RC0", 1 },
-	{ "3.5.0-CR-2", "3.5.0.Beta-1", 1 },
-	{ "1.1.0-01-glassfish", "1.1.0.Beta1", 1 },
-	{ "v3.7.0rc2", "v3.7.0-rc.3", 1 },
-	{ "1-1.foo-bar-1-baz-0.1", "1-1.foo-bar1baz-.1", 1 },
-	{ "1-1", "1-ga-1", 1 },
+    {"3.2.0rc2", "3.2.0-rc.1", 1},
+    {"1.0.0-RC16", "1.0.0.RC8-beta", 1},
+    {"1.0.0-gradle-rework-beta3", "1.0.0.RC7-3", 1},
+    {"2.9.0-1", "2.9.0.RC1", 1},
+    {"6.1.12.rc5", "6.1.12rc1", 1},
+    {"1.0.0-beta11", "1.0.0-beta.6", 1},
+    {"1.1.31.sec10", "1.1.31_noneautotype", 1},
+    {"1.1.34.sec10", "1.1.34_noneautotype", 1},
+    {"1.1.46.sec10", "1.1.46_noneautotype", 1},
+    {"1.2.8.sec10_noneautotype", "1.2.8_noneautotype", 1},
+    {"1.2.31.sec10", "1.2.31_noneautotype", 1},
+    {"1.2.48.sec10", "1.2.48_noneautotype", 1},
+    {"1.2.50.sec10", "1.2.50_noneautotype", 1},
+    {"1.2.54.sec10", "1.2.54_noneautotype", 1},
+    {"1.2.57.sec10", "1.2.57_noneautotype", 1},
+    {"1.2.60.sec10", "1.2.60_noneautotype", 1},
+    {"1.2.67.sec10", "1.2.67_noneautotype", 1},
+    {"1.0.0rc0", "1.0.beta8", 1},
+    {"1.5.9.RC1", "1.5.9-RC0", 1},
+    {"3.5.0-CR-2", "3.5.0.Beta-1", 1},
+    {"1.1.0-01-glassfish", "1.1.0.Beta1", 1},
+    {"v3.7.0rc2", "v3.7.0-rc.3", 1},
+    {"1-1.foo-bar-1-baz-0.1", "1-1.foo-bar1baz-.1", 1},
+    {"1-1", "1-ga-1", 1},
 };
 
 struct vec_run {
@@ -77,7 +77,8 @@ static void check_vector(char **cols, size_t ncols, unsigned lineno, void *userd
 	if (divergent_answer(cols[0], cols[1], &maven)) {
 		if (maven == exp) {
 			if (run->failed++ < 20)
-				printf("# %s:%u: listed as divergent but agrees\n", run->file, lineno);
+				printf("# %s:%u: listed as divergent but agrees\n", run->file,
+				       lineno);
 			return;
 		}
 		run->diverged++;
@@ -96,7 +97,7 @@ static void check_vector(char **cols, size_t ncols, unsigned lineno, void *userd
 
 static size_t check_file(const struct ver_scheme_ops *ops, const char *rel)
 {
-	struct vec_run run = { .ops = ops, .file = rel };
+	struct vec_run run = {.ops = ops, .file = rel};
 	size_t n = tap_vectors_foreach(rel, check_vector, &run);
 	ASSERT_TRUE(n > 0);
 	if (run.failed)
@@ -122,19 +123,28 @@ TEST(maven_vectors)
 
 TEST(maven_generated_vectors)
 {
-	ASSERT_EQ(check_file(&ver_maven, "vercmp/maven-generated.tsv"), ARRAY_SIZE(divergences) - 2);
+	ASSERT_EQ(check_file(&ver_maven, "vercmp/maven-generated.tsv"),
+		  ARRAY_SIZE(divergences) - 2);
 }
 
 TEST(maven_valid)
 {
 	static const char *const good[] = {
-		"1", "1.0.0", "1.0-SNAPSHOT", "2.13.4.2", "1.0.0.Final", "r05", "1.0+build.1",
-		"20190126.230843", "1_2", "0.0.0-2021-05-17T01-01-51-5ec03a8b",
+	    "1",
+	    "1.0.0",
+	    "1.0-SNAPSHOT",
+	    "2.13.4.2",
+	    "1.0.0.Final",
+	    "r05",
+	    "1.0+build.1",
+	    "20190126.230843",
+	    "1_2",
+	    "0.0.0-2021-05-17T01-01-51-5ec03a8b",
 	};
 	static const char *const bad[] = {
-		"",	   "SNAPSHOT", "1.0 ",	 " 1.0",     "1.0\t",	   "${project.version}",
-		"1.0${x}", "1:2",      "1/2",	 "1\\2",   "1.0?",	   "1<2",
-		"1.0\xc3\xa9", "1.0\x7f", "\"1\"",    "1|2",	   "1*",
+	    "",	     "SNAPSHOT", "1.0 ", " 1.0", "1.0\t", "${project.version}", "1.0${x}",
+	    "1:2",   "1/2",	 "1\\2", "1.0?", "1<2",	  "1.0\xc3\xa9",	"1.0\x7f",
+	    "\"1\"", "1|2",	 "1*",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		if (!ver_maven.valid(good[i]))
@@ -148,13 +158,14 @@ TEST(maven_order)
 {
 	/* qualifier order */
 	static const char *const asc[] = {
-		"1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1", "1-sp",
-		"1-abc",   "1-xyz",  "1-1",	    "1.1",
+	    "1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1",
+	    "1-sp",    "1-abc",	 "1-xyz",	"1-1",	"1.1",
 	};
 	for (size_t i = 0; i + 1 < ARRAY_SIZE(asc); i++)
 		for (size_t j = i + 1; j < ARRAY_SIZE(asc); j++)
 			if (cmp(asc[i], asc[j]) != -1)
-				tap_fail(__FILE__, __LINE__, "'%s' < '%s' expected", asc[i], asc[j]);
+				tap_fail(__FILE__, __LINE__, "'%s' < '%s' expected", asc[i],
+					 asc[j]);
 	ASSERT_EQ(cmp("1-ga", "1"), 0);
 	ASSERT_EQ(cmp("1.0.final", "1"), 0);
 	ASSERT_EQ(cmp("1-RELEASE", "1"), 0);
@@ -170,9 +181,9 @@ TEST(maven_order)
 	ASSERT_EQ(cmp("...", "0"), 0);
 	ASSERT_EQ(cmp("1--1", "1-0-1"), 0);
 	ASSERT_EQ(cmp("1.A", "1.a"), 0);
-	ASSERT_EQ(cmp("1-\xc3\x89", "1-\xc3\xa9"), 0);	/* É == é */
-	ASSERT_EQ(cmp("1-\xce\x96", "1-\xce\xb6"), 0);	/* Ζ == ζ */
-	ASSERT_EQ(cmp("1-\xe2\x84\xaa", "1-k"), 0); /* Kelvin sign */
+	ASSERT_EQ(cmp("1-\xc3\x89", "1-\xc3\xa9"), 0); /* É == é */
+	ASSERT_EQ(cmp("1-\xce\x96", "1-\xce\xb6"), 0); /* Ζ == ζ */
+	ASSERT_EQ(cmp("1-\xe2\x84\xaa", "1-k"), 0);    /* Kelvin sign */
 	/* UTF-16 order: a supplementary character sorts below U+FFxx */
 	ASSERT_EQ(cmp("1-\xf0\x9f\x98\x80", "1-\xef\xbc\xa1"), -1);
 	/* bytes that are not UTF-8 still give a total order */
@@ -204,7 +215,7 @@ TEST(maven_limits)
 	ASSERT_EQ(cmp(lng, "9"), 1);
 
 	/* the most items and lists a bounded string can make */
-	static const char *const patterns[] = { "a1", "1a", "-", ".", "a-1-", "1-a.", "-.", "a-" };
+	static const char *const patterns[] = {"a1", "1a", "-", ".", "a-1-", "1-a.", "-.", "a-"};
 	char s[VER_MAX_LEN + 1], t[VER_MAX_LEN + 1];
 	for (size_t k = 0; k < ARRAY_SIZE(patterns); k++) {
 		size_t n = strlen(patterns[k]);

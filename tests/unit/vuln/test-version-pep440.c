@@ -18,12 +18,12 @@ static void check_vector(char **cols, size_t ncols, unsigned lineno, void *userd
 {
 	struct vec_run *run = userdata;
 	run->n++;
-	int exp = ncols == 3 ? (streq(cols[2], "-1") ? -1 : streq(cols[2], "1") ? 1 : 0) : 2;
 	if (ncols != 3 || (!streq(cols[2], "-1") && !streq(cols[2], "0") && !streq(cols[2], "1"))) {
 		if (run->failed++ < 20)
 			printf("# %s:%u: malformed vector line\n", run->file, lineno);
 		return;
 	}
+	int exp = streq(cols[2], "-1") ? -1 : streq(cols[2], "1") ? 1 : 0;
 	int got = run->ops->compare(cols[0], cols[1]);
 	int rev = run->ops->compare(cols[1], cols[0]);
 	int self = run->ops->compare(cols[0], cols[0]);
@@ -37,7 +37,7 @@ static void check_vector(char **cols, size_t ncols, unsigned lineno, void *userd
 
 static void check_file(const struct ver_scheme_ops *ops, const char *rel)
 {
-	struct vec_run run = { .ops = ops, .file = rel };
+	struct vec_run run = {.ops = ops, .file = rel};
 	size_t n = tap_vectors_foreach(rel, check_vector, &run);
 	ASSERT_TRUE(n > 0);
 	if (run.failed)
@@ -65,60 +65,60 @@ TEST(pep440_generated_vectors)
 TEST(pep440_valid)
 {
 	static const char *const good[] = {
-		"0",
-		"1.0",
-		"v1.0",
-		"V1.0",
-		"1!2.3",
-		"00!1.2",
-		"1.0a",
-		"1.0-a-",
-		"1.0.A.1",
-		"1.0alpha_7",
-		"1.0-preview",
-		"1.0rc1.post2.dev3",
-		"1.0-1",
-		"1.0-r",
-		"1.0REV5",
-		"1.0post.",
-		"1.0.dev",
-		"1.0+ubuntu-1.2_abc",
-		"1.0+ABC",
-		"  1.0  ",
-		" \t v1.0\t\n",
-		"\xe2\x80\xaf" "1.0\t\xe2\x80\xa9\n ", /* U+202F ... U+2029 */
-		"\xc2\xa0" "1.0",
-		"1.0prev\xc4\xb1" "ew1", /* dotless i: packaging's IGNORECASE accepts it */
-		"1.0po\xc5\xbft",         /* long s */
-		"1.0+\xe2\x84\xaa",       /* Kelvin sign in a local segment */
-		"99999999999999999999999999999999.0",
+	    "0",
+	    "1.0",
+	    "v1.0",
+	    "V1.0",
+	    "1!2.3",
+	    "00!1.2",
+	    "1.0a",
+	    "1.0-a-",
+	    "1.0.A.1",
+	    "1.0alpha_7",
+	    "1.0-preview",
+	    "1.0rc1.post2.dev3",
+	    "1.0-1",
+	    "1.0-r",
+	    "1.0REV5",
+	    "1.0post.",
+	    "1.0.dev",
+	    "1.0+ubuntu-1.2_abc",
+	    "1.0+ABC",
+	    "  1.0  ",
+	    " \t v1.0\t\n",
+	    "\342\200\2571.0\t\342\200\251\n ", /* U+202F ... U+2029 */
+	    "\302\2401.0",
+	    "1.0prev\304\261ew1", /* dotless i: packaging's IGNORECASE accepts it */
+	    "1.0po\xc5\xbft",	  /* long s */
+	    "1.0+\xe2\x84\xaa",	  /* Kelvin sign in a local segment */
+	    "99999999999999999999999999999999.0",
 	};
 	static const char *const bad[] = {
-		"",
-		" ",
-		"v",
-		"1.",
-		".1",
-		"1..0",
-		"1!",
-		"!1",
-		"1.0-",
-		"1.0+",
-		"1.0+a.",
-		"1.0+a..b",
-		"1.0a1a",
-		"1.0re",
-		"1.0beta6.1-",
-		"1.0beta6.1",
-		"0.3.1-p1",
-		"1.0.post1.post2",
-		"1.0 1",
-		"1.0\x01",
-		"1.0\xff",
-		"\xe2\x80\x8b" "1.0", /* U+200B is not \s */
-		"1.0+\xc3\xa9",       /* é is not [a-z] even under IGNORECASE */
-		"trunk",
-		"2013-01-21T20:33:09+0100",
+	    "",
+	    " ",
+	    "v",
+	    "1.",
+	    ".1",
+	    "1..0",
+	    "1!",
+	    "!1",
+	    "1.0-",
+	    "1.0+",
+	    "1.0+a.",
+	    "1.0+a..b",
+	    "1.0a1a",
+	    "1.0re",
+	    "1.0beta6.1-",
+	    "1.0beta6.1",
+	    "0.3.1-p1",
+	    "1.0.post1.post2",
+	    "1.0 1",
+	    "1.0\x01",
+	    "1.0\xff",
+	    "\342\200\2131.0", /* U+200B is not \s */
+	    "1.0+\xc3\xa9",    /* é is not [a-z] even under IGNORECASE */
+	    "trunk",
+	    "2013-01-21T20:33:09+0100",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		if (!ver_pep440.valid(good[i]))
@@ -131,7 +131,7 @@ TEST(pep440_valid)
 TEST(pep440_normalisation)
 {
 	ASSERT_EQ(cmp(" \t v1.0\t\n", "1.0"), 0);
-	ASSERT_EQ(cmp("\xe2\x80\xaf" "1.0\t\xe2\x80\xa9\n ", "1.0"), 0);
+	ASSERT_EQ(cmp("\342\200\2571.0\t\342\200\251\n ", "1.0"), 0);
 	ASSERT_EQ(cmp("1.0-a-", "1.0a0"), 0);
 	ASSERT_EQ(cmp("1.0_ALPHA.7", "1.0a7"), 0);
 	ASSERT_EQ(cmp("1.0-preview-2", "1.0rc2"), 0);
@@ -160,9 +160,9 @@ TEST(pep440_order_edges)
 	/* epochs dominate */
 	ASSERT_EQ(cmp("1!0.1", "999.0"), 1);
 	/* Python IGNORECASE spellings packaging cannot normalise keep their letters */
-	ASSERT_EQ(cmp("1.0b9", "1.0prev\xc4\xb1" "ew0"), -1);
-	ASSERT_EQ(cmp("1.0prev\xc4\xb1" "ew9", "1.0rc0"), -1);
-	ASSERT_EQ(cmp("1.0PREV\xc4\xb0" "EW9", "1.0prev\xc4\xb1" "ew0"), -1);
+	ASSERT_EQ(cmp("1.0b9", "1.0prev\304\261ew0"), -1);
+	ASSERT_EQ(cmp("1.0prev\304\261ew9", "1.0rc0"), -1);
+	ASSERT_EQ(cmp("1.0PREV\304\260EW9", "1.0prev\304\261ew0"), -1);
 	ASSERT_EQ(cmp("1.0.post99", "1.0po\xc5\xbft0"), -1);
 	ASSERT_EQ(cmp("1.0+\xe2\x84\xaa", "1.0+k"), 0);
 	ASSERT_EQ(cmp("1.0+\xc4\xb0", "1.0+i"), 1); /* "i\u0307" > "i" */

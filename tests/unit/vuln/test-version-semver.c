@@ -51,7 +51,7 @@ static void compare_vector(char **cols, size_t ncols, unsigned lineno, void *use
 
 static void run_compare_file(const struct ver_scheme_ops *ops, const char *rel)
 {
-	struct run run = { .ops = ops, .file = rel };
+	struct run run = {.ops = ops, .file = rel};
 	size_t n = tap_vectors_foreach(rel, compare_vector, &run);
 	printf("# %s: %zu/%zu vectors pass\n", rel, run.n - run.failed, run.n);
 	ASSERT_TRUE(n > 0);
@@ -131,7 +131,7 @@ static void range_vector(char **cols, size_t ncols, unsigned lineno, void *userd
 
 TEST(npm_range_vectors)
 {
-	struct run run = { .file = "vercmp/semver-npm-range.tsv" };
+	struct run run = {.file = "vercmp/semver-npm-range.tsv"};
 	size_t n = tap_vectors_foreach(run.file, range_vector, &run);
 	printf("# %s: %zu/%zu vectors pass\n", run.file, run.n - run.failed, run.n);
 	ASSERT_TRUE(n > 0);
@@ -151,9 +151,11 @@ static char *repeat(char c, size_t n)
 TEST(semver_edge_cases)
 {
 	/* numbers of any length, compared exactly */
-	ASSERT_EQ(ver_semver.compare("99999999999999999999999.0.0", "99999999999999999999998.0.0"), 1);
+	ASSERT_EQ(ver_semver.compare("99999999999999999999999.0.0", "99999999999999999999998.0.0"),
+		  1);
 	ASSERT_EQ(ver_semver.compare("1.0.0-9007199254740993", "1.0.0-9007199254740992"), 1);
-	ASSERT_EQ(ver_semver.compare("1.0.0-18446744073709551616", "1.0.0-18446744073709551615"), 1);
+	ASSERT_EQ(ver_semver.compare("1.0.0-18446744073709551616", "1.0.0-18446744073709551615"),
+		  1);
 	ASSERT_TRUE(ver_semver.valid("18446744073709551616.0.0"));
 	ASSERT_EQ(ver_semver.compare("1.0.0-alpha", "1.0.0-18446744073709551616"), 1);
 	/* strict: no leading zeros, three numbers, 'v' and surrounding white space allowed */
@@ -166,7 +168,8 @@ TEST(semver_edge_cases)
 	ASSERT_FALSE(ver_semver.valid("1.2.3-a..b"));
 	ASSERT_FALSE(ver_semver.valid("=1.2.3"));
 	ASSERT_TRUE(ver_semver.valid(" v1.2.3+build.1 "));
-	ASSERT_TRUE(ver_semver.valid("\xc2\xa0" "1.2.3\xe3\x80\x80")); /* NBSP, U+3000 trimmed */
+	ASSERT_TRUE(ver_semver.valid("\xc2\xa0"
+				     "1.2.3\xe3\x80\x80")); /* NBSP, U+3000 trimmed */
 	ASSERT_FALSE(ver_semver.valid("1.2.3-\xff"));
 	ASSERT_FALSE(ver_semver.valid(""));
 	ASSERT_EQ(ver_semver.compare("1.2.3+a", "1.2.3+b"), 0);
@@ -212,8 +215,10 @@ TEST(npm_loose_edge_cases)
 	ASSERT_EQ(ver_npm.compare("1.2.3-", "1.2.3--"), 0);
 	ASSERT_FALSE(ver_npm.valid("1.2.3.4"));
 	ASSERT_FALSE(ver_npm.valid("1.2"));
-	ASSERT_TRUE(ver_npm.valid("v\xe2\x80\x83" "1.2.3")); /* U+2003 inside the prefix */
-	ASSERT_FALSE(ver_semver.valid("v\xe2\x80\x83" "1.2.3"));
+	ASSERT_TRUE(ver_npm.valid("v\xe2\x80\x83"
+				  "1.2.3")); /* U+2003 inside the prefix */
+	ASSERT_FALSE(ver_semver.valid("v\xe2\x80\x83"
+				      "1.2.3"));
 }
 
 TEST(npm_range_edge_cases)
@@ -269,14 +274,48 @@ TEST(npm_range_edge_cases)
 
 /* Total preorder over every pair and triple of a pool of strings. */
 static const char *const pool[] = {
-	"",	       "abc",	      "0",	     "0.0.0",	   "0.0.0-0",	  "1",
-	"1.0",	       "1.0.0",	      "v1.0.0",	     "=1.0.0",	   " 1.0.0 ",	  "1.0.0-alpha",
-	"1.0.0-alpha.1", "1.0.0-1",   "1.0.0-01",    "1.0.0+b",	   "1.0.0beta",	  "1.0.0-beta",
-	"1.2.3.4",     "1.2.34.5",    "1.2.3-4.5",   "01.2.3",	   "1.2.3-",	  "1.2.3-.",
-	"1.2.3--",     "1.2.3-a..b",  "2",	     "10.0.0",	   "9.99.999",	  "1.5",
-	"1.2.3-\xff",  "\xff",	      "v",	     "1.2.3 x",	   "1..2",	  "1.2.3-A",
-	"1.2.3-a",     "1.2.3-0a",    "18446744073709551616.0.0", "1.0.0-18446744073709551616",
-	"9.4.1208.jre7", "9.4.120-8.jre7",
+    "",
+    "abc",
+    "0",
+    "0.0.0",
+    "0.0.0-0",
+    "1",
+    "1.0",
+    "1.0.0",
+    "v1.0.0",
+    "=1.0.0",
+    " 1.0.0 ",
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-1",
+    "1.0.0-01",
+    "1.0.0+b",
+    "1.0.0beta",
+    "1.0.0-beta",
+    "1.2.3.4",
+    "1.2.34.5",
+    "1.2.3-4.5",
+    "01.2.3",
+    "1.2.3-",
+    "1.2.3-.",
+    "1.2.3--",
+    "1.2.3-a..b",
+    "2",
+    "10.0.0",
+    "9.99.999",
+    "1.5",
+    "1.2.3-\xff",
+    "\xff",
+    "v",
+    "1.2.3 x",
+    "1..2",
+    "1.2.3-A",
+    "1.2.3-a",
+    "1.2.3-0a",
+    "18446744073709551616.0.0",
+    "1.0.0-18446744073709551616",
+    "9.4.1208.jre7",
+    "9.4.120-8.jre7",
 };
 
 static void check_preorder(const struct ver_scheme_ops *ops)
@@ -293,13 +332,15 @@ static void check_preorder(const struct ver_scheme_ops *ops)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
 			if (c[i][j] != -c[j][i] && bad++ < MAX_REPORT)
-				printf("# %s: antisymmetry: \"%s\" \"%s\"\n", ops->name, pool[i], pool[j]);
+				printf("# %s: antisymmetry: \"%s\" \"%s\"\n", ops->name, pool[i],
+				       pool[j]);
 			for (size_t k = 0; k < n; k++)
 				if (c[i][j] <= 0 && c[j][k] <= 0 &&
-				    (c[i][k] > 0 || (c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0)) &&
+				    (c[i][k] > 0 ||
+				     (c[i][j] < 0 || c[j][k] < 0) != (c[i][k] < 0)) &&
 				    bad++ < MAX_REPORT)
-					printf("# %s: transitivity: \"%s\" \"%s\" \"%s\"\n", ops->name,
-					       pool[i], pool[j], pool[k]);
+					printf("# %s: transitivity: \"%s\" \"%s\" \"%s\"\n",
+					       ops->name, pool[i], pool[j], pool[k]);
 		}
 	ASSERT_EQ(bad, 0);
 }
