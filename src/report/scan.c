@@ -104,7 +104,8 @@ int scan_finding_id(const struct img *img, const struct vuln_finding *x, char *o
 	if (r < 0)
 		return r;
 	/* 32 hex digits (128 bits) are unique enough and short enough to read. */
-	return xsnprintf(out, size, "%.32s", hex);
+	const char *digits = strchr(hex, ':') ? strchr(hex, ':') + 1 : hex;
+	return xsnprintf(out, size, "%.32s", digits);
 }
 
 int scan_message(const struct vuln_finding *x, struct buf *b)

@@ -10,8 +10,8 @@
 // 77 (the test suite's "skip") when ajv / ajv-formats are not installed or SCHEMA does not
 // exist.
 //
-// The dialect follows the schema's "$schema": draft-07 (CycloneDX 1.6, SPDX 2.3, ours)
-// or 2020-12 / 2019-09. Schemas that SCHEMA "$ref"s by file name (bom-1.6.schema.json
+// The dialect follows the schema's "$schema": draft-07 (CycloneDX 1.6, SPDX 2.3, ours),
+// draft-04 (SARIF 2.1.0) or 2020-12 / 2019-09. Schemas that SCHEMA "$ref"s by file name (bom-1.6.schema.json
 // refers to spdx.schema.json and jsf-0.82.schema.json) are loaded from SCHEMA's directory
 // and registered under their own "$id" and their file name. strict mode is off (the
 // official schemas use keywords ajv's strict mode rejects); formats come from
@@ -72,6 +72,8 @@ function main(argv) {
 		Ajv = load('ajv/dist/2020');
 	else if (dialect.includes('2019-09'))
 		Ajv = load('ajv/dist/2019');
+	else if (dialect.includes('draft-04'))
+		Ajv = load('ajv-draft-04'); /* SARIF 2.1.0 */
 	else
 		Ajv = load('ajv');
 	if (!Ajv || !addFormats) {

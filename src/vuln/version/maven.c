@@ -20,11 +20,16 @@
  *
  * Characters: only ASCII digits are digits (Java's Character.isDigit, which the upstream
  * code uses in two places, also accepts other scripts' digits; for such input Maven
- * either throws NumberFormatException or reads them as numbers — here they are letters).
- * Lower-casing covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals and
- * the Kelvin, Angstrom and Ohm signs (Java's toLowerCase(Locale.ENGLISH) for all of
- * these); unknown qualifiers compare in UTF-16 code-unit order as Java strings do;
- * bytes that are not UTF-8 compare as themselves above U+DBFF.
+ * either throws NumberFormatException or reads them as numbers — here they are letters;
+ * Maven also throws when digits are directly followed by a character outside the BMP).
+ * Lower-casing covers ASCII, Latin-1, Latin Extended-A, Greek (without Java's final-sigma
+ * rule) and Cyrillic capitals and the Kelvin, Angstrom and Ohm signs, as Java's
+ * toLowerCase(Locale.ENGLISH) maps them; unknown qualifiers compare in UTF-16 code-unit
+ * order as Java strings do;
+ * bytes that are not UTF-8 compare as the code units 0xDC80..0xDCFF.
+ *
+ * maven-artifact 3.8 and older ordered differently (".RC1" after the numbers, "rc1" as
+ * "rc" then a list [1]); OSV's generated Maven corpus still has 22 such pairs.
  *
  * Every string of at most VER_MAX_LEN bytes is ordered as above (Maven accepts any
  * string). Longer strings (which Maven 4 refuses) are equal to each other and sort
