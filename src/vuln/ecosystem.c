@@ -167,8 +167,9 @@ int vuln_pkg_key_init(struct vuln_pkg_key *key, const struct pkg *pkg, const str
 		break;
 	case PKG_NPM:
 		key->eco = eco_named("npm");
-		if (pkg->namespace) {
-			r = buf_printf(&full, "@%s/%s", pkg->namespace, pkg->name);
+		if (pkg->namespace) { /* the scope, "@babel" (the '@' is optional here) */
+			r = buf_printf(&full, "%s%s/%s", pkg->namespace[0] == '@' ? "" : "@",
+				       pkg->namespace, pkg->name);
 			name = buf_span(&full);
 		}
 		break;
@@ -181,6 +182,9 @@ int vuln_pkg_key_init(struct vuln_pkg_key *key, const struct pkg *pkg, const str
 		break;
 	case PKG_GOLANG:
 		key->eco = eco_named("Go");
+		/* The toolchain is OSV's "stdlib" module; its version "go1.22.4" is v1.22.4. */
+		if (!pkg->namespace && streq(pkg->name, "stdlib") && !strncmp(key->version, "go", 2))
+			key->version += 2;
 		if (pkg->namespace) {
 			r = buf_printf(&full, "%s/%s", pkg->namespace, pkg->name);
 			name = buf_span(&full);

@@ -120,3 +120,66 @@ TEST(range_invalid_language_versions_are_not_guessed)
 	longv[sizeof(longv) - 1] = '\0';
 	CHECK("PyPI", longv, r, NULL, -1, NULL);
 }
+
+TEST(pkg_key_identity)
+{
+	struct img *img = calloc(1, sizeof(*img));
+	ASSERT_NOT_NULL(img);
+	img->os.id = (char *)"ubuntu";
+	img->os.version_id = (char *)"22.04";
+	struct pkg p = { .type = PKG_DEB, .name = (char *)"libssl3", .version = (char *)"3.0.2-0ubuntu1.15",
+			 .source_name = (char *)"openssl" };
+	struct vuln_pkg_key k;
+	ASSERT_OK(vuln_pkg_key_init(&k, &p, img));
+	ASSERT_STREQ(k.eco->name, "Ubuntu");
+	ASSERT_STREQ(buf_str(&k.name), "openssl");
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("22.04:LTS")));
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("22.04")));
+	ASSERT_FALSE(vuln_ecosystem_release_applies(&k, span_from("Pro:22.04:LTS")));
+	ASSERT_FALSE(vuln_ecosystem_release_applies(&k, span_from("20.04:LTS")));
+	vuln_pkg_key_done(&k);
+	p.version = (char *)"3.0.2-0ubuntu1.15+esm1";
+	ASSERT_OK(vuln_pkg_key_init(&k, &p, img));
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("Pro:22.04:LTS")));
+	vuln_pkg_key_done(&k);
+
+	img->os.id = (char *)"alpine";
+	img->os.version_id = (char *)"3.19.1";
+	struct pkg a = { .type = PKG_APK, .name = (char *)"libcrypto3", .version = (char *)"3.1.4-r5",
+			 .source_name = (char *)"openssl" };
+	ASSERT_OK(vuln_pkg_key_init(&k, &a, img));
+	ASSERT_STREQ(k.release, "v3.19");
+	ASSERT_STREQ(buf_str(&k.name), "openssl");
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("v3.19")));
+	ASSERT_FALSE(vuln_ecosystem_release_applies(&k, span_from("v3.1")));
+	vuln_pkg_key_done(&k);
+
+	img->os.id = (char *)"rhel";
+	img->os.version_id = (char *)"9.3";
+	struct pkg r = { .type = PKG_RPM, .name = (char *)"git-lfs", .version = (char *)"3.2.0-1.el9" };
+	ASSERT_OK(vuln_pkg_key_init(&k, &r, img));
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("enterprise_linux:9::appstream")));
+	ASSERT_TRUE(vuln_ecosystem_release_applies(&k, span_from("rhel_eus:9.2::appstream")));
+	ASSERT_FALSE(vuln_ecosystem_release_applies(&k, span_from("enterprise_linux:8::appstream")));
+	vuln_pkg_key_done(&k);
+
+	/* Unknown distribution: not matched at all (no guessing from ID_LIKE). */
+	img->os.id = (char *)"wolfi";
+	ASSERT_ERR(vuln_pkg_key_init(&k, &a, img), -ENOENT);
+	vuln_pkg_key_done(&k);
+
+	struct pkg py = { .type = PKG_PYPI, .name = (char *)"Foo__Bar.baz", .version = (char *)"1.0" };
+	ASSERT_OK(vuln_pkg_key_init(&k, &py, img));
+	ASSERT_STREQ(buf_str(&k.name), "foo-bar-baz");
+	vuln_pkg_key_done(&k);
+	struct pkg npm = { .type = PKG_NPM, .name = (char *)"core", .namespace = (char *)"@babel",
+			   .version = (char *)"7.23.2" };
+	ASSERT_OK(vuln_pkg_key_init(&k, &npm, img));
+	ASSERT_STREQ(buf_str(&k.name), "@babel/core");
+	vuln_pkg_key_done(&k);
+	struct pkg go = { .type = PKG_GOLANG, .name = (char *)"stdlib", .version = (char *)"go1.22.4" };
+	ASSERT_OK(vuln_pkg_key_init(&k, &go, img));
+	ASSERT_STREQ(k.version, "1.22.4");
+	vuln_pkg_key_done(&k);
+	free(img);
+}
