@@ -2,12 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make demo`: build a sample image from committed files (three layers with an update,
 # a whiteout and an opaque directory, plus a generated layer with a war holding a
-# nested jar) as a gzip OCI layout, and list its packages.
+# nested jar) as a gzip OCI layout, list its packages, then import the real OSV
+# advisories bundled in tests/fixtures/advisories/demo/ (see SOURCES.md there) into a
+# database of its own and scan the image with it. Offline: nothing is downloaded.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/$build/demo
+case $build in
+/*) bdir=$build ;;
+*) bdir=$top/$build ;;
+esac
+out=$bdir/demo
 fx=$top/tests/fixtures/images/sample
+advisories=$top/tests/fixtures/advisories/demo
+bulkhead=$bdir/src/cli/bulkhead
 rm -rf "$out"
 mkdir -p "$out/extra/opt/app"
 python3 "$top/tests/lib/mkjar.py" "$out/log4j-core.jar" \
@@ -17,4 +25,10 @@ python3 "$top/tests/lib/mkjar.py" "$out/extra/opt/app/shop.war" com.example:shop
 python3 "$top/tests/lib/mkimage.py" oci "$out/sample-oci" --compress gzip --tag demo \
 	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3"
 echo "== bulkhead sbom oci:$build/demo/sample-oci:demo"
-"$top/$build/src/cli/bulkhead" sbom "oci:$out/sample-oci:demo"
+"$bulkhead" sbom "oci:$out/sample-oci:demo"
+echo
+echo "== bulkhead db import --replace --db $build/demo/vuln.db tests/fixtures/advisories/demo"
+"$bulkhead" db import --replace --db "$out/vuln.db" "$advisories"
+echo
+echo "== bulkhead scan --db $build/demo/vuln.db oci:$build/demo/sample-oci:demo"
+"$bulkhead" scan --db "$out/vuln.db" "oci:$out/sample-oci:demo"

@@ -110,9 +110,10 @@ int scan_finding_id(const struct img *img, const struct vuln_finding *x, char *o
 
 int scan_message(const struct vuln_finding *x, struct buf *b)
 {
-	buf_clear(b);
-	int r = buf_printf(b, "%s %s is affected by %s", x->pkg->name ? x->pkg->name : "",
-			   x->installed ? x->installed : "", x->id ? x->id : "");
+	int r = sbom_pkg_display_name(x->pkg, b);
+	if (r >= 0)
+		r = buf_printf(b, " %s is affected by %s", x->installed ? x->installed : "",
+			       x->id ? x->id : "");
 	if (r >= 0)
 		r = x->fixed ? buf_printf(b, "; upgrade to %s or later", x->fixed)
 			     : buf_puts(b, "; no fixed version is known yet");
@@ -150,8 +151,9 @@ static int finding_json(const struct img *img, const struct vuln_finding *x, con
 	if (r >= 0)
 		r = scan_message(x, &msg);
 	if (r >= 0)
-		r = buf_printf(&pkgid, "%s@%s", x->pkg->name ? x->pkg->name : "",
-			       x->pkg->version ? x->pkg->version : "");
+		r = sbom_pkg_display_name(x->pkg, &pkgid);
+	if (r >= 0)
+		r = buf_printf(&pkgid, "@%s", x->pkg->version ? x->pkg->version : "");
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *o = json_object();

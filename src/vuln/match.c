@@ -284,7 +284,10 @@ static int severity_of(struct vuln_finding *f, const struct vuln_pkg_key *key, s
 	static const struct {
 		int which;
 		const char *name;
-	} order[] = { { 4, "cvss_v4" }, { 3, "cvss_v3" }, { 2, "cvss_v2" } };
+	} order[] = { { 3, "cvss_v3" }, { 4, "cvss_v4" }, { 2, "cvss_v2" } };
+	/* v3.x first: it is the score advisories, NVD and users still rate by, and where a
+	 * record carries both, v4's different scale would silently change ratings
+	 * (GHSA-qw6h-vgh9-j6wx: v3.1 5.0 medium, as GitHub rates it, v4.0 2.3 low). */
 	for (size_t k = 0; k < ARRAY_SIZE(order); k++) {
 		double score;
 		const char *vec;

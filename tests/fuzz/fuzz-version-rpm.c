@@ -1,56 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-version-rpm.c — RPM version ordering. The input is cut at NUL or newline bytes
- * into up to three strings a, b, c; compare() must be a total preorder on them (reflexive,
- * antisymmetric, transitive, results in {-1, 0, 1}) and valid() must not crash;
- * rpmvercmp() on the same strings must be a total preorder too.
+ * fuzz-version-rpm.c — ver_rpm (full EVR) and ver_rpmvercmp (one segment string) ordering
+ * properties (see fuzz-version.h).
  */
-#include "common/common.h"
-#include "vuln/version/version.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_order(int (*cmp)(const char *, const char *), char *const *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (cmp(s[i], s[i]) != 0)
-			abort();
-		for (size_t j = 0; j < n; j++) {
-			int r = cmp(s[i], s[j]);
-			if (r < -1 || r > 1 || cmp(s[j], s[i]) != -r)
-				abort();
-			for (size_t k = 0; k < n; k++)
-				if (r <= 0 && cmp(s[j], s[k]) <= 0 && cmp(s[i], s[k]) > 0)
-					abort();
-		}
-	}
-}
+#include "fuzz-version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 4096)
-		return 0;
-	char *copy = malloc(size + 1);
-	if (!copy)
-		return 0;
-	if (size)
-		memcpy(copy, data, size);
-	copy[size] = '\0';
-	char *s[3];
-	size_t n = 0;
-	char *p = copy, *end = copy + size;
-	while (n < ARRAY_SIZE(s)) {
-		s[n++] = p;
-		while (p < end && *p != '\0' && *p != '\n')
-			p++;
-		if (p >= end)
-			break;
-		*p++ = '\0';
+	struct fuzz_triple t;
+	if (fuzz_triple_split(data, size, &t) == 0) {
+		fuzz_version_scheme(&ver_rpm, data, size);
+		fuzz_check_order(ver_rpmvercmp, t.s);
 	}
-	for (size_t i = 0; i < n; i++)
-		(void)ver_rpm.valid(s[i]);
-	check_order(ver_rpm.compare, s, n);
-	check_order(ver_rpmvercmp, s, n);
-	free(copy);
+	fuzz_triple_done(&t);
 	return 0;
 }
