@@ -45,3 +45,38 @@ size_t tap_vectors_foreach(const char *rel, tap_vector_fn fn, void *userdata)
 	free(data);
 	return n;
 }
+
+struct compare_run {
+	const char *file;
+	int (*cmp)(const char *, const char *);
+	size_t n, failed;
+};
+
+static void compare_line(char **cols, size_t ncols, unsigned lineno, void *userdata)
+{
+	struct compare_run *run = userdata;
+	run->n++;
+	int want = ncols != 3 ? 2 : streq(cols[2], "-1") ? -1 : streq(cols[2], "0") ? 0 : streq(cols[2], "1") ? 1 : 2;
+	if (want == 2) {
+		if (run->failed++ < 20)
+			printf("# %s:%u: malformed vector line\n", run->file, lineno);
+		return;
+	}
+	int got = run->cmp(cols[0], cols[1]), rev = run->cmp(cols[1], cols[0]);
+	int self = run->cmp(cols[0], cols[0]);
+	if ((got != want || rev != -want || self != 0) && run->failed++ < 20)
+		printf("# %s:%u: compare(\"%s\", \"%s\") = %d (reverse %d, self %d), expected %d\n",
+		       run->file, lineno, cols[0], cols[1], got, rev, self, want);
+}
+
+size_t tap_vectors_check_compare(const char *rel, int (*cmp)(const char *, const char *))
+{
+	struct compare_run run = { .file = rel, .cmp = cmp };
+	size_t n = tap_vectors_foreach(rel, compare_line, &run);
+	printf("# %s: %zu/%zu vectors pass\n", rel, run.n - run.failed, run.n);
+	if (n == 0)
+		tap_fail(__FILE__, __LINE__, "%s has no vectors", rel);
+	if (run.failed)
+		tap_fail(__FILE__, __LINE__, "%s: %zu of %zu vectors failed", rel, run.failed, run.n);
+	return n;
+}

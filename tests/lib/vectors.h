@@ -15,3 +15,11 @@
  */
 typedef void (*tap_vector_fn)(char **cols, size_t ncols, unsigned lineno, void *userdata);
 size_t tap_vectors_foreach(const char *rel, tap_vector_fn fn, void *userdata);
+
+/*
+ * Check every "a<TAB>b<TAB>expected" line of the shared file rel (expected is the sign of
+ * cmp(a, b): -1, 0 or 1) with cmp, also reversed (antisymmetry) and against itself.
+ * Prints "# rel: passed/total vectors pass" and up to 20 failures; fails the current
+ * test if any vector fails or the file has none. Returns the number of vectors.
+ */
+size_t tap_vectors_check_compare(const char *rel, int (*cmp)(const char *, const char *));

@@ -7,61 +7,14 @@
 #include "vectors.h"
 #include "vuln/version/version.h"
 
-#define MAX_REPORTED 20
-
-struct cmp_run {
-	int (*cmp)(const char *a, const char *b);
-	unsigned n, failed;
-};
-
-static bool parse_sign(const char *s, int *ret)
-{
-	if (streq(s, "-1"))
-		*ret = -1;
-	else if (streq(s, "0"))
-		*ret = 0;
-	else if (streq(s, "1"))
-		*ret = 1;
-	else
-		return false;
-	return true;
-}
-
-static void check_pair(char **cols, size_t ncols, unsigned lineno, void *userdata)
-{
-	struct cmp_run *run = userdata;
-	int want;
-	run->n++;
-	if (ncols < 3 || !parse_sign(cols[2], &want)) {
-		if (++run->failed <= MAX_REPORTED)
-			printf("# line %u: malformed vector\n", lineno);
-		return;
-	}
-	int got = run->cmp(cols[0], cols[1]), back = run->cmp(cols[1], cols[0]);
-	if (got != want || back != -want) {
-		if (++run->failed <= MAX_REPORTED)
-			printf("# line %u: compare(\"%s\", \"%s\") = %d, reverse %d, expected %d\n",
-			       lineno, cols[0], cols[1], got, back, want);
-	}
-}
-
-static void run_file(const char *rel)
-{
-	struct cmp_run run = { .cmp = ver_dpkg.compare };
-	size_t lines = tap_vectors_foreach(rel, check_pair, &run);
-	printf("# %s: %u/%u vectors pass\n", rel, run.n - run.failed, run.n);
-	ASSERT_TRUE(lines > 0);
-	ASSERT_EQ(run.failed, 0);
-}
-
 TEST(dpkg_vectors)
 {
-	run_file("vercmp/dpkg.tsv");
+	tap_vectors_check_compare("vercmp/dpkg.tsv", ver_dpkg.compare);
 }
 
 TEST(dpkg_generated_vectors)
 {
-	run_file("vercmp/dpkg-generated.tsv");
+	tap_vectors_check_compare("vercmp/dpkg-generated.tsv", ver_dpkg.compare);
 }
 
 static int cmp(const char *a, const char *b)

@@ -14,32 +14,9 @@ struct run {
 	size_t n, failed;
 };
 
-static void compare_vector(char **cols, size_t ncols, unsigned lineno, void *userdata)
-{
-	struct run *run = userdata;
-
-	run->n++;
-	if (ncols != 3 || (!streq(cols[2], "-1") && !streq(cols[2], "0") && !streq(cols[2], "1"))) {
-		if (run->failed++ < MAX_REPORT)
-			printf("# %s:%u: malformed vector line\n", run->file, lineno);
-		return;
-	}
-	int exp = streq(cols[2], "-1") ? -1 : streq(cols[2], "1") ? 1 : 0;
-	int r = ver_go.compare(cols[0], cols[1]);
-	int rev = ver_go.compare(cols[1], cols[0]);
-	int self = ver_go.compare(cols[0], cols[0]);
-	if ((r != exp || rev != -exp || self != 0) && run->failed++ < MAX_REPORT)
-		printf("# %s:%u: go(\"%s\", \"%s\") = %d (reverse %d, self %d), expected %d\n",
-		       run->file, lineno, cols[0], cols[1], r, rev, self, exp);
-}
-
 TEST(go_vectors)
 {
-	struct run run = {.file = "vercmp/go.tsv"};
-	size_t n = tap_vectors_foreach(run.file, compare_vector, &run);
-	printf("# %s: %zu/%zu vectors pass\n", run.file, run.n - run.failed, run.n);
-	ASSERT_TRUE(n > 0);
-	ASSERT_EQ(run.failed, 0);
+	tap_vectors_check_compare("vercmp/go.tsv", ver_go.compare);
 }
 
 static void canonical_vector(char **cols, size_t ncols, unsigned lineno, void *userdata)

@@ -8,43 +8,6 @@
 #include "vectors.h"
 #include "vuln/version/version.h"
 
-struct vec_run {
-	const struct ver_scheme_ops *ops;
-	const char *file;
-	size_t n, failed;
-};
-
-static void check_vector(char **cols, size_t ncols, unsigned lineno, void *userdata)
-{
-	struct vec_run *run = userdata;
-	run->n++;
-	if (ncols != 3 || (!streq(cols[2], "-1") && !streq(cols[2], "0") && !streq(cols[2], "1"))) {
-		if (run->failed++ < 20)
-			printf("# %s:%u: malformed vector line\n", run->file, lineno);
-		return;
-	}
-	int exp = streq(cols[2], "-1") ? -1 : streq(cols[2], "1") ? 1 : 0;
-	int got = run->ops->compare(cols[0], cols[1]);
-	int rev = run->ops->compare(cols[1], cols[0]);
-	int self = run->ops->compare(cols[0], cols[0]);
-	if (got != exp || rev != -exp || self != 0) {
-		if (run->failed++ < 20)
-			printf("# %s:%u: compare(\"%s\", \"%s\") = %d (reverse %d, self %d), "
-			       "expected %d\n",
-			       run->file, lineno, cols[0], cols[1], got, rev, self, exp);
-	}
-}
-
-static void check_file(const struct ver_scheme_ops *ops, const char *rel)
-{
-	struct vec_run run = {.ops = ops, .file = rel};
-	size_t n = tap_vectors_foreach(rel, check_vector, &run);
-	ASSERT_TRUE(n > 0);
-	if (run.failed)
-		printf("# %s: %zu of %zu vectors failed\n", rel, run.failed, run.n);
-	ASSERT_EQ(run.failed, 0);
-}
-
 static int cmp(const char *a, const char *b)
 {
 	int r = ver_pep440.compare(a, b);
@@ -54,12 +17,12 @@ static int cmp(const char *a, const char *b)
 
 TEST(pep440_vectors)
 {
-	check_file(&ver_pep440, "vercmp/pep440.tsv");
+	tap_vectors_check_compare("vercmp/pep440.tsv", ver_pep440.compare);
 }
 
 TEST(pep440_generated_vectors)
 {
-	check_file(&ver_pep440, "vercmp/pep440-generated.tsv");
+	tap_vectors_check_compare("vercmp/pep440-generated.tsv", ver_pep440.compare);
 }
 
 TEST(pep440_valid)

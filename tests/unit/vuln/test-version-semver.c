@@ -17,55 +17,14 @@ struct run {
 	size_t n, failed;
 };
 
-static int parse_expected(const char *s, int *ret)
-{
-	if (streq(s, "-1"))
-		*ret = -1;
-	else if (streq(s, "0"))
-		*ret = 0;
-	else if (streq(s, "1"))
-		*ret = 1;
-	else
-		return -EBADMSG;
-	return 0;
-}
-
-static void compare_vector(char **cols, size_t ncols, unsigned lineno, void *userdata)
-{
-	struct run *run = userdata;
-	int exp;
-
-	run->n++;
-	if (ncols != 3 || parse_expected(cols[2], &exp) < 0) {
-		if (run->failed++ < MAX_REPORT)
-			printf("# %s:%u: malformed vector line\n", run->file, lineno);
-		return;
-	}
-	int r = run->ops->compare(cols[0], cols[1]);
-	int rev = run->ops->compare(cols[1], cols[0]);
-	int self = run->ops->compare(cols[0], cols[0]);
-	if ((r != exp || rev != -exp || self != 0) && run->failed++ < MAX_REPORT)
-		printf("# %s:%u: %s(\"%s\", \"%s\") = %d (reverse %d, self %d), expected %d\n",
-		       run->file, lineno, run->ops->name, cols[0], cols[1], r, rev, self, exp);
-}
-
-static void run_compare_file(const struct ver_scheme_ops *ops, const char *rel)
-{
-	struct run run = {.ops = ops, .file = rel};
-	size_t n = tap_vectors_foreach(rel, compare_vector, &run);
-	printf("# %s: %zu/%zu vectors pass\n", rel, run.n - run.failed, run.n);
-	ASSERT_TRUE(n > 0);
-	ASSERT_EQ(run.failed, 0);
-}
-
 TEST(semver_vectors)
 {
-	run_compare_file(&ver_semver, "vercmp/semver.tsv");
+	tap_vectors_check_compare("vercmp/semver.tsv", ver_semver.compare);
 }
 
 TEST(npm_loose_vectors)
 {
-	run_compare_file(&ver_npm, "vercmp/semver-npm-loose.tsv");
+	tap_vectors_check_compare("vercmp/semver-npm-loose.tsv", ver_npm.compare);
 }
 
 /* JavaScript truthiness of a JSON value. */
