@@ -117,6 +117,16 @@ static inline bool streq(const char *a, const char *b)
 	return __builtin_strcmp(a, b) == 0;
 }
 
+/* *ret = a copy of s, or NULL when s is NULL. 0 or -ENOMEM. */
+static inline int strdup_opt(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = __builtin_strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static inline bool streq_ptr(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -44,20 +44,11 @@ void img_free(struct img *img)
 	free(img);
 }
 
-static int dup_opt(const char *s, char **ret)
-{
-	*ret = NULL;
-	if (!s)
-		return 0;
-	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
-}
-
 static int copy_target(const struct img_target *t, struct img_target *ret)
 {
 	*ret = (struct img_target){ .kind = t->kind };
-	if (dup_opt(t->path, &ret->path) < 0 || dup_opt(t->reference, &ret->reference) < 0 ||
-	    dup_opt(t->digest, &ret->digest) < 0 || dup_opt(t->original, &ret->original) < 0) {
+	if (strdup_opt(t->path, &ret->path) < 0 || strdup_opt(t->reference, &ret->reference) < 0 ||
+	    strdup_opt(t->digest, &ret->digest) < 0 || strdup_opt(t->original, &ret->original) < 0) {
 		img_target_done(ret);
 		return -ENOMEM;
 	}
@@ -183,9 +174,9 @@ static int stream_layers(struct img *img, struct img_layout *layout, struct strv
 		}
 		struct img_layer *il = &img->layers[i];
 		const char *expected = layout->layer_digests[i];
-		if (dup_opt(expected ? expected : results[i]->digest, &il->digest) < 0 ||
-		    dup_opt(results[i]->diff_id, &il->diff_id) < 0 ||
-		    dup_opt(layout->layer_media_types[i], &il->media_type) < 0) {
+		if (strdup_opt(expected ? expected : results[i]->digest, &il->digest) < 0 ||
+		    strdup_opt(results[i]->diff_id, &il->diff_id) < 0 ||
+		    strdup_opt(layout->layer_media_types[i], &il->media_type) < 0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -233,7 +224,7 @@ static int attach_history(struct img *img)
 		const struct img_history *e = &img->config.history[h];
 		if (e->empty_layer)
 			continue;
-		if (e->created_by && dup_opt(e->created_by, &img->layers[li].created_by) < 0)
+		if (e->created_by && strdup_opt(e->created_by, &img->layers[li].created_by) < 0)
 			return -ENOMEM;
 		li++;
 	}
@@ -267,8 +258,8 @@ static int open_layout(struct img *img, const struct img_open_opts *o, const str
 		r = -EBADMSG;
 		goto out;
 	}
-	if (dup_opt(layout.manifest_digest, &img->manifest_digest) < 0 ||
-	    dup_opt(layout.config_digest, &img->config_digest) < 0) {
+	if (strdup_opt(layout.manifest_digest, &img->manifest_digest) < 0 ||
+	    strdup_opt(layout.config_digest, &img->config_digest) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}

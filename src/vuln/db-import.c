@@ -80,8 +80,12 @@ static int import_record(struct import *im, const json_t *rec, const char *name)
 	return 0;
 }
 
-/* One JSON document: a record or an array of records. Malformed documents are skipped. */
-static int import_document(struct import *im, struct span data, const char *name)
+/*
+ * One JSON document: a record or an array of records. A document that is not JSON is
+ * skipped like a malformed record, unless strict (a file named on the command line):
+ * then it is an error.
+ */
+static int import_document(struct import *im, struct span data, const char *name, bool strict)
 {
 	im->cur.files++;
 	json_t *doc = NULL;
@@ -89,6 +93,10 @@ static int import_document(struct import *im, struct span data, const char *name
 	int r = bh_json_parse(data, im->l, name, &doc, &why);
 	if (r == -ENOMEM)
 		return r;
+	if (r < 0 && strict) {
+		*im->diag = why;
+		return r;
+	}
 	if (r < 0) {
 		im->cur.seen++;
 		skip(im, &why);
@@ -190,7 +198,7 @@ static int import_zip(struct import *im, const char *open_path, const char *path
 			skip(im, &why);
 			continue;
 		}
-		if ((r = import_document(im, buf_span(&data), where)) < 0)
+		if ((r = import_document(im, buf_span(&data), where, false)) < 0)
 			break;
 	}
 	archive_read_free(a);
@@ -263,7 +271,7 @@ static int import_file_fd(struct import *im, int fd, const char *display)
 		bh_diag_set(im->diag, display, 0, 0, "cannot read: %s", strerror(-r));
 		return r;
 	}
-	return import_document(im, buf_span(&data), display);
+	return import_document(im, buf_span(&data), display, false);
 }
 
 /* Inside a directory: subdirectories, *.json files and *.zip archives; links are not followed. */
@@ -427,11 +435,8 @@ static int import_top(struct import *im, const char *path, const char *name)
 			if (r == -E2BIG)
 				bh_diag_set(im->diag, name, 0, 0, "larger than %llu bytes (input-max-bytes)",
 					    (unsigned long long)im->l->input_max_bytes);
-			json_t *probe = NULL;
-			if (r >= 0 && (r = bh_json_parse(buf_span(&data), im->l, name, &probe, im->diag)) >= 0) {
-				json_decref(probe);
-				r = import_document(im, buf_span(&data), name);
-			}
+			if (r >= 0)
+				r = import_document(im, buf_span(&data), name, true);
 		}
 	}
 	close(fd);

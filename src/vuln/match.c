@@ -89,15 +89,6 @@ static void hit_done(struct hit *h)
 	vuln_advisory_done(&h->adv);
 }
 
-static int dup_opt(const char *s, char **ret)
-{
-	*ret = NULL;
-	if (!s)
-		return 0;
-	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
-}
-
 static int on_row(const struct vuln_db_row *row, void *userdata)
 {
 	struct pkg_ctx *c = userdata;
@@ -131,13 +122,13 @@ static int on_row(const struct vuln_db_row *row, void *userdata)
 	struct hit *h = &c->hits[c->n];
 	*h = (struct hit){ .advisory = row->advisory };
 	c->n++;
-	r = dup_opt(res.fixed[0] ? res.fixed : NULL, &h->fixed);
+	r = strdup_opt(res.fixed[0] ? res.fixed : NULL, &h->fixed);
 	if (r >= 0)
-		r = dup_opt(row->distro_severity, &h->distro_severity);
+		r = strdup_opt(row->distro_severity, &h->distro_severity);
 	if (r >= 0)
-		r = dup_opt(row->cvss_v3, &h->cvss_v3);
+		r = strdup_opt(row->cvss_v3, &h->cvss_v3);
 	if (r >= 0)
-		r = dup_opt(row->cvss_v4, &h->cvss_v4);
+		r = strdup_opt(row->cvss_v4, &h->cvss_v4);
 	return r;
 }
 
@@ -344,7 +335,7 @@ static int build_finding(struct vuln_report *rep, const struct pkg *pkg, size_t 
 		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_ids);
 		f.ids = ids;
 		ids = (struct strv){ 0 };
-		r = dup_opt(f.ids.v[0], &f.id);
+		r = strdup_opt(f.ids.v[0], &f.id);
 	}
 	strv_done(&ids);
 	/* Title and dates from the first advisory (sorted) that has them. */
@@ -354,16 +345,16 @@ static int build_finding(struct vuln_report *rep, const struct pkg *pkg, size_t 
 			if (h->group != root || !streq(h->adv.id, f.advisories.v[k]))
 				continue;
 			if (!f.summary && h->adv.summary)
-				r = dup_opt(h->adv.summary, &f.summary);
+				r = strdup_opt(h->adv.summary, &f.summary);
 			if (r >= 0 && !f.published && h->adv.published)
-				r = dup_opt(h->adv.published, &f.published);
+				r = strdup_opt(h->adv.published, &f.published);
 			if (r >= 0 && !f.modified && h->adv.modified)
-				r = dup_opt(h->adv.modified, &f.modified);
+				r = strdup_opt(h->adv.modified, &f.modified);
 		}
 	if (r >= 0)
-		r = dup_opt(fixed, &f.fixed);
+		r = strdup_opt(fixed, &f.fixed);
 	if (r >= 0)
-		r = dup_opt(key->version, &f.installed);
+		r = strdup_opt(key->version, &f.installed);
 	if (r >= 0)
 		r = severity_of(&f, key, hits, n, root);
 	if (r >= 0 && GROW(rep->v, rep->n, rep->cap) < 0)

@@ -37,13 +37,10 @@ void vuln_vex_doc_free(struct vuln_vex_doc *d)
 	free(d);
 }
 
-static int dup_opt(const char *s, char **ret)
+/* Like strdup_opt(), an empty string counting as absent (VEX fields are often ""). */
+static int strdup_opt_nonempty(const char *s, char **ret)
 {
-	*ret = NULL;
-	if (!s || !*s)
-		return 0;
-	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
+	return strdup_opt(s && *s ? s : NULL, ret);
 }
 
 static int add_stmt(struct vuln_vex_doc *d, struct stmt *s)
@@ -156,11 +153,11 @@ static int parse_openvex(const json_t *doc, struct vuln_vex_doc *d, struct bh_di
 		if (r == -EBADMSG && !diag->message[0])
 			bh_diag_set(diag, d->source, 0, 0, "statement %zu: malformed product", i);
 		if (r >= 0)
-			r = dup_opt(status, &s.status);
+			r = strdup_opt_nonempty(status, &s.status);
 		if (r >= 0)
-			r = dup_opt(bh_json_str(js, "justification"), &s.justification);
+			r = strdup_opt_nonempty(bh_json_str(js, "justification"), &s.justification);
 		if (r >= 0)
-			r = dup_opt(bh_json_str(js, "impact_statement")
+			r = strdup_opt_nonempty(bh_json_str(js, "impact_statement")
 					    ? bh_json_str(js, "impact_statement")
 					    : bh_json_str(js, "status_notes"),
 				    &s.statement);
@@ -234,11 +231,11 @@ static int parse_cyclonedx(const json_t *doc, struct vuln_vex_doc *d, struct bh_
 			}
 		}
 		if (r >= 0)
-			r = dup_opt(status, &s.status);
+			r = strdup_opt_nonempty(status, &s.status);
 		if (r >= 0)
-			r = dup_opt(bh_json_str(an, "justification"), &s.justification);
+			r = strdup_opt_nonempty(bh_json_str(an, "justification"), &s.justification);
 		if (r >= 0)
-			r = dup_opt(bh_json_str(an, "detail"), &s.statement);
+			r = strdup_opt_nonempty(bh_json_str(an, "detail"), &s.statement);
 		if (r < 0) {
 			stmt_done(&s);
 			return r;
@@ -366,9 +363,9 @@ int vuln_vex_apply(const struct vuln_vex_doc *d, struct vuln_report *rep)
 			continue;
 		}
 		struct vuln_vex *v = calloc(1, sizeof(*v));
-		if (!v || dup_opt(hit->status, &v->status) < 0 ||
-		    dup_opt(hit->justification, &v->justification) < 0 ||
-		    dup_opt(hit->statement, &v->statement) < 0 || dup_opt(d->source, &v->source) < 0) {
+		if (!v || strdup_opt_nonempty(hit->status, &v->status) < 0 ||
+		    strdup_opt_nonempty(hit->justification, &v->justification) < 0 ||
+		    strdup_opt_nonempty(hit->statement, &v->statement) < 0 || strdup_opt_nonempty(d->source, &v->source) < 0) {
 			vuln_vex_free(v);
 			return -ENOMEM;
 		}
