@@ -54,7 +54,8 @@ ECOSYSTEMS = [  # (name, share, distinct package names at --count 200000)
 SYLL = ("ab ac ad al am an ap ar as at ba be bi bo ca ce ci co cu da de di do du el em en "
         "er es ex fa fe fi fo ga ge gi go ha he hi ho il im in io ir is ka ke ki ko la le li "
         "lo lu ma me mi mo mu na ne ni no nu ob od ol om on op or os pa pe pi po pu qu ra re "
-        "ri ro ru sa se si so su ta te ti to tu ul um un ur us va ve vi vo xa xe yo za ze zo").split()
+        "ri ro ru sa se si so su ta te ti to tu ul um un ur us va ve vi vo xa xe yo za ze "
+        "zo").split()
 TECH = ("parse http json xml yaml auth crypt cache queue stream image font zip tar sql ssh "
         "tls dns url mail log test util core net io fs sync async proto rpc grpc web socket "
         "template markdown regex date time uuid config cli term color event buffer path").split()

@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "vuln/db-int.h"
 #include "vuln/ecosystem.h"
+#include "vuln/range.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
@@ -23,10 +24,11 @@ static const char schema_sql[] =
 	"CREATE TABLE advisory(id INTEGER PRIMARY KEY, osv_id TEXT NOT NULL UNIQUE,"
 	" modified TEXT NOT NULL, published TEXT, summary TEXT, aliases TEXT, refs TEXT,"
 	" cvss_v2 TEXT, cvss_v3 TEXT, cvss_v4 TEXT, db_severity TEXT, source INTEGER);"
-	"CREATE TABLE affected(advisory INTEGER NOT NULL, ecosystem TEXT NOT NULL,"
-	" base TEXT NOT NULL, name TEXT NOT NULL, purl TEXT, ranges TEXT, versions TEXT,"
-	" distro_severity TEXT, cvss_v3 TEXT, cvss_v4 TEXT);"
-	"CREATE INDEX affected_key ON affected(base, name);"
+	/* Clustered on (base, name): the rows one lookup reads are adjacent on disk. */
+	"CREATE TABLE affected(base TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, ecosystem TEXT NOT NULL, purl TEXT, ranges TEXT, versions TEXT,"
+	" distro_severity TEXT, cvss_v3 TEXT, cvss_v4 TEXT,"
+	" PRIMARY KEY(base, name, advisory, seq)) WITHOUT ROWID;"
 	"CREATE INDEX affected_advisory ON affected(advisory);";
 
 int vuln_db_default_path(char **ret)
@@ -158,8 +160,26 @@ static int check_schema(struct vuln_db *db, struct bh_diag *diag)
 			    (unsigned long long)ver, VULN_DB_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
+	if (ver < VULN_DB_SCHEMA_VERSION) {
+		bh_diag_set(diag, db->path, 0, 0,
+			    "database schema version %llu is older than this bulkhead's (%d); rebuild "
+			    "it with `bulkhead db import --replace` or `bulkhead db update`",
+			    (unsigned long long)ver, VULN_DB_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
 	db->schema_version = (unsigned)ver;
 	return 0;
+}
+
+/* "file:PATH?immutable=1" with the characters URIs reserve percent-encoded. */
+static int sqlite_uri(const char *path, struct buf *out)
+{
+	int r = buf_puts(out, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; r >= 0 && *p; p++)
+		r = *p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f
+			    ? buf_printf(out, "%%%02X", *p)
+			    : buf_putc(out, (char)*p);
+	return r < 0 ? r : buf_puts(out, "?immutable=1");
 }
 
 static int db_open(const char *path, bool writable, bool create, struct vuln_db **ret,
@@ -184,8 +204,18 @@ static int db_open(const char *path, bool writable, bool create, struct vuln_db 
 	_cleanup_(vuln_db_freep) struct vuln_db *db = calloc(1, sizeof(*db));
 	if (!db || !(db->path = strdup(path)))
 		return -ENOMEM;
-	int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	int rc = sqlite3_open_v2(path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	/*
+	 * Readers open the file as immutable: a database is only ever replaced by rename, never
+	 * changed in place, so SQLite can skip its locks and journal checks (a large share of
+	 * lookup time otherwise).
+	 */
+	_cleanup_buf_ struct buf uri;
+	buf_init(&uri, 16384);
+	int r = writable ? buf_puts(&uri, path) : sqlite_uri(path, &uri);
+	if (r < 0)
+		return r;
+	int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	int rc = sqlite3_open_v2(buf_str(&uri), &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		bh_diag_set(diag, path, 0, 0, "cannot open: %s",
 			    db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
@@ -196,7 +226,9 @@ static int db_open(const char *path, bool writable, bool create, struct vuln_db 
 	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	int r = create ? vuln_db_create_schema(db, diag) : check_schema(db, diag);
+	if (!writable)
+		(void)vuln_db_exec(db, "PRAGMA mmap_size=1073741824", NULL);
+	r = create ? vuln_db_create_schema(db, diag) : check_schema(db, diag);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(db);
@@ -229,56 +261,6 @@ int vuln_db_create_schema(struct vuln_db *db, struct bh_diag *diag)
 static int bind_opt(sqlite3_stmt *st, int i, const char *s)
 {
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
-}
-
-/* A JSON array of the strings in l, compact; NULL when l is empty. */
-static int strv_json(const struct strv *l, char **ret)
-{
-	*ret = NULL;
-	if (l->n == 0)
-		return 0;
-	_cleanup_json_ json_t *a = json_array();
-	if (!a)
-		return -ENOMEM;
-	for (size_t i = 0; i < l->n; i++)
-		if (bh_json_append_str(a, l->v[i]) < 0)
-			return -ENOMEM;
-	*ret = json_dumps(a, JSON_COMPACT);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int ranges_json(const struct vuln_affected *a, char **ret)
-{
-	*ret = NULL;
-	if (a->n_ranges == 0)
-		return 0;
-	_cleanup_json_ json_t *arr = json_array();
-	if (!arr)
-		return -ENOMEM;
-	for (size_t i = 0; i < a->n_ranges; i++) {
-		const struct vuln_range *rg = &a->ranges[i];
-		json_t *o = json_object(), *ev = json_array();
-		int r = bh_json_append_new(arr, o);
-		if (r >= 0)
-			r = bh_json_set_str(o, "type", vuln_range_type_name(rg->type));
-		if (r >= 0 && rg->repo)
-			r = bh_json_set_str(o, "repo", rg->repo);
-		if (r >= 0)
-			r = bh_json_set_new(o, "events", ev);
-		else
-			json_decref(ev);
-		for (size_t k = 0; r >= 0 && k < rg->n_events; k++) {
-			json_t *e = json_object();
-			r = bh_json_append_new(ev, e);
-			if (r >= 0)
-				r = bh_json_set_str(e, vuln_event_kind_name(rg->events[k].kind),
-						    rg->events[k].version);
-		}
-		if (r < 0)
-			return r;
-	}
-	*ret = json_dumps(arr, JSON_COMPACT);
-	return *ret ? 0 : -ENOMEM;
 }
 
 /* A summary for records that have only details: the first line, at most 200 bytes. */
@@ -332,7 +314,8 @@ static int delete_advisory(struct vuln_db *db, int64_t id)
 	return step_done(db, db->w.del_adv);
 }
 
-static int insert_affected(struct vuln_db *db, int64_t adv, const struct vuln_affected *a)
+static int insert_affected(struct vuln_db *db, int64_t adv, size_t seq,
+			   const struct vuln_affected *a)
 {
 	struct span base, release;
 	vuln_ecosystem_split(a->ecosystem, &base, &release);
@@ -342,28 +325,32 @@ static int insert_affected(struct vuln_db *db, int64_t adv, const struct vuln_af
 	int r = buf_append_span(&basez, base);
 	if (r >= 0)
 		r = vuln_ecosystem_name_key(buf_str(&basez), span_from(a->name), &key);
-	_cleanup_free_ char *ranges = NULL, *versions = NULL;
+	_cleanup_buf_ struct buf ranges, versions;
+	buf_init(&ranges, 0);
+	buf_init(&versions, 0);
 	if (r >= 0)
-		r = ranges_json(a, &ranges);
+		r = vuln_ranges_encode(a, &ranges);
 	if (r >= 0)
-		r = strv_json(&a->versions, &versions);
+		r = vuln_versions_encode(&a->versions, &versions);
 	if (r >= 0)
 		r = prep(db, &db->w.ins_aff,
-			 "INSERT INTO affected(advisory, ecosystem, base, name, purl, ranges, "
-			 "versions, distro_severity, cvss_v3, cvss_v4) VALUES(?,?,?,?,?,?,?,?,?,?)");
+			 "INSERT OR REPLACE INTO affected(base, name, advisory, seq, ecosystem, purl, "
+			 "ranges, versions, distro_severity, cvss_v3, cvss_v4) "
+			 "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
 	if (r < 0)
 		return r;
 	sqlite3_stmt *st = db->w.ins_aff;
-	sqlite3_bind_int64(st, 1, adv);
-	bind_opt(st, 2, a->ecosystem);
-	bind_opt(st, 3, buf_str(&basez));
-	bind_opt(st, 4, buf_str(&key));
-	bind_opt(st, 5, a->purl);
-	bind_opt(st, 6, ranges);
-	bind_opt(st, 7, versions);
-	bind_opt(st, 8, a->distro_severity);
-	bind_opt(st, 9, a->cvss_v3);
-	bind_opt(st, 10, a->cvss_v4);
+	bind_opt(st, 1, buf_str(&basez));
+	bind_opt(st, 2, buf_str(&key));
+	sqlite3_bind_int64(st, 3, adv);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+	bind_opt(st, 5, a->ecosystem);
+	bind_opt(st, 6, a->purl);
+	bind_opt(st, 7, ranges.len ? buf_str(&ranges) : NULL);
+	bind_opt(st, 8, versions.len ? buf_str(&versions) : NULL);
+	bind_opt(st, 9, a->distro_severity);
+	bind_opt(st, 10, a->cvss_v3);
+	bind_opt(st, 11, a->cvss_v4);
 	return step_done(db, st);
 }
 
@@ -393,10 +380,13 @@ int vuln_db_store(struct vuln_db *db, const struct vuln_osv *o, int64_t source,
 		*ret = VULN_STORE_WITHDRAWN;
 		return 0;
 	}
-	_cleanup_free_ char *aliases = NULL, *refs = NULL, *summary = NULL;
-	r = strv_json(&o->aliases, &aliases);
+	_cleanup_free_ char *summary = NULL;
+	_cleanup_buf_ struct buf aliases, refs;
+	buf_init(&aliases, 0);
+	buf_init(&refs, 0);
+	r = vuln_versions_encode(&o->aliases, &aliases);
 	if (r >= 0)
-		r = strv_json(&o->references, &refs);
+		r = vuln_versions_encode(&o->references, &refs);
 	if (r >= 0)
 		r = summary_of(o, &summary);
 	if (r >= 0)
@@ -411,8 +401,8 @@ int vuln_db_store(struct vuln_db *db, const struct vuln_osv *o, int64_t source,
 	bind_opt(st, 2, o->modified);
 	bind_opt(st, 3, o->published);
 	bind_opt(st, 4, summary);
-	bind_opt(st, 5, aliases);
-	bind_opt(st, 6, refs);
+	bind_opt(st, 5, aliases.len ? buf_str(&aliases) : NULL);
+	bind_opt(st, 6, refs.len ? buf_str(&refs) : NULL);
 	bind_opt(st, 7, o->cvss_v2);
 	bind_opt(st, 8, o->cvss_v3);
 	bind_opt(st, 9, o->cvss_v4);
@@ -425,7 +415,7 @@ int vuln_db_store(struct vuln_db *db, const struct vuln_osv *o, int64_t source,
 		const struct vuln_affected *a = &o->affected[i];
 		if (!a->ecosystem || !a->name)
 			continue; /* GIT-only entries name no package: nothing to match */
-		if ((r = insert_affected(db, id, a)) < 0)
+		if ((r = insert_affected(db, id, i, a)) < 0)
 			return r;
 	}
 	*ret = old >= 0 ? VULN_STORE_REPLACED : VULN_STORE_NEW;
@@ -507,19 +497,16 @@ static int dup_col(sqlite3_stmt *st, int i, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Strings of a stored JSON array; anything else is ignored (the file is not trusted). */
-static int json_strv(const char *s, struct strv *out)
+/* A stored string list (the length-prefixed form of range.h); malformed ones are dropped. */
+static int decode_strv(const char *s, struct strv *out)
 {
 	if (!s)
 		return 0;
-	json_t *a = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
-	int r = 0;
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && (r = strv_push(out, json_string_value(v))) < 0)
-			break;
-	json_decref(a);
+	int r = vuln_strv_decode(span_from(s), out);
+	if (r == -EBADMSG) {
+		strv_done(out);
+		return 0;
+	}
 	return r;
 }
 
@@ -546,9 +533,9 @@ int vuln_db_advisory(struct vuln_db *db, int64_t advisory, struct vuln_advisory 
 	if (r >= 0)
 		r = dup_col(st, 3, &a.summary);
 	if (r >= 0)
-		r = json_strv(col(st, 4), &a.aliases);
+		r = decode_strv(col(st, 4), &a.aliases);
 	if (r >= 0)
-		r = json_strv(col(st, 5), &a.references);
+		r = decode_strv(col(st, 5), &a.references);
 	if (r >= 0)
 		r = dup_col(st, 6, &a.cvss_v2);
 	if (r >= 0)

@@ -10,8 +10,9 @@
  * Advisories are stored once (advisory table), with one row per affected package
  * (affected table) keyed by OSV ecosystem base name ("Debian", "PyPI") and the package
  * name normalised the way the ecosystem compares names (vuln_ecosystem_name_key()), so
- * matching is one indexed lookup per installed package. Ranges and listed versions stay
- * in compact OSV JSON and are evaluated at match time with the ecosystem's own ordering.
+ * matching is one indexed lookup per installed package (the table is clustered on that
+ * key). Ranges and listed versions are stored in a compact length-prefixed form (range.h)
+ * and evaluated at match time with the ecosystem's own ordering.
  */
 #pragma once
 
@@ -22,7 +23,7 @@
 #include "common/common.h"
 #include "common/strv.h"
 
-#define VULN_DB_SCHEMA_VERSION 1
+#define VULN_DB_SCHEMA_VERSION 2
 
 struct vuln_db;
 
@@ -89,8 +90,8 @@ int vuln_db_status(struct vuln_db *db, json_t **ret);
 struct vuln_db_row {
 	int64_t advisory;        /* advisory rowid */
 	const char *ecosystem;   /* full OSV ecosystem string ("Debian:12") */
-	const char *ranges;      /* compact JSON array of OSV ranges, or NULL */
-	const char *versions;    /* compact JSON array of strings, or NULL */
+	const char *ranges;      /* encoded ranges (range.h), or NULL */
+	const char *versions;    /* encoded listed versions (range.h), or NULL */
 	const char *distro_severity; /* or NULL */
 	const char *cvss_v3, *cvss_v4; /* per-package vectors or NULL */
 };

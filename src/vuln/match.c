@@ -96,12 +96,12 @@ static int on_row(const struct vuln_db_row *row, void *userdata)
 	vuln_ecosystem_split(row->ecosystem, &base, &release);
 	if (!vuln_ecosystem_release_applies(c->key, release))
 		return 0;
-	json_t *ranges = row->ranges ? json_loads(row->ranges, 0, NULL) : NULL;
-	json_t *versions = row->versions ? json_loads(row->versions, 0, NULL) : NULL;
 	struct vuln_range_result res;
-	int r = vuln_range_eval(c->key->eco, c->key->version, ranges, versions, &res);
-	json_decref(ranges);
-	json_decref(versions);
+	int r = vuln_range_eval(c->key->eco, c->key->version, row->ranges, row->versions, &res);
+	if (r == -EBADMSG) {
+		log_debug("advisory row %lld: malformed ranges, ignored", (long long)row->advisory);
+		return 0;
+	}
 	if (r == -EINVAL) {
 		c->bad_version = true;
 		return 1; /* the version is not comparable: stop, nothing can be said */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-osv-record.c — an OSV advisory from arbitrary bytes: JSON parsing with limits,
- * vuln_osv_parse(), then every affected entry's ranges evaluated (as the matcher does
- * after a database round trip) for each of its listed versions and its event versions,
- * under the entry's ecosystem ordering when bulkhead knows it.
+ * vuln_osv_parse(), then every affected entry's ranges encoded as the database stores
+ * them and evaluated (as the matcher does) for each of its listed versions and its event
+ * versions, under the entry's ecosystem ordering when bulkhead knows it.
  */
 #include "common/json.h"
 #include "common/limits.h"
@@ -12,27 +12,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The ranges of an affected entry as the database stores them (compact OSV JSON). */
-static json_t *ranges_json(const struct vuln_affected *a)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < a->n_ranges; i++) {
-		json_t *ev = json_array();
-		for (size_t k = 0; ev && k < a->ranges[i].n_events; k++)
-			json_array_append_new(ev, json_pack("{s:s}",
-							    vuln_event_kind_name(a->ranges[i].events[k].kind),
-							    a->ranges[i].events[k].version));
-		json_array_append_new(arr, json_pack("{s:s, s:o*}", "type",
-						     vuln_range_type_name(a->ranges[i].type), "events", ev));
-	}
-	return arr;
-}
-
-static void probe(const struct vuln_ecosystem *eco, const char *v, json_t *ranges,
-		  json_t *versions)
+static void probe(const struct vuln_ecosystem *eco, const char *v, const char *ranges,
+		  const char *versions)
 {
 	struct vuln_range_result res;
-	if (vuln_range_eval(eco, v, ranges, versions, &res) == 0 && !res.affected && res.fixed[0])
+	int r = vuln_range_eval(eco, v, ranges, versions, &res);
+	if (r == -EBADMSG)
+		__builtin_trap(); /* what the encoder writes, the decoder must read */
+	if (r == 0 && !res.affected && res.fixed[0])
 		__builtin_trap(); /* a fix is only reported for an affected version */
 }
 
@@ -59,17 +46,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct vuln_ecosystem *eco = vuln_ecosystem_find(base);
 			if (!eco)
 				continue;
-			json_t *ranges = ranges_json(a);
-			json_t *versions = json_array();
-			for (size_t k = 0; k < a->versions.n; k++)
-				json_array_append_new(versions, json_string(a->versions.v[k]));
-			for (size_t k = 0; k < a->versions.n && k < 16; k++)
-				probe(eco, a->versions.v[k], ranges, versions);
-			for (size_t r = 0; r < a->n_ranges; r++)
-				for (size_t k = 0; k < a->ranges[r].n_events && k < 16; k++)
-					probe(eco, a->ranges[r].events[k].version, ranges, versions);
-			json_decref(ranges);
-			json_decref(versions);
+			struct buf er, ev;
+			buf_init(&er, 0);
+			buf_init(&ev, 0);
+			if (vuln_ranges_encode(a, &er) == 0 && vuln_versions_encode(&a->versions, &ev) == 0) {
+				for (size_t k = 0; k < a->versions.n && k < 16; k++)
+					probe(eco, a->versions.v[k], buf_str(&er), buf_str(&ev));
+				for (size_t r = 0; r < a->n_ranges; r++)
+					for (size_t k = 0; k < a->ranges[r].n_events && k < 16; k++)
+						probe(eco, a->ranges[r].events[k].version, buf_str(&er),
+						      buf_str(&ev));
+			}
+			buf_done(&er);
+			buf_done(&ev);
 		}
 		vuln_osv_done(&o);
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OSV range evaluation (src/vuln/range.c) against the semantics of the OSV schema. */
 #include "common/json.h"
+#include "common/limits.h"
 #include "tap.h"
 #include "vuln/osv.h"
 #include "vuln/range.h"
@@ -13,18 +14,36 @@ static const struct vuln_ecosystem *eco(const char *name)
 	return e;
 }
 
-/* affected? for version against ranges/versions JSON; fixed must equal want_fixed ("" = none). */
+/*
+ * affected? for version against ranges/versions given as OSV JSON, after the round trip
+ * the database makes (OSV record -> vuln_osv_parse -> encoded form -> evaluation);
+ * fixed must equal want_fixed ("" = none).
+ */
 static void check(const char *ecosystem, const char *version, const char *ranges,
 		  const char *versions, int want_affected, const char *want_fixed, int line)
 {
-	json_t *r = ranges ? json_loads(ranges, 0, NULL) : NULL;
-	json_t *v = versions ? json_loads(versions, 0, NULL) : NULL;
-	if ((ranges && !r) || (versions && !v))
+	struct bh_limits l;
+	bh_limits_default(&l);
+	_cleanup_buf_ struct buf rec, er, ev;
+	buf_init(&rec, 0);
+	buf_init(&er, 0);
+	buf_init(&ev, 0);
+	ASSERT_OK(buf_printf(&rec, "{\"id\":\"T\",\"modified\":\"x\",\"affected\":[{\"package\":"
+			      "{\"ecosystem\":\"%s\",\"name\":\"p\"},\"ranges\":%s,\"versions\":%s}]}",
+			      ecosystem, ranges ? ranges : "[]", versions ? versions : "[]"));
+	json_t *j = json_loads(buf_str(&rec), 0, NULL);
+	if (!j)
 		tap_fail(__FILE__, line, "bad test JSON");
+	struct vuln_osv o;
+	struct bh_diag d = { 0 };
+	if (vuln_osv_parse(j, &l, "t", &o, &d) < 0)
+		tap_fail(__FILE__, line, "record: %s", d.message);
+	json_decref(j);
+	ASSERT_OK(vuln_ranges_encode(&o.affected[0], &er));
+	ASSERT_OK(vuln_versions_encode(&o.affected[0].versions, &ev));
+	vuln_osv_done(&o);
 	struct vuln_range_result res;
-	int rc = vuln_range_eval(eco(ecosystem), version, r, v, &res);
-	json_decref(r);
-	json_decref(v);
+	int rc = vuln_range_eval(eco(ecosystem), version, buf_str(&er), buf_str(&ev), &res);
 	if (want_affected < 0) {
 		if (rc != -EINVAL)
 			tap_fail(__FILE__, line, "%s %s: expected -EINVAL, got %d", ecosystem, version, rc);
@@ -182,4 +201,19 @@ TEST(pkg_key_identity)
 	ASSERT_STREQ(k.version, "1.22.4");
 	vuln_pkg_key_done(&k);
 	free(img);
+}
+
+TEST(range_encoding_is_checked)
+{
+	/* A database is a file: malformed encodings are rejected, never over-read. */
+	static const char *const bad[] = { "E", "E1", "E1:", "E1:x1:0", "E1:i9:0", "X1:i1:0",
+					   "E2:i1:0", "E99999999999:i1:0", "E1:i1:0f" };
+	struct vuln_range_result res;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (vuln_range_eval(eco("PyPI"), "1.0", bad[i], NULL, &res) != -EBADMSG)
+			tap_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
+	ASSERT_ERR(vuln_range_eval(eco("PyPI"), "1.0", NULL, "5:1.0", &res), -EBADMSG);
+	ASSERT_OK(vuln_range_eval(eco("PyPI"), "1.0", "E2:i1:0f3:2.0", "3:0.5", &res));
+	ASSERT_TRUE(res.affected);
+	ASSERT_STREQ(res.fixed, "2.0");
 }
