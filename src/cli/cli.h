@@ -36,6 +36,11 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_scan_usage[];
 int cmd_db(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_db_usage[];
+int cmd_sensor(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_sensor_usage[];
+/* `bulkhead sensor replay ...` (cmd-sensor-replay.c); argv[0] is "replay". */
+int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_sensor_replay_usage[];
 /* `bulkhead db update ...` (cmd-db-update.c); argv[0] is "update". */
 int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx);
 

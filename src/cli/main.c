@@ -13,6 +13,8 @@ static const struct cli_command commands[] = {
 	  cmd_sbom_usage },
 	{ "scan", cmd_scan, "find known vulnerabilities in a container image", cmd_scan_usage },
 	{ "db", cmd_db, "build, update and inspect the vulnerability database", cmd_db_usage },
+	{ "sensor", cmd_sensor, "watch processes, files and connections with eBPF; Falco rules",
+	  cmd_sensor_usage },
 };
 
 static const char main_usage[] =

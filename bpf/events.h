@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * events.h — the kernel↔user ABI of the runtime sensor: the records bpf/sensor.bpf.c puts
+ * in the ring buffer, the maps user space fills, and the constants both sides share.
+ * Built into both sides (BPF with vmlinux.h, user space with <stdint.h>), so only
+ * fixed-width types, no pointers, no `long`, explicit padding; every size is asserted.
+ * User space (src/sensor/decode.c) never trusts a record: it checks the size, the
+ * version and every string's offset and length before reading.
+ *
+ * A record is a fixed part followed by a blob of strings. A string is named by a
+ * struct bh_rec_str {off, len}: off counts from the start of the blob (the end of the
+ * fixed part), len excludes any NUL. Path strings marked BH_STR_COMPONENTS hold the path
+ * leaf first, one NUL-terminated name per component ("ls\0bin\0usr\0" is /usr/bin/ls):
+ * that is the order the kernel walk finds them in; the decoder reverses them.
+ *
+ * Record header (every record), offsets in bytes:
+ *    0  u16 version     BH_ABI_VERSION
+ *    2  u16 type        enum bh_rec_type
+ *    4  u32 size        whole record, header included
+ *    8  u64 ts          bpf_ktime_get_boot_ns()
+ *   16  u32 pid, tid, ppid, uid, gid, euid, egid, loginuid (u32 -1 = unset)
+ *   48  u32 vpid        tgid in the task's own pid namespace
+ *   52  u32 cpu
+ *   56  u64 cgroup_id   kernfs id (= cgroupfs inode) of the task's cgroup in the hierarchy
+ *                      the loader chose: v2's, or one v1 controller's (src/sensor/cgroupid.h)
+ *   64  u64 start_ns    thread-group leader start, boot-time ns
+ *   72  u64 cap_permitted, cap_effective, cap_inheritable
+ *   96  u32 tty         controlling tty device number (new encoding), 0 = none
+ *  100  u32 pidns       pid namespace inode number
+ *  104  char comm[16]
+ *  120  (end)
+ */
+#pragma once
+
+#ifndef __bpf__
+#include <stdint.h>
+typedef uint8_t bh_u8;
+typedef uint16_t bh_u16;
+typedef uint32_t bh_u32;
+typedef uint64_t bh_u64;
+typedef int64_t bh_s64;
+#else
+typedef __u8 bh_u8;
+typedef __u16 bh_u16;
+typedef __u32 bh_u32;
+typedef __u64 bh_u64;
+typedef __s64 bh_s64;
+#endif
+
+#define BH_ABI_VERSION 1
+
+enum bh_rec_type {
+	BH_REC_EXEC = 1,
+	BH_REC_EXIT = 2,
+	BH_REC_FORK = 3,
+	BH_REC_SYSCALL = 4, /* a syscall's exit with its arguments (see bh_sc_desc) */
+	BH_REC_CGROUP = 5,  /* a cgroup id seen for the first time, with its path */
+	_BH_REC_MAX,
+};
+
+/*
+ * Event kinds a user enables (`--events LIST`): index of the `enabled` array map. A
+ * syscall belongs to one kind through its descriptor.
+ */
+enum bh_kind {
+	BH_KIND_EXEC = 0,
+	BH_KIND_EXIT,
+	BH_KIND_FORK,
+	BH_KIND_OPEN,
+	BH_KIND_CONNECT,
+	BH_KIND_ACCEPT,
+	BH_KIND_BIND,
+	BH_KIND_LISTEN,
+	BH_KIND_UNLINK,
+	BH_KIND_RENAME,
+	BH_KIND_LINK,
+	BH_KIND_CHMOD,
+	BH_KIND_CHOWN,
+	BH_KIND_DUP,
+	BH_KIND_SETID,
+	BH_KIND_CAPSET,
+	BH_KIND_PTRACE,
+	BH_KIND_MOUNT,
+	BH_KIND_MODULE,
+	BH_KIND_NS,
+	BH_KIND_MEMFD,
+	BH_KIND_BPF,
+	_BH_KIND_MAX,
+};
+#define BH_KIND_SLOTS 32 /* size of the enabled map (>= _BH_KIND_MAX) */
+
+/* Per-CPU counters (array map `counters`, one slot per index). */
+enum bh_counter {
+	BH_CNT_DROPPED = 0, /* ring buffer full: record lost */
+	BH_CNT_EMITTED,	    /* records written */
+	BH_CNT_ENTRY_LOST,  /* a syscall entry could not be saved (map full) */
+	_BH_CNT_MAX,
+};
+#define BH_CNT_SLOTS 4
+
+/* How the BPF side treats one syscall: value of the `syscalls` hash map, key = nr. */
+enum bh_sc_flags {
+	BH_SC_STR0 = 1 << 0, /* argument n is a user string: copy it (at most 3 are copied) */
+	BH_SC_STR1 = 1 << 1,
+	BH_SC_STR2 = 1 << 2,
+	BH_SC_STR3 = 1 << 3,
+	BH_SC_STR4 = 1 << 4,
+	BH_SC_SOCKADDR_IN = 1 << 6,  /* arg1 = sockaddr, arg2 = its length (connect, bind) */
+	BH_SC_SOCKADDR_OUT = 1 << 7, /* arg1 = sockaddr, arg2 = int * length (accept) */
+	BH_SC_FD_IS_RET = 1 << 8,    /* the fd to describe is the return value */
+	BH_SC_FD_IS_ARG = 1 << 9,    /* the fd to describe is argument fd_arg */
+	BH_SC_ONLY_OK = 1 << 10,     /* emit only when the call succeeded */
+};
+
+struct bh_sc_desc {
+	bh_u16 kind;  /* enum bh_kind */
+	bh_u16 flags; /* enum bh_sc_flags */
+	bh_u8 fd_arg; /* with BH_SC_FD_IS_ARG */
+	bh_u8 pad[3];
+};
+
+struct bh_rec_str {
+	bh_u16 off;
+	bh_u16 len;
+};
+
+enum bh_str_flags {
+	BH_STR_COMPONENTS = 1 << 0, /* leaf-first NUL-terminated path components */
+	BH_STR_TRUNCATED = 1 << 1,  /* the walk or copy stopped at a limit */
+};
+
+struct bh_rec_hdr {
+	bh_u16 version;
+	bh_u16 type;
+	bh_u32 size;
+	bh_u64 ts;
+	bh_u32 pid, tid, ppid, uid, gid, euid, egid, loginuid;
+	bh_u32 vpid;
+	bh_u32 cpu;
+	bh_u64 cgroup_id;
+	bh_u64 start_ns;
+	bh_u64 cap_permitted, cap_effective, cap_inheritable;
+	bh_u32 tty;
+	bh_u32 pidns;
+	char comm[16];
+};
+
+#define BH_MAX_ANCESTORS 8
+
+struct bh_rec_ancestor {
+	bh_u32 pid;
+	char comm[16];
+};
+
+enum bh_exec_flags {
+	BH_EXEC_MEMFD = 1 << 0,	  /* the executable is a memfd */
+	BH_EXEC_DELETED = 1 << 1, /* the executable has no links left */
+	BH_EXEC_UPPER = 1 << 2,	  /* the executable is in an overlayfs upper layer */
+};
+
+/*
+ * BH_REC_EXEC: after a successful execve/execveat (sched_process_exec).
+ *  120  u32 flags (enum bh_exec_flags), u32 n_ancestors (<= BH_MAX_ANCESTORS)
+ *  128  bh_rec_ancestor anc[8]   [0] = parent
+ *  288  str filename  as passed to exec (bprm->filename)
+ *  292  str exepath   components of the executable's path
+ *  296  str cwd       components of the working directory
+ *  300  str argv      NUL-separated argv[0..], as in /proc/PID/cmdline
+ *  304  u16 exepath_flags, cwd_flags, argv_flags (enum bh_str_flags), u16 pad
+ *  312  u32 exe_ino, u32 exe_dev
+ *  320  (end, blob follows)
+ */
+struct bh_rec_exec {
+	struct bh_rec_hdr hdr;
+	bh_u32 flags;
+	bh_u32 n_ancestors;
+	struct bh_rec_ancestor anc[BH_MAX_ANCESTORS];
+	struct bh_rec_str filename, exepath, cwd, argv;
+	bh_u16 exepath_flags, cwd_flags, argv_flags, pad;
+	bh_u32 exe_ino, exe_dev;
+};
+
+/* BH_REC_EXIT: a thread-group leader exits (sched_process_exit). */
+struct bh_rec_exit {
+	struct bh_rec_hdr hdr;
+	bh_u32 exit_code; /* wait status: code << 8 | signal */
+	bh_u32 pad;
+};
+
+/* BH_REC_FORK: a task was created (sched_process_fork); the header is the parent. */
+struct bh_rec_fork {
+	struct bh_rec_hdr hdr;
+	bh_u32 child_pid; /* tgid */
+	bh_u32 child_tid;
+	bh_u32 is_thread;
+	bh_u32 pad;
+};
+
+/* File type of a described fd (from the inode's mode). */
+enum bh_fd_kind {
+	BH_FDK_NONE = 0,
+	BH_FDK_FILE,
+	BH_FDK_DIR,
+	BH_FDK_SOCK,
+	BH_FDK_PIPE,
+	BH_FDK_CHR,
+	BH_FDK_BLK,
+	BH_FDK_LNK,
+	BH_FDK_OTHER,
+};
+
+/*
+ * BH_REC_SYSCALL: one syscall, seen at its exit with the arguments saved at its entry.
+ *  120  u32 nr, u16 kind, u16 sc_flags
+ *  128  s64 ret
+ *  136  u64 args[6]
+ *  184  str str[3]     the user strings of the BH_SC_STRn arguments, in argument order
+ *  196  str path       components of the described fd's path (files, directories)
+ *  200  str sockaddr   raw bytes of the user's sockaddr (at most 128)
+ *  204  u16 path_flags, u16 fd_kind (enum bh_fd_kind)
+ *  208  s32 fd (described fd, -1 none) as u32, u32 fd_mode (inode mode)
+ *  216  u16 sk_family, sk_type, sk_proto, u16 pad
+ *  224  u16 sk_lport, sk_rport  (host order)
+ *  228  u32 fd_flags   the open file's f_flags (O_*), 0 for none
+ *  232  u8 sk_laddr[16], sk_raddr[16]  IPv4 in the first 4 bytes
+ *  264  (end, blob follows)
+ */
+struct bh_rec_syscall {
+	struct bh_rec_hdr hdr;
+	bh_u32 nr;
+	bh_u16 kind;
+	bh_u16 sc_flags;
+	bh_s64 ret;
+	bh_u64 args[6];
+	struct bh_rec_str str[3];
+	struct bh_rec_str path;
+	struct bh_rec_str sockaddr;
+	bh_u16 path_flags;
+	bh_u16 fd_kind;
+	bh_u32 fd;
+	bh_u32 fd_mode;
+	bh_u16 sk_family, sk_type, sk_proto, sk_pad;
+	bh_u16 sk_lport, sk_rport;
+	bh_u32 fd_flags;
+	bh_u8 sk_laddr[16];
+	bh_u8 sk_raddr[16];
+};
+
+/*
+ * BH_REC_CGROUP: sent before the first record that carries a cgroup id the BPF side has
+ * not reported yet (an LRU set: an id may be sent again), so user space learns the path
+ * while the cgroup still exists. The header is the task that met it.
+ *  120  u64 id         as hdr.cgroup_id
+ *  128  str path       components of the path below the hierarchy's root
+ *  132  u16 path_flags, u16 pad
+ *  136  (end, blob follows)
+ */
+struct bh_rec_cgroup {
+	struct bh_rec_hdr hdr;
+	bh_u64 id;
+	struct bh_rec_str path;
+	bh_u16 path_flags;
+	bh_u16 pad;
+};
+
+/* Strings blob: every record's blob is at most BH_BLOB_MAX bytes. */
+#define BH_BLOB_MAX	       8192
+#define BH_REC_MAX	       (320 + BH_BLOB_MAX)
+#define BH_PATH_MAX_COMPONENTS 32
+#define BH_NAME_MAX	       256  /* one path component, with NUL */
+#define BH_USTR_MAX	       1024 /* one user string argument, with NUL */
+#define BH_ARGV_MAX	       4096 /* argv bytes */
+#define BH_SOCKADDR_MAX	       128
+
+_Static_assert(sizeof(struct bh_rec_hdr) == 120, "bh_rec_hdr size");
+_Static_assert(sizeof(struct bh_rec_ancestor) == 20, "bh_rec_ancestor size");
+_Static_assert(sizeof(struct bh_rec_exec) == 320, "bh_rec_exec size");
+_Static_assert(sizeof(struct bh_rec_exit) == 128, "bh_rec_exit size");
+_Static_assert(sizeof(struct bh_rec_fork) == 136, "bh_rec_fork size");
+_Static_assert(sizeof(struct bh_rec_syscall) == 264, "bh_rec_syscall size");
+_Static_assert(sizeof(struct bh_rec_cgroup) == 136, "bh_rec_cgroup size");
+_Static_assert(sizeof(struct bh_sc_desc) == 8, "bh_sc_desc size");
+_Static_assert(sizeof(struct bh_rec_str) == 4, "bh_rec_str size");
+_Static_assert(_BH_KIND_MAX <= BH_KIND_SLOTS, "enabled map too small");
+_Static_assert(_BH_CNT_MAX <= BH_CNT_SLOTS, "counter map too small");

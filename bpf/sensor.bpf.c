@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sensor.bpf.c — the kernel side of `bulkhead sensor`: process lifecycle (exec, exit,
+ * fork) from the sched tracepoints and selected syscalls from sys_enter/sys_exit, written
+ * to one ring buffer as the records of bpf/events.h. It only copies facts: no policy, no
+ * parsing; user space (src/sensor/) decodes and checks every record.
+ *
+ * Every hook exists in three flavours so the loader can probe what the kernel accepts
+ * instead of checking versions: BTF-enabled tracepoints (tp_btf/), raw tracepoints
+ * (raw_tp/) and classic tracepoints (tracepoint/). They share one body; all kernel
+ * memory is read with CO-RE (BPF_CORE_READ), which works in every flavour.
+ * Syscalls are saved at entry (LRU hash keyed by pid_tgid) and emitted at exit, when
+ * the result is known. Which syscalls matter, and which of their arguments are strings
+ * or socket addresses, is the `syscalls` map that user space fills by number, so no
+ * architecture's syscall table lives here. Big records are built in a per-CPU scratch
+ * buffer and copied with bpf_ringbuf_output(); a full ring buffer is counted per CPU.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_UNIX		      1
+#define AF_INET		      2
+#define AF_INET6	      10
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define S_IFMT		      00170000
+#define S_IFSOCK	      0140000
+#define S_IFLNK		      0120000
+#define S_IFREG		      0100000
+#define S_IFBLK		      0060000
+#define S_IFDIR		      0040000
+#define S_IFCHR		      0020000
+#define S_IFIFO		      0010000
+
+const volatile __u32 self_tgid = 0; /* the sensor's own events are not reported */
+/* hierarchy of hdr.cgroup_id: -1 the default (v2) one, else a v1 cgroup_subsys_id */
+const volatile int cgroup_subsys = -1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BH_KIND_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} enabled SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BH_CNT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, struct bh_sc_desc);
+} syscalls SEC(".maps");
+
+struct inflight {
+	__u64 args[6];
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* The record is built here: fixed part, then the blob; twice BH_BLOB_MAX so that a
+ * bounded write at any offset below BH_BLOB_MAX stays inside. */
+struct scratch {
+	char buf[BH_REC_MAX + BH_BLOB_MAX];
+	const void *names[BH_PATH_MAX_COMPONENTS]; /* put_path()'s first pass */
+};
+
+/* [0] for the record being built, [1] for a cgroup record sent while [0] is in use */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* cgroup ids already reported with a BH_REC_CGROUP record */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroups_seen SEC(".maps");
+
+/* kernfs_node's parent was renamed __parent (6.15); CO-RE picks the one that exists */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+#define BLOB_MASK (BH_BLOB_MAX - 1)
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool kind_enabled(__u32 kind)
+{
+	__u32 *on = bpf_map_lookup_elem(&enabled, &kind);
+	return on && *on;
+}
+
+static __always_inline void *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void emit(void *rec, __u32 fixed, __u32 blob_len)
+{
+	if (blob_len > BH_BLOB_MAX)
+		blob_len = BH_BLOB_MAX;
+	__u32 size = fixed + blob_len;
+	((struct bh_rec_hdr *)rec)->size = size;
+	if (size > BH_REC_MAX)
+		return;
+	/* a no-op for valid sizes, but a bound the verifier can see after clang's rewrites */
+	asm volatile("" : "+r"(size));
+	size &= 0x3fff;
+	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
+		count(BH_CNT_DROPPED);
+	else
+		count(BH_CNT_EMITTED);
+}
+
+static __always_inline __u32 task_vpid(struct task_struct *t, __u32 *ret_pidns)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]);
+	*ret_pidns = BPF_CORE_READ(up.ns, ns.inum);
+	return (__u32)up.nr;
+}
+
+static __always_inline __u32 task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	__u32 major = (__u32)BPF_CORE_READ(tty, driver, major);
+	__u32 minor =
+	    (__u32)BPF_CORE_READ(tty, driver, minor_start) + (__u32)BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* Report a cgroup's path the first time its id is met (see BH_REC_CGROUP). */
+static __always_inline void report_cgroup(const struct bh_rec_hdr *h, struct kernfs_node *kn)
+{
+	__u64 id = h->cgroup_id;
+	if (!id || bpf_map_lookup_elem(&cgroups_seen, &id))
+		return;
+	__u8 one = 1;
+	bpf_map_update_elem(&cgroups_seen, &id, &one, BPF_ANY);
+	__u32 key = 1;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &key);
+	if (!sc)
+		return;
+	struct bh_rec_cgroup *r = (void *)sc->buf;
+	char *blob = sc->buf + sizeof(*r);
+	__builtin_memcpy(&r->hdr, h, sizeof(*h));
+	r->hdr.type = BH_REC_CGROUP;
+	r->id = id;
+	r->pad = 0;
+	__u16 fl = BH_STR_COMPONENTS | BH_STR_TRUNCATED;
+	__u32 off = 0;
+	for (int i = 0; i < 16; i++) {
+		struct kernfs_node *parent = kn_parent(kn);
+		if (!parent) {
+			fl &= ~BH_STR_TRUNCATED;
+			break;
+		}
+		if (off >= BH_BLOB_MAX - BH_NAME_MAX)
+			break;
+		long n = bpf_probe_read_kernel_str(blob + (off & BLOB_MASK), BH_NAME_MAX,
+						   BPF_CORE_READ(kn, name));
+		if (n <= 0)
+			break;
+		off += (__u32)n;
+		kn = parent;
+	}
+	r->path.off = 0;
+	r->path.len = (__u16)off;
+	r->path_flags = fl;
+	emit(r, sizeof(*r), off);
+}
+
+/* kernfs id of the task's cgroup: the inode number of its directory in cgroupfs */
+static __always_inline struct kernfs_node *task_cgroup_kn(struct task_struct *t)
+{
+	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	struct cgroup *cg;
+	if (cgroup_subsys < 0) {
+		cg = BPF_CORE_READ(cs, dfl_cgrp);
+	} else {
+		struct cgroup_subsys_state *css = NULL;
+		bpf_core_read(&css, sizeof(css), &cs->subsys[cgroup_subsys & 15]);
+		cg = BPF_CORE_READ(css, cgroup);
+	}
+	return BPF_CORE_READ(cg, kn);
+}
+
+static __always_inline void fill_hdr(struct bh_rec_hdr *h, struct task_struct *t, __u16 type)
+{
+	h->version = BH_ABI_VERSION;
+	h->type = type;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->pid = BPF_CORE_READ(t, tgid);
+	h->tid = BPF_CORE_READ(t, pid);
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	const struct cred *c = BPF_CORE_READ(t, real_cred);
+	h->uid = BPF_CORE_READ(c, uid.val);
+	h->gid = BPF_CORE_READ(c, gid.val);
+	h->euid = BPF_CORE_READ(c, euid.val);
+	h->egid = BPF_CORE_READ(c, egid.val);
+	/* kernel_cap_t is one u64 on current kernels and two u32 before: both read as a u64 */
+	bpf_core_read(&h->cap_permitted, sizeof(__u64), &c->cap_permitted);
+	bpf_core_read(&h->cap_effective, sizeof(__u64), &c->cap_effective);
+	bpf_core_read(&h->cap_inheritable, sizeof(__u64), &c->cap_inheritable);
+	h->loginuid = (__u32)-1;
+	if (bpf_core_field_exists(t->loginuid))
+		h->loginuid = BPF_CORE_READ(t, loginuid.val);
+	h->vpid = task_vpid(t, &h->pidns);
+	h->cpu = bpf_get_smp_processor_id();
+	struct kernfs_node *kn = task_cgroup_kn(t);
+	h->cgroup_id = BPF_CORE_READ(kn, id);
+	h->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
+	h->tty = task_tty(t);
+	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+	report_cgroup(h, kn);
+}
+
+/*
+ * Append the path of (dentry, mnt) to the blob at off as leaf-first components; stops at
+ * the root of the task's mount namespace (a mount that is its own parent). Returns the
+ * new offset; s and flags describe what was written. Two passes keep the verifier
+ * linear: the walk (with its mount-crossing branch) only collects name pointers, the
+ * copy (with the variable offset) has one branch.
+ */
+static __always_inline __u32 put_path(char *blob, __u32 off, const void **names,
+				      struct dentry *dentry, struct vfsmount *vfsmnt,
+				      struct bh_rec_str *s, __u16 *flags)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	__u16 fl = BH_STR_COMPONENTS | BH_STR_TRUNCATED;
+	__u32 start = off;
+	int depth = 0; /* entries of names[] the walk filled: the rest is stale */
+
+	for (int i = 0; i < BH_PATH_MAX_COMPONENTS; i++) {
+		depth = i + 1;
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		names[i] = NULL;
+		if (dentry == root || dentry == parent) {
+			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+			if (dentry != root || mp == mnt || !mp) {
+				fl &= ~BH_STR_TRUNCATED;
+				depth = i;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mp;
+			continue;
+		}
+		names[i] = BPF_CORE_READ(dentry, d_name.name);
+		dentry = parent;
+	}
+	for (int i = 0; i < BH_PATH_MAX_COMPONENTS; i++) {
+		if (i >= depth)
+			break;
+		const void *name = names[i];
+		if (!name)
+			continue;
+		if (off >= BH_BLOB_MAX - BH_NAME_MAX) {
+			fl |= BH_STR_TRUNCATED;
+			break;
+		}
+		long r = bpf_probe_read_kernel_str(blob + (off & BLOB_MASK), BH_NAME_MAX, name);
+		if (r <= 0)
+			break;
+		off += (__u32)r;
+	}
+	s->off = (__u16)start;
+	s->len = (__u16)(off - start);
+	*flags = fl;
+	return off;
+}
+
+static __always_inline __u32 put_kstr(char *blob, __u32 off, const char *p, struct bh_rec_str *s)
+{
+	s->off = (__u16)off;
+	s->len = 0;
+	if (!p || off >= BH_BLOB_MAX - BH_USTR_MAX)
+		return off;
+	long n = bpf_probe_read_kernel_str(blob + (off & BLOB_MASK), BH_USTR_MAX, p);
+	if (n <= 0)
+		return off;
+	s->len = (__u16)(n - 1);
+	return off + (__u32)n;
+}
+
+static __always_inline __u32 put_ustr(char *blob, __u32 off, __u64 p, struct bh_rec_str *s)
+{
+	s->off = (__u16)off;
+	s->len = 0;
+	if (!p || off >= BH_BLOB_MAX - BH_USTR_MAX)
+		return off;
+	long n = bpf_probe_read_user_str(blob + (off & BLOB_MASK), BH_USTR_MAX, (void *)p);
+	if (n <= 0)
+		return off;
+	s->len = (__u16)(n - 1);
+	return off + (__u32)n;
+}
+
+/* ---- exec ---- */
+
+static __always_inline int on_exec(struct task_struct *t, struct file *file, const char *fname)
+{
+	if (!kind_enabled(BH_KIND_EXEC))
+		return 0;
+	struct scratch *sc = get_scratch();
+	if (!sc)
+		return 0;
+	struct bh_rec_exec *r = (void *)sc->buf;
+	char *blob = sc->buf + sizeof(*r);
+	fill_hdr(&r->hdr, t, BH_REC_EXEC);
+	if (r->hdr.pid == self_tgid)
+		return 0;
+
+	r->flags = 0;
+	r->n_ancestors = 0;
+	struct task_struct *p = t;
+	for (int i = 0; i < BH_MAX_ANCESTORS; i++) {
+		p = BPF_CORE_READ(p, group_leader, real_parent);
+		if (!p)
+			break;
+		__u32 pid = BPF_CORE_READ(p, tgid);
+		r->anc[i].pid = pid;
+		BPF_CORE_READ_STR_INTO(&r->anc[i].comm, p, comm);
+		r->n_ancestors = i + 1;
+		if (pid <= 1)
+			break;
+	}
+
+	/* argv first: it is the biggest and starts at 0, so its bound is a constant */
+	__u32 off = 0;
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	__u64 as = BPF_CORE_READ(mm, arg_start), ae = BPF_CORE_READ(mm, arg_end);
+	__u64 alen = ae > as ? ae - as : 0;
+	r->argv_flags = 0;
+	if (alen > BH_ARGV_MAX - 1) {
+		alen = BH_ARGV_MAX - 1;
+		r->argv_flags = BH_STR_TRUNCATED;
+	}
+	alen &= BH_ARGV_MAX - 1;
+	r->argv.off = 0;
+	r->argv.len = 0;
+	if (alen && bpf_probe_read_user(blob, alen, (void *)as) == 0) {
+		r->argv.len = (__u16)alen;
+		off = (__u32)alen;
+	}
+
+	off = put_kstr(blob, off, fname, &r->filename);
+
+	if (!file)
+		file = BPF_CORE_READ(mm, exe_file);
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct inode *ino = BPF_CORE_READ(d, d_inode);
+	r->exe_ino = (__u32)BPF_CORE_READ(ino, i_ino);
+	r->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	if (BPF_CORE_READ(ino, __i_nlink) == 0)
+		r->flags |= BH_EXEC_DELETED;
+	/* overlayfs (a container's root): is the file in the upper, writable layer? */
+	if (bpf_core_type_exists(struct ovl_inode) &&
+	    BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		struct ovl_inode *oi = container_of(ino, struct ovl_inode, vfs_inode);
+		if (BPF_CORE_READ(oi, __upperdentry))
+			r->flags |= BH_EXEC_UPPER;
+	}
+	char pfx[8] = {};
+	bpf_probe_read_kernel_str(pfx, sizeof(pfx), BPF_CORE_READ(d, d_name.name));
+	if (pfx[0] == 'm' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' &&
+	    pfx[5] == ':')
+		r->flags |= BH_EXEC_MEMFD;
+	off = put_path(blob, off, sc->names, d, BPF_CORE_READ(file, f_path.mnt), &r->exepath,
+		       &r->exepath_flags);
+
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	off = put_path(blob, off, sc->names, BPF_CORE_READ(fs, pwd.dentry),
+		       BPF_CORE_READ(fs, pwd.mnt), &r->cwd, &r->cwd_flags);
+	r->pad = 0;
+	emit(r, sizeof(*r), off);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 loc = BPF_CORE_READ(ctx, __data_loc_filename);
+	return on_exec((struct task_struct *)bpf_get_current_task(), NULL,
+		       (const char *)ctx + (loc & 0xffff));
+}
+
+/* ---- exit ---- */
+
+static __always_inline int on_exit(struct task_struct *t)
+{
+	if (!kind_enabled(BH_KIND_EXIT))
+		return 0;
+	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+		return 0; /* threads: only the leader's exit is a process exit */
+	struct bh_rec_exit r = {};
+	fill_hdr(&r.hdr, t, BH_REC_EXIT);
+	if (r.hdr.pid == self_tgid)
+		return 0;
+	r.exit_code = (__u32)BPF_CORE_READ(t, exit_code);
+	emit(&r, sizeof(r), 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int exit_tp(void *ctx)
+{
+	return on_exit((struct task_struct *)bpf_get_current_task());
+}
+
+/* ---- fork ---- */
+
+static __always_inline int on_fork(struct task_struct *parent, __u32 child_tgid, __u32 child_tid)
+{
+	if (!kind_enabled(BH_KIND_FORK))
+		return 0;
+	struct bh_rec_fork r = {};
+	fill_hdr(&r.hdr, parent, BH_REC_FORK);
+	if (r.hdr.pid == self_tgid)
+		return 0;
+	r.child_pid = child_tgid;
+	r.child_tid = child_tid;
+	r.is_thread = child_tgid == r.hdr.pid;
+	emit(&r, sizeof(r), 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, BPF_CORE_READ(child, tgid), BPF_CORE_READ(child, pid));
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, BPF_CORE_READ(child, tgid), BPF_CORE_READ(child, pid));
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
+{
+	/* the classic tracepoint names only the child's thread id */
+	__u32 child = (__u32)BPF_CORE_READ(ctx, child_pid);
+	return on_fork((struct task_struct *)bpf_get_current_task(), child, child);
+}
+
+/* ---- syscalls ---- */
+
+static __always_inline int on_sys_enter(__u64 nr, const __u64 *args)
+{
+	__u32 key = (__u32)nr;
+	if (nr > 0xffff)
+		return 0;
+	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &key);
+	if (!d || !kind_enabled(d->kind))
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if ((__u32)(id >> 32) == self_tgid)
+		return 0;
+	struct inflight in = {};
+	for (int i = 0; i < 6; i++)
+		in.args[i] = args[i];
+	in.nr = key;
+	if (bpf_map_update_elem(&inflight, &id, &in, BPF_ANY) < 0)
+		count(BH_CNT_ENTRY_LOST);
+	return 0;
+}
+
+static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd)
+{
+	if (fd < 0 || fd > 0x7fffffff)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if ((__u64)fd >= (__u64)BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, __u32 off,
+					 const void **names, struct task_struct *t, __s64 fd)
+{
+	struct file *f = task_fd_file(t, fd);
+	if (!f)
+		return off;
+	r->fd = (__u32)fd;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	__u32 mode = BPF_CORE_READ(ino, i_mode);
+	r->fd_mode = mode;
+	r->fd_flags = BPF_CORE_READ(f, f_flags);
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		r->fd_kind = BH_FDK_FILE;
+		break;
+	case S_IFDIR:
+		r->fd_kind = BH_FDK_DIR;
+		break;
+	case S_IFSOCK:
+		r->fd_kind = BH_FDK_SOCK;
+		break;
+	case S_IFIFO:
+		r->fd_kind = BH_FDK_PIPE;
+		break;
+	case S_IFCHR:
+		r->fd_kind = BH_FDK_CHR;
+		break;
+	case S_IFBLK:
+		r->fd_kind = BH_FDK_BLK;
+		break;
+	case S_IFLNK:
+		r->fd_kind = BH_FDK_LNK;
+		break;
+	default:
+		r->fd_kind = BH_FDK_OTHER;
+	}
+	if (r->fd_kind != BH_FDK_SOCK) {
+		if (r->fd_kind == BH_FDK_PIPE)
+			return off;
+		return put_path(blob, off, names, BPF_CORE_READ(f, f_path.dentry),
+				BPF_CORE_READ(f, f_path.mnt), &r->path, &r->path_flags);
+	}
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return off;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->sk_family = family;
+	r->sk_type = BPF_CORE_READ(sk, sk_type);
+	r->sk_proto = BPF_CORE_READ(sk, sk_protocol);
+	if (family == AF_INET) {
+		r->sk_lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		r->sk_rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		bpf_core_read(r->sk_laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->sk_raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		r->sk_lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		r->sk_rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		bpf_core_read(r->sk_laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->sk_raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	return off;
+}
+
+static __always_inline int on_sys_exit(__s64 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+	if (!in)
+		return 0;
+	struct inflight a = *in;
+	bpf_map_delete_elem(&inflight, &id);
+	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &a.nr);
+	if (!d)
+		return 0;
+	__u16 flags = d->flags;
+	__u8 fd_arg = d->fd_arg;
+	if ((flags & BH_SC_ONLY_OK) && ret < 0)
+		return 0;
+	struct scratch *sc = get_scratch();
+	if (!sc)
+		return 0;
+	struct bh_rec_syscall *r = (void *)sc->buf;
+	char *blob = sc->buf + sizeof(*r);
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	fill_hdr(&r->hdr, t, BH_REC_SYSCALL);
+	r->nr = a.nr;
+	r->kind = d->kind;
+	r->sc_flags = flags;
+	r->ret = ret;
+	for (int i = 0; i < 6; i++)
+		r->args[i] = a.args[i];
+	r->path.off = r->path.len = 0;
+	r->sockaddr.off = r->sockaddr.len = 0;
+	r->path_flags = 0;
+	r->fd_kind = BH_FDK_NONE;
+	r->fd = (__u32)-1;
+	r->fd_mode = 0;
+	r->sk_family = r->sk_type = r->sk_proto = r->sk_pad = 0;
+	r->sk_lport = r->sk_rport = 0;
+	r->fd_flags = 0;
+	__builtin_memset(r->sk_laddr, 0, sizeof(r->sk_laddr));
+	__builtin_memset(r->sk_raddr, 0, sizeof(r->sk_raddr));
+
+	__u32 off = 0;
+	int n = 0;
+	for (int i = 0; i < 3; i++) {
+		r->str[i].off = 0;
+		r->str[i].len = 0;
+	}
+	for (int i = 0; i < 5; i++) {
+		if (!(flags & (1 << i)))
+			continue;
+		if (n == 0)
+			off = put_ustr(blob, off, a.args[i], &r->str[0]);
+		else if (n == 1)
+			off = put_ustr(blob, off, a.args[i], &r->str[1]);
+		else if (n == 2)
+			off = put_ustr(blob, off, a.args[i], &r->str[2]);
+		n++;
+	}
+
+	if (flags & (BH_SC_SOCKADDR_IN | BH_SC_SOCKADDR_OUT)) {
+		__u64 len = a.args[2];
+		if (flags & BH_SC_SOCKADDR_OUT) {
+			int ulen = 0;
+			len = 0;
+			if (a.args[2] &&
+			    bpf_probe_read_user(&ulen, sizeof(ulen), (void *)a.args[2]) == 0 &&
+			    ulen > 0)
+				len = (__u64)ulen;
+		}
+		if (len > BH_SOCKADDR_MAX)
+			len = BH_SOCKADDR_MAX;
+		r->sockaddr.off = (__u16)off;
+		if (a.args[1] && len && off < BH_BLOB_MAX - BH_SOCKADDR_MAX &&
+		    bpf_probe_read_user(blob + (off & BLOB_MASK), len & (2 * BH_SOCKADDR_MAX - 1),
+					(void *)a.args[1]) == 0) {
+			r->sockaddr.len = (__u16)len;
+			off += (__u32)len;
+		}
+	}
+
+	if (flags & BH_SC_FD_IS_RET)
+		off = describe_fd(r, blob, off, sc->names, t, ret);
+	else if ((flags & BH_SC_FD_IS_ARG) && fd_arg < 6)
+		off = describe_fd(r, blob, off, sc->names, t, (__s64)(int)a.args[fd_arg & 7]);
+
+	emit(r, sizeof(*r), off);
+	return 0;
+}
+
+#if defined(__TARGET_ARCH_x86)
+#define SC_ARG6(regs) BPF_CORE_READ(regs, r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define SC_ARG6(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), regs[5])
+#else
+#error "unsupported architecture: define SC_ARG6"
+#endif
+
+static __always_inline int sys_enter_regs(struct pt_regs *regs, long id)
+{
+	__u64 a[6];
+	a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	a[5] = SC_ARG6(regs);
+	return on_sys_enter((__u64)id, a);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
+{
+	return sys_enter_regs(regs, id);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
+{
+	return sys_enter_regs(regs, id);
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	/* constant offsets: the verifier refuses a moving context pointer */
+	__u64 a[6] = {ctx->args[0], ctx->args[1], ctx->args[2],
+		      ctx->args[3], ctx->args[4], ctx->args[5]};
+	return on_sys_enter((__u64)ctx->id, a);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(ret);
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int sysexit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_sys_exit(ctx->ret);
+}

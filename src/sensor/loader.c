@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * loader.c — the only file that calls libbpf (see loader.h). Lifecycle, as libbpf wants
+ * it: open the skeleton, choose which programs load (autoload), set the read-only data
+ * (our own tgid, so the sensor does not report itself) and the ring size, load, fill the
+ * maps (enabled kinds, followed syscalls), attach. Probing does the same with one
+ * program at a time and throws the object away.
+ */
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#include "common/common.h"
+#include "sensor/loader.h"
+#include "sensor/syscalls.h"
+
+static const char *const hook_names[_SENSOR_HOOK_MAX] = {
+    [SENSOR_HOOK_EXEC] = "sched_process_exec", [SENSOR_HOOK_EXIT] = "sched_process_exit",
+    [SENSOR_HOOK_FORK] = "sched_process_fork", [SENSOR_HOOK_SYS_ENTER] = "sys_enter",
+    [SENSOR_HOOK_SYS_EXIT] = "sys_exit",
+};
+
+static const char *const attach_names[_SENSOR_ATTACH_MAX] = {
+    [SENSOR_ATTACH_NONE] = "none",
+    [SENSOR_ATTACH_TP_BTF] = "tp_btf",
+    [SENSOR_ATTACH_RAW_TP] = "raw_tp",
+    [SENSOR_ATTACH_TRACEPOINT] = "tracepoint",
+};
+
+const char *sensor_hook_to_string(enum sensor_hook h)
+{
+	return (unsigned)h < _SENSOR_HOOK_MAX ? hook_names[h] : NULL;
+}
+
+const char *sensor_attach_to_string(enum sensor_attach a)
+{
+	return (unsigned)a < _SENSOR_ATTACH_MAX ? attach_names[a] : NULL;
+}
+
+int sensor_bpf_check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	uint64_t eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return 0;
+	if ((eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON)))
+		return 0;
+	return -EPERM;
+}
+
+#if BH_HAVE_BPF
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sensor.skel.h"
+
+struct sensor_bpf {
+	struct sensor_skel *skel;
+	enum sensor_attach mode[_SENSOR_HOOK_MAX];
+	size_t ring_size;
+	int ncpu;
+};
+
+bool sensor_bpf_built(void)
+{
+	return true;
+}
+
+/* libbpf's messages: kept (last lines) for the error report, shown with --verbose. */
+static char last_msg[512];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap) _printf_(2, 0);
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	_cleanup_buf_ struct buf line;
+	buf_init(&line, 4096);
+	va_list cp;
+	va_copy(cp, ap);
+	int r = buf_vprintf(&line, fmt, cp);
+	va_end(cp);
+	if (r < 0)
+		return 0;
+	while (line.len && line.ptr[line.len - 1] == '\n')
+		line.ptr[--line.len] = '\0';
+	if (level <= LIBBPF_WARN && line.len)
+		(void)xsnprintf(last_msg, sizeof(last_msg), "%.*s", (int)MIN(line.len, 400),
+				line.ptr);
+	log_debug("libbpf: %s", buf_str(&line));
+	return 0;
+}
+
+static struct bpf_program *hook_prog(struct sensor_skel *s, enum sensor_hook h,
+				     enum sensor_attach a)
+{
+	struct bpf_program *const t[_SENSOR_HOOK_MAX][3] = {
+	    [SENSOR_HOOK_EXEC] = {s->progs.exec_btf, s->progs.exec_raw, s->progs.exec_tp},
+	    [SENSOR_HOOK_EXIT] = {s->progs.exit_btf, s->progs.exit_raw, s->progs.exit_tp},
+	    [SENSOR_HOOK_FORK] = {s->progs.fork_btf, s->progs.fork_raw, s->progs.fork_tp},
+	    [SENSOR_HOOK_SYS_ENTER] = {s->progs.sysenter_btf, s->progs.sysenter_raw,
+				       s->progs.sysenter_tp},
+	    [SENSOR_HOOK_SYS_EXIT] = {s->progs.sysexit_btf, s->progs.sysexit_raw,
+				      s->progs.sysexit_tp},
+	};
+	if ((unsigned)h >= _SENSOR_HOOK_MAX || a < SENSOR_ATTACH_TP_BTF ||
+	    a > SENSOR_ATTACH_TRACEPOINT)
+		return NULL;
+	return t[h][a - SENSOR_ATTACH_TP_BTF];
+}
+
+static void autoload_only(struct sensor_skel *s, const enum sensor_attach *mode)
+{
+	for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
+		for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++)
+			(void)bpf_program__set_autoload(hook_prog(s, h, a), (int)mode[h] == a);
+}
+
+/* Classic tracepoints are found through tracefs: mount it when it is missing. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+	if (stat("/sys/kernel/tracing/events", &st) == 0 ||
+	    stat("/sys/kernel/debug/tracing/events", &st) == 0)
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0)
+		log_debug("cannot mount tracefs on /sys/kernel/tracing: %m");
+}
+
+/* Load and attach hook h as flavour a, alone, then throw it away. */
+static int probe(enum sensor_hook h, enum sensor_attach a)
+{
+	if (a == SENSOR_ATTACH_TRACEPOINT)
+		ensure_tracefs();
+	struct sensor_skel *s = sensor_skel__open();
+	if (!s)
+		return -errno;
+	enum sensor_attach mode[_SENSOR_HOOK_MAX] = {0};
+	mode[h] = a;
+	autoload_only(s, mode);
+	int r = sensor_skel__load(s);
+	if (r >= 0) {
+		struct bpf_link *l = bpf_program__attach(hook_prog(s, h, a));
+		r = l ? 0 : -errno;
+		bpf_link__destroy(l);
+	}
+	sensor_skel__destroy(s);
+	return r < 0 ? r : 0;
+}
+
+static bool hook_needed(enum sensor_hook h, uint32_t kinds)
+{
+	switch (h) {
+	case SENSOR_HOOK_EXEC:
+		return kinds & (1u << BH_KIND_EXEC);
+	case SENSOR_HOOK_EXIT:
+		return kinds & (1u << BH_KIND_EXIT);
+	case SENSOR_HOOK_FORK:
+		return kinds & (1u << BH_KIND_FORK);
+	default:
+		return kinds &
+		       ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
+	}
+}
+
+static int fill_maps(struct sensor_skel *s, uint32_t kinds)
+{
+	int efd = bpf_map__fd(s->maps.enabled), sfd = bpf_map__fd(s->maps.syscalls);
+	for (uint32_t k = 0; k < _BH_KIND_MAX; k++) {
+		uint32_t on = (kinds >> k) & 1;
+		if (bpf_map_update_elem(efd, &k, &on, BPF_ANY) < 0)
+			return -errno;
+	}
+	const struct sensor_syscall *sc;
+	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
+		if (!(kinds & (1u << sc->kind)))
+			continue;
+		struct bh_sc_desc d = {.kind = sc->kind, .flags = sc->flags, .fd_arg = sc->fd_arg};
+		uint32_t nr = sc->nr;
+		if (bpf_map_update_elem(sfd, &nr, &d, BPF_ANY) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Open, load, fill and attach with the flavours in mode. 0 with *ret, or -errno. */
+static int load_all(uint32_t kinds, const enum sensor_attach *mode, size_t ring_bytes,
+		    int cgroup_subsys, struct sensor_skel **ret)
+{
+	struct sensor_skel *s = sensor_skel__open();
+	if (!s)
+		return -errno;
+	autoload_only(s, mode);
+	s->rodata->self_tgid = (uint32_t)getpid();
+	s->rodata->cgroup_subsys = cgroup_subsys;
+	int r = bpf_map__set_max_entries(s->maps.events, (uint32_t)ring_bytes);
+	if (r >= 0)
+		r = sensor_skel__load(s);
+	if (r >= 0)
+		r = fill_maps(s, kinds);
+	if (r >= 0)
+		r = sensor_skel__attach(s);
+	if (r < 0) {
+		sensor_skel__destroy(s); /* detaches whatever was attached */
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct sensor_bpf **ret,
+		    char *err, size_t errsz)
+{
+	err[0] = '\0';
+	if (!ring_bytes || (ring_bytes & (ring_bytes - 1)) || ring_bytes < 4096)
+		return -EINVAL;
+	libbpf_set_print(libbpf_print);
+	int r = sensor_bpf_check_privileges();
+	if (r < 0) {
+		(void)xsnprintf(err, errsz,
+				"loading BPF programs needs root (CAP_SYS_ADMIN, or "
+				"CAP_BPF and CAP_PERFMON)");
+		return r;
+	}
+
+	_cleanup_free_ struct sensor_bpf *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	/* the common case first: every hook as a BTF tracepoint, in one load */
+	for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
+		b->mode[h] = hook_needed(h, kinds) ? SENSOR_ATTACH_TP_BTF : SENSOR_ATTACH_NONE;
+	last_msg[0] = '\0';
+	struct sensor_skel *s = NULL;
+	r = load_all(kinds, b->mode, ring_bytes, cgroup_subsys, &s);
+	if (r == -EPERM) {
+		(void)xsnprintf(err, errsz, "the kernel refused to load BPF programs: %s",
+				last_msg[0] ? last_msg : strerror(-r));
+		return r;
+	}
+	if (r < 0) {
+		log_debug("BTF tracepoints for every hook: %s (%s); probing each hook",
+			  strerror(-r), last_msg);
+		/* find, hook by hook, the first flavour this kernel loads and attaches */
+		for (int h = 0; h < _SENSOR_HOOK_MAX; h++) {
+			b->mode[h] = SENSOR_ATTACH_NONE;
+			if (!hook_needed(h, kinds))
+				continue;
+			int first = 0;
+			for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++) {
+				last_msg[0] = '\0';
+				r = probe(h, a);
+				if (r == 0) {
+					b->mode[h] = a;
+					break;
+				}
+				log_debug("hook %s as %s: %s (%s)", hook_names[h], attach_names[a],
+					  strerror(-r), last_msg);
+				if (!first)
+					first = r;
+				if (r == -EPERM)
+					break;
+			}
+			if (!b->mode[h]) {
+				(void)xsnprintf(err, errsz,
+						"no way to attach to '%s' works on this kernel "
+						"(tp_btf, raw_tp, tracepoint): %s",
+						hook_names[h],
+						last_msg[0] ? last_msg : strerror(-first));
+				return first == -EPERM ? -EPERM : -EOPNOTSUPP;
+			}
+			if (b->mode[h] != SENSOR_ATTACH_TP_BTF)
+				log_warning("hook %s: BTF tracepoint refused, using %s",
+					    hook_names[h], attach_names[b->mode[h]]);
+		}
+		last_msg[0] = '\0';
+		r = load_all(kinds, b->mode, ring_bytes, cgroup_subsys, &s);
+		if (r < 0) {
+			(void)xsnprintf(err, errsz,
+					"cannot load and attach the BPF programs: %s%s%s",
+					strerror(-r), last_msg[0] ? ": " : "", last_msg);
+			return r;
+		}
+	}
+	b->skel = s;
+	b->ring_size = ring_bytes;
+	b->ncpu = libbpf_num_possible_cpus();
+	*ret = TAKE_PTR(b);
+	return 0;
+}
+
+void sensor_bpf_free(struct sensor_bpf *b)
+{
+	if (!b)
+		return;
+	sensor_skel__destroy(b->skel); /* detaches every link, closes every fd */
+	free(b);
+}
+
+int sensor_bpf_ringbuf_fd(const struct sensor_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.events);
+}
+
+size_t sensor_bpf_ringbuf_size(const struct sensor_bpf *b)
+{
+	return b->ring_size;
+}
+
+enum sensor_attach sensor_bpf_attach_mode(const struct sensor_bpf *b, enum sensor_hook h)
+{
+	return (unsigned)h < _SENSOR_HOOK_MAX ? b->mode[h] : SENSOR_ATTACH_NONE;
+}
+
+int sensor_bpf_counter(const struct sensor_bpf *b, unsigned idx, uint64_t *per_cpu, size_t max,
+		       size_t *ret_ncpu)
+{
+	if (b->ncpu <= 0 || idx >= BH_CNT_SLOTS)
+		return -EINVAL;
+	_cleanup_free_ uint64_t *v = calloc((size_t)b->ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.counters), &idx, v) < 0)
+		return -errno;
+	size_t n = MIN((size_t)b->ncpu, max);
+	memcpy(per_cpu, v, n * sizeof(*v));
+	*ret_ncpu = (size_t)b->ncpu;
+	return 0;
+}
+
+#else /* !BH_HAVE_BPF: built without clang/bpftool/libbpf/BTF; the CLI says so */
+
+struct sensor_bpf {
+	int unused;
+};
+
+bool sensor_bpf_built(void)
+{
+	return false;
+}
+
+int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct sensor_bpf **ret,
+		    char *err, size_t errsz)
+{
+	(void)xsnprintf(err, errsz, "bulkhead was built without BPF support");
+	return -EOPNOTSUPP;
+}
+
+void sensor_bpf_free(struct sensor_bpf *b)
+{
+	free(b);
+}
+
+int sensor_bpf_ringbuf_fd(const struct sensor_bpf *b)
+{
+	return -1;
+}
+
+size_t sensor_bpf_ringbuf_size(const struct sensor_bpf *b)
+{
+	return 0;
+}
+
+enum sensor_attach sensor_bpf_attach_mode(const struct sensor_bpf *b, enum sensor_hook h)
+{
+	return SENSOR_ATTACH_NONE;
+}
+
+int sensor_bpf_counter(const struct sensor_bpf *b, unsigned idx, uint64_t *per_cpu, size_t max,
+		       size_t *ret_ncpu)
+{
+	return -EOPNOTSUPP;
+}
+
+#endif
