@@ -192,3 +192,105 @@ void alert_sink_stats(const struct alert_sink *s, uint64_t *ret_sent, uint64_t *
 	*ret_sent = s->sent;
 	*ret_failed = s->failed;
 }
+
+/* ---- rules + sinks ------------------------------------------------------------------ */
+
+int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case 0x100:
+		return strv_push(&a->rules, arg) < 0 ? -ENOMEM : 1;
+	case 0x101:
+		return strv_push(&a->sinks, arg) < 0 ? -ENOMEM : 1;
+	case 0x102:
+		if (rule_priority_parse(arg, &a->min_prio) < 0) {
+			log_error("unknown priority '%s' (emergency, alert, critical, error, warning, "
+				  "notice, informational, debug)",
+				  arg);
+			return -EINVAL;
+		}
+		a->have_prio = true;
+		return 1;
+	case 0x103:
+		a->all = true;
+		return 1;
+	case 0x104:
+		a->report = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx)
+{
+	if (!(a->set = rule_set_new(&ctx->limits)))
+		return CLI_EXIT_RUNTIME;
+	struct bh_diag diag = { 0 };
+	int r = rule_set_load_files(a->set, (const char *const *)a->rules.v, a->rules.n, &diag);
+	if (r < 0) {
+		char msg[1200];
+		if (!diag.message[0])
+			bh_diag_set(&diag, a->rules.n ? a->rules.v[0] : "rules", 0, 0, "%s", strerror(-r));
+		bh_diag_format(&diag, msg, sizeof(msg));
+		log_error("%s", msg);
+		return cli_exit_for_errno(r);
+	}
+	if (a->report)
+		(void)rule_set_report(a->set, stderr);
+	if (a->have_prio)
+		rule_set_set_min_priority(a->set, a->min_prio);
+	rule_set_set_match_all(a->set, a->all);
+	if (a->sinks.n == 0 && strv_push(&a->sinks, "stdout") < 0)
+		return CLI_EXIT_RUNTIME;
+	if (!(a->open = calloc(a->sinks.n, sizeof(*a->open))))
+		return CLI_EXIT_RUNTIME;
+	for (size_t i = 0; i < a->sinks.n; i++) {
+		r = alert_sink_open(a->sinks.v[i], a->format, &a->open[i]);
+		if (r == -EINVAL) {
+			log_error("unknown alert sink '%s' (stdout, file:PATH, syslog, http(s)://...)",
+				  a->sinks.v[i]);
+			return CLI_EXIT_INPUT;
+		}
+		if (r < 0) {
+			log_error_errno(r, "%s: cannot open: %m", a->sinks.v[i]);
+			return cli_exit_for_errno(r);
+		}
+		a->n_open++;
+	}
+	return 0;
+}
+
+static int deliver(const struct rule *r, const struct bh_event *ev, void *userdata)
+{
+	struct cli_alerting *a = userdata;
+	a->alerts++;
+	for (size_t i = 0; i < a->n_open; i++)
+		(void)alert_sink_emit(a->open[i], a->set, r, ev);
+	return 0;
+}
+
+int cli_alerting_eval(struct cli_alerting *a, const struct bh_event *ev)
+{
+	int r = rule_set_eval(a->set, ev, deliver, a);
+	return r < 0 ? r : 0;
+}
+
+uint64_t cli_alerting_failures(const struct cli_alerting *a)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < a->n_open; i++)
+		total += a->open[i]->failed;
+	return total;
+}
+
+void cli_alerting_done(struct cli_alerting *a)
+{
+	for (size_t i = 0; i < a->n_open; i++)
+		alert_sink_free(a->open[i]);
+	free(a->open);
+	rule_set_free(a->set);
+	strv_done(&a->rules);
+	strv_done(&a->sinks);
+	*a = (struct cli_alerting){ 0 };
+}

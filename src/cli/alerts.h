@@ -2,8 +2,12 @@
 /* alerts.h — alert sinks for `bulkhead sensor` (see alerts.c). */
 #pragma once
 
+#include <getopt.h>
+
 #include "bulkhead/event.h"
+#include "cli/cli.h"
 #include "common/common.h"
+#include "common/strv.h"
 #include "rules/rules.h"
 
 enum alert_format { ALERT_JSON, ALERT_TEXT };
@@ -23,3 +27,39 @@ DEFINE_CLEANUP(struct alert_sink *, alert_sink_free)
 int alert_sink_emit(struct alert_sink *s, struct rule_set *set, const struct rule *r,
 		    const struct bh_event *ev);
 void alert_sink_stats(const struct alert_sink *s, uint64_t *ret_sent, uint64_t *ret_failed);
+
+/*
+ * Rules plus sinks, as `sensor run --rules` and `sensor replay` use them. Options are
+ * collected with cli_alerting_option() while parsing (--rules, --alerts, --min-priority,
+ * --all-matches, --report-rules), then cli_alerting_setup() loads the rules and opens the
+ * sinks (default: stdout).
+ */
+struct cli_alerting {
+	struct strv rules, sinks;
+	enum alert_format format;
+	bool all, report, have_prio;
+	enum rule_priority min_prio;
+	/* after setup */
+	struct rule_set *set;
+	struct alert_sink **open;
+	size_t n_open;
+	uint64_t alerts;
+};
+
+/* getopt long options for those flags (values 0x100..0x104), to splice into a table. */
+#define CLI_ALERTING_OPTIONS                                                                 \
+	{ "rules", required_argument, NULL, 0x100 },                                        \
+	{ "alerts", required_argument, NULL, 0x101 },                                       \
+	{ "min-priority", required_argument, NULL, 0x102 },                                 \
+	{ "all-matches", no_argument, NULL, 0x103 },                                        \
+	{ "report-rules", no_argument, NULL, 0x104 }
+
+/* Handle one of those options: 1 consumed, 0 not ours, < 0 error (logged). */
+int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg);
+/* Load the rules and open the sinks. 0, or an exit code (> 0) after logging the error. */
+int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx);
+/* Evaluate one event and deliver its alerts. 0 or -errno (evaluation failure). */
+int cli_alerting_eval(struct cli_alerting *a, const struct bh_event *ev);
+/* Delivery failures over all sinks. */
+uint64_t cli_alerting_failures(const struct cli_alerting *a);
+void cli_alerting_done(struct cli_alerting *a);

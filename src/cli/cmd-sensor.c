@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cli/alerts.h"
 #include "cli/cli.h"
 #include "common/event.h"
 #include "sensor/loader.h"
@@ -22,6 +23,8 @@
 const char cmd_sensor_usage[] =
     "usage: bulkhead sensor run [--output json|text] [--duration SECONDS] [--events LIST]\n"
     "                           [--ring-size BYTES] [--no-containers]\n"
+    "                           [--rules FILE]... [--alerts SINK]... [--min-priority P]\n"
+    "                           [--all-matches] [--report-rules]\n"
     "       bulkhead sensor record FILE [--duration SECONDS] [--events LIST] ...\n"
     "       bulkhead sensor replay FILE --rules FILE... (see 'bulkhead sensor replay --help')\n"
     "\n"
@@ -38,6 +41,13 @@ const char cmd_sensor_usage[] =
     "                      chmod chown dup setid capset ptrace mount module ns memfd bpf\n"
     "  --ring-size BYTES   ring buffer size, a power of two (default 8M)\n"
     "  --no-containers     do not attribute events to containers\n"
+    "  --rules FILE        evaluate these Falco rules files (unchanged Falco syntax) and\n"
+    "                      print alerts (Falco JSON, or text) instead of events; every\n"
+    "                      event kind is captured (repeatable)\n"
+    "  --alerts SINK       stdout (default), file:PATH, syslog, or an http(s):// URL that\n"
+    "                      receives each JSON alert as a POST (Falcosidekick); repeatable\n"
+    "  --min-priority P    drop rules below P; --all-matches fires every matching rule;\n"
+    "                      --report-rules prints loaded/skipped per rule on stderr\n"
     "\n"
     "Every 10 seconds and at exit, stderr gets a line with the records emitted by the\n"
     "kernel, the events decoded, the records dropped per CPU (ring buffer full) and the\n"
@@ -58,6 +68,7 @@ struct run_state {
 	bool text;
 	struct buf line;
 	int write_error;
+	struct cli_alerting *alerting; /* with --rules: alerts instead of events */
 };
 
 static int print_text(const struct bh_event *ev, struct buf *b)
@@ -100,6 +111,8 @@ static int print_text(const struct bh_event *ev, struct buf *b)
 static int on_event(const struct bh_event *ev, void *userdata)
 {
 	struct run_state *st = userdata;
+	if (st->alerting)
+		return cli_alerting_eval(st->alerting, ev);
 	buf_clear(&st->line);
 	int r = st->text ? print_text(ev, &st->line) : bh_event_to_json(ev, &st->line);
 	if (r == -E2BIG) {
@@ -199,14 +212,21 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	    {"ring-size", required_argument, NULL, 'R'},
 	    {"no-containers", no_argument, NULL, 'C'},
 	    {"limit", required_argument, NULL, 'L'},
+	    CLI_ALERTING_OPTIONS,
 	    {0},
 	};
 	struct sensor_session_options so = {.kinds = sensor_kinds_default()};
+	_cleanup_(cli_alerting_done) struct cli_alerting al = {.format = ALERT_JSON};
 	bool text = false;
 	uint64_t duration_s = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		bool handled;
+		int ar = record_path ? 0 : cli_alerting_option(&al, c, optarg);
+		if (ar < 0)
+			return ar == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
+		if (ar > 0)
+			continue;
 		switch (c) {
 		case 'h':
 			fputs(cmd_sensor_usage, stdout);
@@ -270,6 +290,21 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		log_error("'sensor record' writes JSON lines only");
 		return CLI_EXIT_INPUT;
 	}
+	if (al.sinks.n && !al.rules.n) {
+		log_error("--alerts needs --rules");
+		return CLI_EXIT_INPUT;
+	}
+	if (al.rules.n) {
+		/* Rules are checked before anything is attached: a bad file costs nothing. */
+		al.format = text ? ALERT_TEXT : ALERT_JSON;
+		int ar = cli_alerting_setup(&al, ctx);
+		if (ar > 0)
+			return ar;
+		/* Falco's stock rules need these kinds at least. */
+		const char *bad = NULL;
+		if (sensor_kinds_parse("all", &so.kinds, &bad) < 0)
+			return CLI_EXIT_RUNTIME;
+	}
 	if (!sensor_bpf_built()) {
 		log_error("bulkhead was built without BPF support (clang, bpftool, libbpf or the "
 			  "build machine's BTF was missing): 'sensor run' is not available");
@@ -294,7 +329,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	if (sensor_session_describe(s, &desc) >= 0)
 		log_info("sensor attached: %s", buf_str(&desc));
 
-	struct run_state st = {.text = text, .out = stdout};
+	struct run_state st = {.text = text, .out = stdout, .alerting = al.rules.n ? &al : NULL};
 	if (record_path && !streq(record_path, "-")) {
 		int fd = open(record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		st.out = fd >= 0 ? fdopen(fd, "w") : NULL;
