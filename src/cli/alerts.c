@@ -222,25 +222,51 @@ int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg)
 	}
 }
 
-int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx)
+/* A new set with the configured files and settings; logs and returns -errno on failure. */
+static int load_set(struct cli_alerting *a, struct cli_ctx *ctx, struct rule_set **ret)
 {
-	if (!(a->set = rule_set_new(&ctx->limits)))
-		return CLI_EXIT_RUNTIME;
+	struct rule_set *set = rule_set_new(&ctx->limits);
+	if (!set)
+		return -ENOMEM;
 	struct bh_diag diag = { 0 };
-	int r = rule_set_load_files(a->set, (const char *const *)a->rules.v, a->rules.n, &diag);
+	int r = rule_set_load_files(set, (const char *const *)a->rules.v, a->rules.n, &diag);
 	if (r < 0) {
 		char msg[1200];
 		if (!diag.message[0])
 			bh_diag_set(&diag, a->rules.n ? a->rules.v[0] : "rules", 0, 0, "%s", strerror(-r));
 		bh_diag_format(&diag, msg, sizeof(msg));
 		log_error("%s", msg);
-		return cli_exit_for_errno(r);
+		rule_set_free(set);
+		return r;
 	}
 	if (a->report)
-		(void)rule_set_report(a->set, stderr);
+		(void)rule_set_report(set, stderr);
 	if (a->have_prio)
-		rule_set_set_min_priority(a->set, a->min_prio);
-	rule_set_set_match_all(a->set, a->all);
+		rule_set_set_min_priority(set, a->min_prio);
+	rule_set_set_match_all(set, a->all);
+	*ret = set;
+	return 0;
+}
+
+int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx)
+{
+	struct rule_set *set = NULL;
+	int r = load_set(a, ctx, &set);
+	if (r < 0) {
+		log_error("rules reload failed; the previous rules stay active");
+		return r;
+	}
+	rule_set_free(a->set);
+	a->set = set;
+	log_info("rules reloaded from %zu file(s)", a->rules.n);
+	return 0;
+}
+
+int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx)
+{
+	int r = load_set(a, ctx, &a->set);
+	if (r < 0)
+		return r == -ENOMEM ? CLI_EXIT_RUNTIME : cli_exit_for_errno(r);
 	if (a->sinks.n == 0 && strv_push(&a->sinks, "stdout") < 0)
 		return CLI_EXIT_RUNTIME;
 	if (!(a->open = calloc(a->sinks.n, sizeof(*a->open))))

@@ -58,6 +58,11 @@ struct cli_alerting {
 int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg);
 /* Load the rules and open the sinks. 0, or an exit code (> 0) after logging the error. */
 int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx);
+/*
+ * Load the same rules files again into a new set and switch to it (SIGHUP). On any error
+ * the running set stays as it was and the error is logged. 0 or -errno.
+ */
+int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx);
 /* Evaluate one event and deliver its alerts. 0 or -errno (evaluation failure). */
 int cli_alerting_eval(struct cli_alerting *a, const struct bh_event *ev);
 /* Delivery failures over all sinks. */

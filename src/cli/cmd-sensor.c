@@ -48,6 +48,7 @@ const char cmd_sensor_usage[] =
     "                      receives each JSON alert as a POST (Falcosidekick); repeatable\n"
     "  --min-priority P    drop rules below P; --all-matches fires every matching rule;\n"
     "                      --report-rules prints loaded/skipped per rule on stderr\n"
+    "SIGHUP reloads the --rules files; if they no longer load, the running rules stay.\n"
     "\n"
     "Every 10 seconds and at exit, stderr gets a line with the records emitted by the\n"
     "kernel, the events decoded, the records dropped per CPU (ring buffer full) and the\n"
@@ -56,11 +57,14 @@ const char cmd_sensor_usage[] =
     "Exit codes: 0 stopped normally, 2 usage error, 3 runtime error (no privileges, built\n"
     "without BPF support, a hook missing from the kernel).\n";
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reload_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 struct run_state {
@@ -315,6 +319,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL); /* reload --rules; the old rules stay on failure */
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	char err[768];
@@ -348,6 +353,11 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		uint64_t t = now_ms();
 		if (duration_s && t - start >= duration_s * 1000)
 			break;
+		if (reload_signal) {
+			reload_signal = 0;
+			if (st.alerting)
+				(void)cli_alerting_reload(st.alerting, ctx);
+		}
 		if (t - last_report >= 10000) {
 			(void)fflush(st.out);
 			report_stats(s, "counters");

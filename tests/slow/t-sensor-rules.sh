@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # t-sensor-rules.sh — `bulkhead sensor run --rules` against the running kernel: Falco
-# rules evaluated live, alerts delivered to a file sink.
+# rules evaluated live, alerts delivered to a file sink, rules reloaded on SIGHUP (a
+# broken file keeps the running rules).
 #
 # A rules file of our own names a uniquely named helper; with the stock
 # ../shared/testdata/runtime/falco_rules.yaml (unchanged) a uniquely named copy of cat
@@ -65,12 +66,26 @@ while ! grep -q 'sensor attached' "$dir/err"; do
 	sleep 0.1
 done
 
-"$dir/$uniq" "arg-$uniq" &
-hpid=$!
-wait "$hpid"
 "$dir/c$uniq" /etc/shadow >/dev/null &
 cpid=$!
 wait "$cpid"
+# SIGHUP with a broken rules file: the error is logged, the running rules stay.
+cp "$dir/rules.yaml" "$dir/rules.good"
+printf -- '- rule: broken\n  condition: (\n' >"$dir/rules.yaml"
+kill -HUP "$spid"
+i=0
+while ! grep -q 'rules reload failed' "$dir/err" && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+"$dir/$uniq" "arg-$uniq" &
+hpid=$!
+wait "$hpid"
+# SIGHUP with a good file: the new rules take over.
+sed 's/Probe helper ran/Probe helper ran again/' "$dir/rules.good" >"$dir/rules.yaml"
+kill -HUP "$spid"
+i=0
+while ! grep -q 'rules reloaded' "$dir/err" && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+"$dir/$uniq" "again-$uniq" &
+h2pid=$!
+wait "$h2pid"
 sleep 1.5
 kill -INT "$spid"
 wait "$spid" && rc=0 || rc=$?
@@ -85,6 +100,11 @@ jq -e -s --arg n "$uniq" --argjson p "$hpid" \
 	     .output_fields["proc.name"] == $n and .output_fields["proc.pid"] == $p and
 	     (.output | contains("args=arg-" + $n)))' "$dir/alerts.jsonl" >/dev/null 2>&1 ||
 	fail "no alert for our helper (pid $hpid): $(grep -c . "$dir/alerts.jsonl" 2>/dev/null) alerts"
+grep -q 'rules reload failed; the previous rules stay active' "$dir/err" ||
+	fail "no error for the broken reload: $(grep -i reload "$dir/err")"
+jq -e -s --arg n "$uniq" --argjson p "$h2pid" \
+	'any(.[]; .rule == "Probe helper ran again" and .output_fields["proc.pid"] == $p)' \
+	"$dir/alerts.jsonl" >/dev/null 2>&1 || fail "the reloaded rule did not fire for pid $h2pid"
 if [ -f "$STOCK" ]; then
 	jq -e -s --arg n "c$uniq" \
 		'any(.[]; .rule == "Read sensitive file untrusted" and .output_fields["proc.name"] == $n)' \
