@@ -36,7 +36,7 @@ for path in sys.argv[1:]:
                     skipped += 1
                 else:
                     passed += 1
-            if res not in ("OK", "EXPECTEDFAIL") and not any(l.startswith("not ok") for l in tap):
+            if res not in ("OK", "EXPECTEDFAIL", "SKIP") and not any(l.startswith("not ok") for l in tap):
                 failed += 1
                 failures.append(f"{path}: {name}: {res}")
         elif res in ("OK", "EXPECTEDFAIL"):
