@@ -315,6 +315,53 @@ static const struct {
     {04000000, "O_SYNC"},
 };
 
+/* Falco renders chmod modes as flag names; rules test e.g. `evt.arg.mode contains S_ISUID`. */
+static const struct {
+	uint32_t bit;
+	const char *name;
+} mode_names[] = {
+    {04000, "S_ISUID"}, {02000, "S_ISGID"}, {01000, "S_ISVTX"}, {0400, "S_IRUSR"},
+    {0200, "S_IWUSR"},  {0100, "S_IXUSR"},  {040, "S_IRGRP"},   {020, "S_IWGRP"},
+    {010, "S_IXGRP"},   {04, "S_IROTH"},    {02, "S_IWOTH"},    {01, "S_IXOTH"},
+};
+
+int sensor_format_mode(uint32_t mode, struct buf *out)
+{
+	int r = 0;
+	bool first = true;
+	for (size_t i = 0; i < ARRAY_SIZE(mode_names) && r >= 0; i++)
+		if (mode & mode_names[i].bit) {
+			r = (first ? 0 : buf_putc(out, '|')) ?: buf_puts(out, mode_names[i].name);
+			first = false;
+		}
+	if (r >= 0 && first)
+		r = buf_putc(out, '0');
+	return r;
+}
+
+const char *sensor_ptrace_request_name(int64_t req)
+{
+	static const struct {
+		int64_t v;
+		const char *name;
+	} names[] = {
+	    {0, "PTRACE_TRACEME"},	 {1, "PTRACE_PEEKTEXT"},     {2, "PTRACE_PEEKDATA"},
+	    {3, "PTRACE_PEEKUSR"},	 {4, "PTRACE_POKETEXT"},     {5, "PTRACE_POKEDATA"},
+	    {6, "PTRACE_POKEUSR"},	 {7, "PTRACE_CONT"},	     {8, "PTRACE_KILL"},
+	    {9, "PTRACE_SINGLESTEP"},	 {12, "PTRACE_GETREGS"},     {13, "PTRACE_SETREGS"},
+	    {14, "PTRACE_GETFPREGS"},	 {15, "PTRACE_SETFPREGS"},   {16, "PTRACE_ATTACH"},
+	    {17, "PTRACE_DETACH"},	 {18, "PTRACE_GETFPXREGS"},  {19, "PTRACE_SETFPXREGS"},
+	    {24, "PTRACE_SYSCALL"},	 {0x4200, "PTRACE_SETOPTIONS"}, {0x4201, "PTRACE_GETEVENTMSG"},
+	    {0x4202, "PTRACE_GETSIGINFO"}, {0x4203, "PTRACE_SETSIGINFO"}, {0x4204, "PTRACE_GETREGSET"},
+	    {0x4205, "PTRACE_SETREGSET"}, {0x4206, "PTRACE_SEIZE"},   {0x4207, "PTRACE_INTERRUPT"},
+	    {0x4208, "PTRACE_LISTEN"},	 {0x4209, "PTRACE_PEEKSIGINFO"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].v == req)
+			return names[i].name;
+	return NULL;
+}
+
 int sensor_format_open_flags(uint32_t flags, struct buf *out)
 {
 	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
@@ -528,6 +575,17 @@ static int render_arg(const struct sensor_syscall *sc, size_t i, const struct bh
 		return add_arg(ev, name, "0%" PRIo32, (uint32_t)v & 07777);
 	case SENSOR_ARG_FD:
 		return add_arg(ev, name, "%" PRId32, (int32_t)v);
+	case SENSOR_ARG_MODE: {
+		_cleanup_buf_ struct buf f;
+		buf_init(&f, 512);
+		int r = sensor_format_mode((uint32_t)v, &f);
+		char *t = r >= 0 ? buf_take(&f) : NULL;
+		return t ? add_arg_take(ev, name, t) : r < 0 ? r : -ENOMEM;
+	}
+	case SENSOR_ARG_PTRACE: {
+		const char *req = sensor_ptrace_request_name((int64_t)v);
+		return req ? add_arg(ev, name, "%s", req) : add_arg(ev, name, "%" PRId64, (int64_t)v);
+	}
 	case SENSOR_ARG_STR: {
 		if (*str_idx >= 3)
 			return -EBADMSG;

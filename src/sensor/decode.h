@@ -52,3 +52,7 @@ int sensor_decode(struct sensor_decoder *d, const void *rec, size_t len, struct 
 
 /* Render open flags as Falco does ("O_RDONLY|O_CLOEXEC") into out. 0, -ENOMEM, -E2BIG. */
 int sensor_format_open_flags(uint32_t flags, struct buf *out);
+/* A chmod mode as Falco prints it ("S_ISUID|S_IRUSR|..."; "0" for none). 0, -ENOMEM, -E2BIG. */
+int sensor_format_mode(uint32_t mode, struct buf *out);
+/* Falco's name of a ptrace request ("PTRACE_ATTACH"), or NULL when unknown. */
+const char *sensor_ptrace_request_name(int64_t req);

@@ -74,12 +74,12 @@ static const struct sensor_syscall table[] = {
 	{ SYS_symlinkat, "symlinkat", BH_KIND_LINK, STR(0) | STR(2), 0,
 	  { A("target", STR), A("linkdirfd", FD), A("linkpath", STR) } },
 #ifdef SYS_chmod
-	{ SYS_chmod, "chmod", BH_KIND_CHMOD, STR(0), 0, { A("filename", STR), A("mode", OCT) } },
+	{ SYS_chmod, "chmod", BH_KIND_CHMOD, STR(0), 0, { A("filename", STR), A("mode", MODE) } },
 #endif
 	{ SYS_fchmod, "fchmod", BH_KIND_CHMOD, BH_SC_FD_IS_ARG, 0,
-	  { A("fd", FD), A("mode", OCT) } },
+	  { A("fd", FD), A("mode", MODE) } },
 	{ SYS_fchmodat, "fchmodat", BH_KIND_CHMOD, STR(1), 0,
-	  { A("dirfd", FD), A("filename", STR), A("mode", OCT) } },
+	  { A("dirfd", FD), A("filename", STR), A("mode", MODE) } },
 #ifdef SYS_chown
 	{ SYS_chown, "chown", BH_KIND_CHOWN, STR(0), 0,
 	  { A("path", STR), A("uid", DEC), A("gid", DEC) } },
@@ -109,7 +109,7 @@ static const struct sensor_syscall table[] = {
 	  { A("rgid", DEC), A("egid", DEC), A("sgid", DEC) } },
 	{ SYS_capset, "capset", BH_KIND_CAPSET, 0, 0, { A("hdrp", HEX), A("datap", HEX) } },
 	{ SYS_ptrace, "ptrace", BH_KIND_PTRACE, 0, 0,
-	  { A("request", DEC), A("pid", DEC), A("addr", HEX), A("data", HEX) } },
+	  { A("request", PTRACE), A("pid", DEC), A("addr", HEX), A("data", HEX) } },
 	{ SYS_mount, "mount", BH_KIND_MOUNT, STR(0) | STR(1) | STR(2), 0,
 	  { A("dev", STR), A("dir", STR), A("type", STR), A("flags", HEX), A("data", HEX) } },
 	{ SYS_umount2, "umount2", BH_KIND_MOUNT, STR(0), 0, { A("name", STR), A("flags", HEX) } },

@@ -21,6 +21,8 @@ enum sensor_argfmt {
 	SENSOR_ARG_STR,	     /* the next copied user string */
 	SENSOR_ARG_OFLAGS,   /* open flags: O_RDONLY|O_CLOEXEC */
 	SENSOR_ARG_SOCKADDR, /* the copied sockaddr, rendered as an address */
+	SENSOR_ARG_MODE,     /* chmod mode as Falco's flags: S_ISUID|S_IRWXU-style names */
+	SENSOR_ARG_PTRACE,   /* ptrace request: PTRACE_ATTACH, ... (decimal when unknown) */
 	_SENSOR_ARG_MAX,
 };
 

@@ -627,3 +627,21 @@ TEST(cgroup_record)
 	ASSERT_EQ(d.last_cgroup_id, 77);
 	bh_event_done(&ev);
 }
+
+TEST(decode_falco_renderings)
+{
+	/* Stock rules test these as text: "evt.arg.mode contains S_ISUID",
+	 * "evt.arg.request contains PTRACE_ATTACH". */
+	struct buf b;
+	buf_init(&b, 0);
+	ASSERT_OK(sensor_format_mode(04755, &b));
+	ASSERT_STREQ(buf_str(&b), "S_ISUID|S_IRUSR|S_IWUSR|S_IXUSR|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH");
+	buf_clear(&b);
+	ASSERT_OK(sensor_format_mode(0, &b));
+	ASSERT_STREQ(buf_str(&b), "0");
+	buf_done(&b);
+	ASSERT_STREQ(sensor_ptrace_request_name(16), "PTRACE_ATTACH");
+	ASSERT_STREQ(sensor_ptrace_request_name(0), "PTRACE_TRACEME");
+	ASSERT_STREQ(sensor_ptrace_request_name(0x4206), "PTRACE_SEIZE");
+	ASSERT_NULL(sensor_ptrace_request_name(12345));
+}
