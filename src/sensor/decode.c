@@ -582,6 +582,16 @@ static int render_arg(const struct sensor_syscall *sc, size_t i, const struct bh
 		char *t = r >= 0 ? buf_take(&f) : NULL;
 		return t ? add_arg_take(ev, name, t) : r < 0 ? r : -ENOMEM;
 	}
+	case SENSOR_ARG_SOCKDOMAIN: {
+		static const char *const af[] = {
+			[1] = "AF_UNIX",  [2] = "AF_INET",     [10] = "AF_INET6",
+			[16] = "AF_NETLINK", [17] = "AF_PACKET", [40] = "AF_VSOCK",
+		};
+		uint32_t d = (uint32_t)v;
+		if (d < ARRAY_SIZE(af) && af[d])
+			return add_arg(ev, name, "%s", af[d]);
+		return add_arg(ev, name, "%" PRIu32, d);
+	}
 	case SENSOR_ARG_PTRACE: {
 		const char *req = sensor_ptrace_request_name((int64_t)v);
 		return req ? add_arg(ev, name, "%s", req) : add_arg(ev, name, "%" PRId64, (int64_t)v);

@@ -39,6 +39,10 @@ static const struct sensor_syscall table[] = {
 	  { A("fd", FD), A("addr", SOCKADDR), A("addrlen", HEX), A("flags", HEX) } },
 	{ SYS_bind, "bind", BH_KIND_BIND, BH_SC_SOCKADDR_IN | BH_SC_FD_IS_ARG, 0,
 	  { A("fd", FD), A("addr", SOCKADDR), A("addrlen", UDEC) } },
+	/* socket(2) creation, e.g. AF_PACKET sniffing ("Packet socket created in container"):
+	 * part of the listen kind, which is about a process opening network endpoints. */
+	{ SYS_socket, "socket", BH_KIND_LISTEN, BH_SC_FD_IS_RET, 0,
+	  { A("domain", SOCKDOMAIN), A("type", DEC), A("proto", DEC) } },
 	{ SYS_listen, "listen", BH_KIND_LISTEN, BH_SC_FD_IS_ARG, 0,
 	  { A("fd", FD), A("backlog", DEC) } },
 #ifdef SYS_unlink

@@ -23,6 +23,7 @@ enum sensor_argfmt {
 	SENSOR_ARG_SOCKADDR, /* the copied sockaddr, rendered as an address */
 	SENSOR_ARG_MODE,     /* chmod mode as Falco's flags: S_ISUID|S_IRWXU-style names */
 	SENSOR_ARG_PTRACE,   /* ptrace request: PTRACE_ATTACH, ... (decimal when unknown) */
+	SENSOR_ARG_SOCKDOMAIN, /* socket domain: AF_INET, AF_PACKET, ... (decimal when unknown) */
 	_SENSOR_ARG_MAX,
 };
 
