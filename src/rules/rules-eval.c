@@ -112,6 +112,34 @@ static void ensure_ctx(struct rule_set *set, const struct bh_event *ev)
 		rs_evctx_begin(&set->ctx, ev);
 }
 
+/* Does the rule's output already name this field? */
+static bool output_names(const struct rule *r, const char *field)
+{
+	for (size_t i = 0; i < r->n_out; i++)
+		if (r->out[i].ref.f && r->out[i].field_name && streq(r->out[i].field_name, field))
+			return true;
+	return false;
+}
+
+/*
+ * Like Falco with its container plugin (append_output / suggested output), every alert
+ * names the container: " container_id=<id> container_name=<name>" follows the rule's own
+ * output unless it names those fields itself; host processes say "host".
+ */
+static const char *const appended[][2] = {
+	{ "container.id", "container_id" },
+	{ "container.name", "container_name" },
+};
+
+static const char *appended_value(const struct bh_event *ev, size_t i)
+{
+	const char *id = ev->container.id;
+	bool host = id && streq(id, "host");
+	if (i == 0)
+		return id;
+	return host ? "host" : ev->container.name;
+}
+
 int rule_format_output(struct rule_set *set, const struct rule *r, const struct bh_event *ev,
 		       struct buf *out)
 {
@@ -120,6 +148,14 @@ int rule_format_output(struct rule_set *set, const struct rule *r, const struct 
 		const struct rs_outseg *s = &r->out[i];
 		int rc =
 		    s->ref.f ? render_field(set, &s->ref, out) : buf_append(out, s->text, s->len);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(appended); i++) {
+		if (output_names(r, appended[i][0]))
+			continue;
+		const char *v = appended_value(ev, i);
+		int rc = buf_printf(out, " %s=%s", appended[i][1], v ? v : "<NA>");
 		if (rc < 0)
 			return rc;
 	}
@@ -208,6 +244,12 @@ int rule_alert_json(struct rule_set *set, const struct rule *r, const struct bh_
 		if (!s->ref.f)
 			continue;
 		if (json_object_set_new(fields, s->field_name, field_json(set, &s->ref)) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(appended); i++) {
+		const char *v = appended_value(ev, i);
+		if (!json_object_get(fields, appended[i][0]) &&
+		    json_object_set_new(fields, appended[i][0], v ? jstr(v, strlen(v)) : json_null()) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < r->n_tags; i++)

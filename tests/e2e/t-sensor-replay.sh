@@ -61,6 +61,7 @@ jq -e -s '.[0].rule == "Shell in container" and .[0].priority == "Warning" and
   .[0].output_fields["container.id"] == "4f7c0c2d8e91" and .[0].tags == ["container", "shell"] and
   (.[0].output | test("shell bash in web \\(id=4f7c0c2d8e91\\) user=root tty=34816$")) and
   .[1].rule == "Shadow read" and .[1].priority == "Error" and .[0].source == "syscall" and
+  .[1].output_fields["container.id"] == "4f7c0c2d8e91" and .[1].output_fields["container.name"] == "web" and
   (.[0].time | test("^2023-11-14T22:13:20.123456789Z$"))' "$T/out" >/dev/null ||
 	fail "alert content: $(cat "$T/out")"
 checks=$((checks + 1))
@@ -69,7 +70,9 @@ grep -q 'events.jsonl:3: ' "$T/err" && grep -q 'events.jsonl:4:[0-9]*:\? *invali
 
 # text output, min priority, stdin
 expect_exit 0 sh -c "\"$BULKHEAD\" sensor replay --rules \"$T/rules.yaml\" --output text --min-priority error - <\"$T/events.jsonl\""
-expect_out '^22:13:21\.000000000: Error shadow read by cat \(/etc/shadow\)$'
+# Like Falco with its container plugin, alerts name the container when the rule's output
+# does not: " container_id=... container_name=..." is appended.
+expect_out '^22:13:21\.000000000: Error shadow read by cat \(/etc/shadow\) container_id=4f7c0c2d8e91 container_name=web$'
 checks=$((checks + 1))
 [ "$(wc -l <"$T/out")" = 1 ] || fail "--min-priority error kept: $(cat "$T/out")"
 
