@@ -38,6 +38,8 @@ int cmd_db(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_db_usage[];
 int cmd_sensor(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_usage[];
+int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_k8s_usage[];
 /* `bulkhead sensor replay ...` (cmd-sensor-replay.c); argv[0] is "replay". */
 int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_replay_usage[];

@@ -15,6 +15,8 @@ static const struct cli_command commands[] = {
 	{ "db", cmd_db, "build, update and inspect the vulnerability database", cmd_db_usage },
 	{ "sensor", cmd_sensor, "watch processes, files and connections with eBPF; Falco rules",
 	  cmd_sensor_usage },
+	{ "k8s", cmd_k8s, "check Kubernetes manifests against the Pod Security Standards",
+	  cmd_k8s_usage },
 };
 
 static const char main_usage[] =

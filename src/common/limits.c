@@ -48,6 +48,8 @@ static const struct limit_def limit_table[] = {
 	  "entries in one archive file (jar, war, ear)"),
 	L("max-packages", max_packages, 1000000, 1, 100000000, false, "packages in one SBOM"),
 	L("index-max-depth", index_max_depth, 8, 1, 64, false, "nesting of OCI image indexes"),
+	L("yaml-max-nodes", yaml_max_nodes, 4 << 20, 1000, 1 << 30, false,
+	  "YAML nodes in one stream, every alias expansion counted (billion laughs)"),
 	L("osv-max-affected", osv_max_affected, 20000, 1, 10000000, false,
 	  "affected packages in one OSV advisory"),
 	L("osv-max-events", osv_max_events, 200000, 1, 100000000, false,

@@ -29,6 +29,7 @@ struct bh_limits {
 	uint64_t archive_max_entries; /* entries in one nested archive */
 	uint64_t max_packages;        /* packages in one SBOM */
 	uint64_t index_max_depth;     /* nested OCI image indexes */
+	uint64_t yaml_max_nodes;      /* YAML nodes per stream, aliases expanded (billion laughs) */
 	uint64_t osv_max_affected;    /* affected[] entries in one OSV record */
 	uint64_t osv_max_events;      /* range events plus listed versions of one entry */
 	uint64_t osv_max_refs;        /* references kept per OSV record */

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-k8s.c — `bulkhead k8s check PATH...`: load the manifests (files, directories,
+ * multi-document YAML, JSON, Lists), evaluate the Pod Security Standards of every Pod and
+ * workload template at the level the flags or the namespace labels select, and report.
+ * Any finding makes the exit code 1; bad input is exit 2 with one line naming file:line.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "common/fileio.h"
+#include "k8s/check.h"
+
+const char cmd_k8s_usage[] =
+    "usage: bulkhead k8s check PATH... [--level baseline|restricted] [--version vX.Y]\n"
+    "                          [--only pss] [--format table|json] [-o FILE]\n"
+    "                          [--limit NAME=VALUE]...\n"
+    "\n"
+    "Check Kubernetes manifests against the Pod Security Standards, control by control as\n"
+    "Pod Security Admission evaluates them. PATH is a file (YAML with any number of\n"
+    "documents, or JSON; `List` kinds are expanded) or a directory, searched recursively\n"
+    "for *.yaml, *.yml and *.json. Pods and the pod templates of Deployments, StatefulSets,\n"
+    "DaemonSets, ReplicaSets, Jobs, CronJobs, ReplicationControllers and PodTemplates are\n"
+    "checked; other kinds are loaded and unknown kinds are ignored with a note. Secret and\n"
+    "ConfigMap values are never kept or printed.\n"
+    "\n"
+    "  --level LEVEL          baseline or restricted (privileged checks nothing). Without\n"
+    "                         it each object gets the pod-security.kubernetes.io/enforce\n"
+    "                         level of its Namespace when that Namespace is among the\n"
+    "                         inputs (and its enforce-version), else baseline\n"
+    "  --version vX.Y         the policy version (default latest): controls follow the\n"
+    "                         rules of that Kubernetes version\n"
+    "  --only CHECKS          pss (the Pod Security Standards; the only checks so far)\n"
+    "  -f, --format FORMAT    table (default) or json (bulkhead.k8s-check/v1)\n"
+    "  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+    "\n"
+    "Exit codes: 0 nothing violates, 1 something violates, 2 usage or input error (one\n"
+    "line naming file:line), 3 runtime error.\n";
+
+enum k8s_format { K8S_FMT_TABLE, K8S_FMT_JSON };
+
+static int report_diag(struct bh_diag *diag, int r, const char *path)
+{
+	char msg[1200];
+	if (!diag->message[0])
+		bh_diag_set(diag, path, 0, 0, "%s", strerror(-r));
+	bh_diag_format(diag, msg, sizeof(msg));
+	log_error("%s", msg);
+	return cli_exit_for_errno(r);
+}
+
+static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},	       {"level", required_argument, NULL, 'l'},
+	    {"version", required_argument, NULL, 'V'}, {"only", required_argument, NULL, 'O'},
+	    {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
+	    {"limit", required_argument, NULL, 'L'},   {0},
+	};
+	struct k8s_check_opts co = {0};
+	enum k8s_format fmt = K8S_FMT_TABLE;
+	const char *out_path = NULL;
+	int c, ret = CLI_EXIT_OK;
+	optind = 0;
+	while (ret == CLI_EXIT_OK && (c = getopt_long(argc, argv, "hf:o:", opts, NULL)) >= 0) {
+		bool handled;
+		switch (c) {
+		case 'h':
+			fputs(cmd_k8s_usage, stdout);
+			return CLI_EXIT_OK;
+		case 'l':
+			if (k8s_pss_level_from_name(optarg, &co.level) < 0) {
+				log_error("unknown level '%s' (privileged, baseline, restricted)",
+					  optarg);
+				ret = CLI_EXIT_INPUT;
+			}
+			co.has_level = true;
+			break;
+		case 'V':
+			if (k8s_pss_version_parse(optarg, &co.minor) < 0) {
+				log_error("invalid version '%s' (vX.Y such as v1.30, or latest)",
+					  optarg);
+				ret = CLI_EXIT_INPUT;
+			}
+			co.has_version = true;
+			break;
+		case 'O': {
+			struct span in = span_from(optarg), tok;
+			while (ret == CLI_EXIT_OK && span_next_token(&in, ',', &tok) == 0) {
+				tok = span_trim(tok);
+				if (span_eq_str(tok, "pss"))
+					continue;
+				if (span_eq_str(tok, "hardening"))
+					log_error("the hardening checks are not available in this "
+						  "version; available: pss");
+				else
+					log_error("unknown checks '%.*s' (available: pss)",
+						  (int)tok.len, tok.ptr);
+				ret = CLI_EXIT_INPUT;
+			}
+			break;
+		}
+		case 'f':
+			if (streq(optarg, "table"))
+				fmt = K8S_FMT_TABLE;
+			else if (streq(optarg, "json"))
+				fmt = K8S_FMT_JSON;
+			else {
+				log_error("unknown format '%s' (table, json)", optarg);
+				ret = CLI_EXIT_INPUT;
+			}
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'L':
+			if (cli_common_option(ctx, c, optarg, &handled) < 0)
+				ret = CLI_EXIT_INPUT;
+			break;
+		default:
+			fputs(cmd_k8s_usage, stderr);
+			ret = CLI_EXIT_INPUT;
+			break;
+		}
+	}
+	if (ret != CLI_EXIT_OK)
+		return ret;
+	if (optind >= argc) {
+		log_error("missing PATH (see 'bulkhead help k8s')");
+		return CLI_EXIT_INPUT;
+	}
+
+	struct k8s_manifests m = {0};
+	for (int i = optind; ret == CLI_EXIT_OK && i < argc; i++) {
+		struct bh_diag diag = {0};
+		int r = k8s_manifests_load_path(&m, argv[i], &ctx->limits, &diag);
+		if (r < 0)
+			ret = r == -ENOMEM
+				  ? (log_error_errno(r, "%s: %m", argv[i]), CLI_EXIT_RUNTIME)
+				  : report_diag(&diag, r, argv[i]);
+	}
+	struct k8s_check_report rep = {0};
+	if (ret == CLI_EXIT_OK) {
+		for (size_t i = 0; i < m.notes.n; i++)
+			log_notice("note: %s", m.notes.v[i]);
+		int r = k8s_check_run(&m, &co, &rep);
+		if (r < 0) {
+			log_error_errno(r, "cannot evaluate the manifests: %m");
+			ret = CLI_EXIT_RUNTIME;
+		}
+		for (size_t i = 0; ret == CLI_EXIT_OK && i < rep.notes.n; i++)
+			log_notice("note: %s", rep.notes.v[i]);
+	}
+	struct bh_output out;
+	if (ret == CLI_EXIT_OK) {
+		int r = bh_output_open(&out, out_path);
+		if (r < 0) {
+			log_error_errno(r, "cannot create output '%s': %m", out_path);
+			ret = cli_exit_for_errno(r);
+		}
+	}
+	if (ret == CLI_EXIT_OK) {
+		int r = fmt == K8S_FMT_JSON ? k8s_check_report_json(&m, &co, &rep, out.f)
+					    : k8s_check_report_table(&m, &rep, out.f);
+		if (r < 0) {
+			bh_output_abort(&out);
+			log_error_errno(r, "cannot render the results: %m");
+			ret = CLI_EXIT_RUNTIME;
+		} else if ((r = bh_output_commit(&out)) < 0) {
+			log_error_errno(r, "cannot write output '%s': %m",
+					out_path ? out_path : "-");
+			ret = CLI_EXIT_RUNTIME;
+		}
+	}
+	if (ret == CLI_EXIT_OK && rep.n > 0)
+		ret = CLI_EXIT_FINDINGS;
+	k8s_check_report_done(&rep);
+	k8s_manifests_done(&m);
+	return ret;
+}
+
+int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		fputs(cmd_k8s_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+	}
+	if (streq(argv[1], "check"))
+		return k8s_check(argc - 1, argv + 1, ctx);
+	log_error("unknown k8s command '%s' (see 'bulkhead help k8s')", argv[1]);
+	return CLI_EXIT_INPUT;
+}
