@@ -14,7 +14,7 @@ libyaml-dev libpcre2-dev libbpf-dev bpftool
 busybox-static podman runc
 libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap"
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time openssl libjson-c-dev"
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time openssl libjson-c-dev bpftrace"
 
 missing=""
 for p in $pkgs; do
