@@ -2,7 +2,8 @@
 /*
  * cmd-k8s.c — `bulkhead k8s check PATH...`: load the manifests (files, directories,
  * multi-document YAML, JSON, Lists), evaluate the Pod Security Standards of every Pod and
- * workload template at the level the flags or the namespace labels select, and report.
+ * workload template at the level the flags or the namespace labels select, plus the hardening
+ * checks (BH-K8S-HARD-NNN), and report.
  * Any finding makes the exit code 1; bad input is exit 2 with one line naming file:line.
  */
 #include <getopt.h>
@@ -14,7 +15,7 @@
 
 const char cmd_k8s_usage[] =
     "usage: bulkhead k8s check PATH... [--level baseline|restricted] [--version vX.Y]\n"
-    "                          [--only pss] [--format table|json] [-o FILE]\n"
+    "                          [--only pss|hardening] [--format table|json] [-o FILE]\n"
     "                          [--limit NAME=VALUE]...\n"
     "\n"
     "Check Kubernetes manifests against the Pod Security Standards, control by control as\n"
@@ -31,9 +32,16 @@ const char cmd_k8s_usage[] =
     "                         inputs (and its enforce-version), else baseline\n"
     "  --version vX.Y         the policy version (default latest): controls follow the\n"
     "                         rules of that Kubernetes version\n"
-    "  --only CHECKS          pss (the Pod Security Standards; the only checks so far)\n"
+    "  --only CHECKS          comma-separated: pss (the Pod Security Standards) and/or\n"
+    "                         hardening (BH-K8S-HARD-NNN: resources, probes, images,\n"
+    "                         service-account tokens, host mounts, secrets in env, ...);\n"
+    "                         default: both. Where both cover the same control, the Pod\n"
+    "                         Security Standards finding is reported, not both\n"
     "  -f, --format FORMAT    table (default) or json (bulkhead.k8s-check/v1)\n"
     "  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+    "\n"
+    "An object (or its pod template) annotated bulkhead.dev/ignore: \"BH-K8S-HARD-003,...\"\n"
+    "does not report those rules; the JSON lists them under \"suppressed\".\n"
     "\n"
     "Exit codes: 0 nothing violates, 1 something violates, 2 usage or input error (one\n"
     "line naming file:line), 3 runtime error.\n";
@@ -59,6 +67,7 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 	    {"limit", required_argument, NULL, 'L'},   {0},
 	};
 	struct k8s_check_opts co = {0};
+	bool only_set = false;
 	enum k8s_format fmt = K8S_FMT_TABLE;
 	const char *out_path = NULL;
 	int c, ret = CLI_EXIT_OK;
@@ -87,18 +96,26 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'O': {
 			struct span in = span_from(optarg), tok;
+			bool pss = false, hard = false;
 			while (ret == CLI_EXIT_OK && span_next_token(&in, ',', &tok) == 0) {
 				tok = span_trim(tok);
 				if (span_eq_str(tok, "pss"))
-					continue;
-				if (span_eq_str(tok, "hardening"))
-					log_error("the hardening checks are not available in this "
-						  "version; available: pss");
-				else
-					log_error("unknown checks '%.*s' (available: pss)",
+					pss = true;
+				else if (span_eq_str(tok, "hardening"))
+					hard = true;
+				else {
+					log_error("unknown checks '%.*s' (pss, hardening)",
 						  (int)tok.len, tok.ptr);
+					ret = CLI_EXIT_INPUT;
+				}
+			}
+			if (ret == CLI_EXIT_OK && !pss && !hard) {
+				log_error("--only needs pss, hardening or both");
 				ret = CLI_EXIT_INPUT;
 			}
+			only_set = true;
+			co.no_pss = !pss;
+			co.hardening = hard;
 			break;
 		}
 		case 'f':
@@ -126,6 +143,8 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (ret != CLI_EXIT_OK)
 		return ret;
+	if (!only_set)
+		co.hardening = true;
 	if (optind >= argc) {
 		log_error("missing PATH (see 'bulkhead help k8s')");
 		return CLI_EXIT_INPUT;

@@ -55,6 +55,79 @@ void k8s_check_policy_for(const struct k8s_manifests *m, const struct k8s_object
 	*ret_minor = minor;
 }
 
+static int suppress(struct k8s_check_report *rep, const struct k8s_object *o, const char *id)
+{
+	if (GROW(rep->sup, rep->n_sup, rep->cap_sup) < 0)
+		return -ENOMEM;
+	rep->sup[rep->n_sup++] = (struct k8s_suppressed){o, id};
+	return 0;
+}
+
+/* Append a finding (taking detail), or record it as suppressed. */
+static int add_finding(struct k8s_check_report *rep, struct k8s_finding f)
+{
+	const char *id = f.check ? f.check->id : f.hard->id;
+	if (k8s_object_ignores(f.obj, id)) {
+		free(f.detail);
+		return suppress(rep, f.obj, id);
+	}
+	if (GROW(rep->f, rep->n, rep->cap) < 0) {
+		free(f.detail);
+		return -ENOMEM;
+	}
+	rep->f[rep->n++] = f;
+	return 0;
+}
+
+/* Whether a PSS finding with id was reported for o (among the findings from 'from'). */
+static bool pss_reported(const struct k8s_check_report *rep, size_t from,
+			 const struct k8s_object *o, const char *id)
+{
+	for (size_t i = from; i < rep->n; i++)
+		if (rep->f[i].obj == o && rep->f[i].check && streq(rep->f[i].check->id, id))
+			return true;
+	return false;
+}
+
+static int run_pss(const struct k8s_manifests *m, const struct k8s_object *o,
+		   const struct k8s_check_opts *opts, struct k8s_check_report *rep)
+{
+	enum k8s_pss_level level;
+	uint32_t minor;
+	k8s_check_policy_for(m, o, opts, &level, &minor, &rep->notes);
+	struct k8s_pss_result res = {0};
+	int r = k8s_pss_evaluate(&o->pod, level, minor, &res);
+	for (size_t k = 0; r == 0 && k < res.n; k++)
+		r = add_finding(rep, (struct k8s_finding){
+					 .obj = o,
+					 .level = level,
+					 .minor = minor,
+					 .check = res.v[k].check,
+					 .detail = TAKE_PTR(res.v[k].detail),
+				     });
+	k8s_pss_result_done(&res);
+	return r;
+}
+
+static int run_hardening(const struct k8s_manifests *m, const struct k8s_object *o, size_t pss_from,
+			 struct k8s_check_report *rep)
+{
+	struct k8s_hard_result res = {0};
+	int r = k8s_hard_evaluate(m, o, &res);
+	for (size_t k = 0; r == 0 && k < res.n; k++) {
+		const struct k8s_hard_check *c = res.v[k].check;
+		if (c->pss_id && pss_reported(rep, pss_from, o, c->pss_id))
+			continue;
+		r = add_finding(rep, (struct k8s_finding){
+					 .obj = o,
+					 .hard = c,
+					 .detail = TAKE_PTR(res.v[k].detail),
+				     });
+	}
+	k8s_hard_result_done(&res);
+	return r;
+}
+
 int k8s_check_run(const struct k8s_manifests *m, const struct k8s_check_opts *opts,
 		  struct k8s_check_report *rep)
 {
@@ -63,25 +136,10 @@ int k8s_check_run(const struct k8s_manifests *m, const struct k8s_check_opts *op
 		if (!o->has_pod)
 			continue;
 		rep->n_workloads++;
-		enum k8s_pss_level level;
-		uint32_t minor;
-		k8s_check_policy_for(m, o, opts, &level, &minor, &rep->notes);
-		struct k8s_pss_result res = {0};
-		int r = k8s_pss_evaluate(&o->pod, level, minor, &res);
-		for (size_t k = 0; r == 0 && k < res.n; k++) {
-			if (GROW(rep->f, rep->n, rep->cap) < 0) {
-				r = -ENOMEM;
-				break;
-			}
-			rep->f[rep->n++] = (struct k8s_finding){
-			    .obj = o,
-			    .level = level,
-			    .minor = minor,
-			    .check = res.v[k].check,
-			    .detail = TAKE_PTR(res.v[k].detail),
-			};
-		}
-		k8s_pss_result_done(&res);
+		size_t from = rep->n;
+		int r = opts->no_pss ? 0 : run_pss(m, o, opts, rep);
+		if (r == 0 && opts->hardening)
+			r = run_hardening(m, o, from, rep);
 		if (r < 0)
 			return r;
 	}
@@ -93,6 +151,7 @@ void k8s_check_report_done(struct k8s_check_report *rep)
 	for (size_t i = 0; i < rep->n; i++)
 		free(rep->f[i].detail);
 	free(rep->f);
+	free(rep->sup);
 	strv_done(&rep->notes);
 	*rep = (struct k8s_check_report){0};
 }
@@ -177,19 +236,92 @@ static int finding_json(const struct k8s_finding *x, json_t *into)
 	return bh_json_append_new(into, f);
 }
 
+/* The finding id: 32 hex digits of SHA-256 over kind, rule, target and location. */
+static int finding_id(const char *rule_id, const char *target, const struct k8s_object *o,
+		      char id[static 40])
+{
+	char hex[BH_DIGEST_STR_LEN + 1];
+	_cleanup_buf_ struct buf idsrc;
+	buf_init(&idsrc, 0);
+	int r = buf_printf(&idsrc, "misconfiguration\n%s\n%s\n%s:%u", rule_id, target, o->path,
+			   o->line);
+	if (r >= 0)
+		r = bh_sha256_str(idsrc.ptr, idsrc.len, hex);
+	if (r < 0)
+		return r;
+	const char *digits = strchr(hex, ':') ? strchr(hex, ':') + 1 : hex;
+	return xsnprintf(id, 40, "%.32s", digits);
+}
+
+static int hard_finding_json(const struct k8s_finding *x, json_t *into)
+{
+	const struct k8s_object *o = x->obj;
+	const struct k8s_hard_check *c = x->hard;
+	_cleanup_buf_ struct buf target, msg;
+	buf_init(&target, 0);
+	buf_init(&msg, 0);
+	char id[40];
+	int r = target_name(o, &target);
+	if (r >= 0)
+		r = buf_printf(&msg, "%s: %s (%s)", buf_str(&target), c->title, x->detail);
+	if (r >= 0)
+		r = finding_id(c->id, buf_str(&target), o, id);
+	if (r < 0)
+		return r;
+	json_t *f = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:[]}, s:{s:s, s:s}, s:{s:s, s:I}, s:s, "
+	    "s:{s:s, s:s, s:s, s:s}, s:s, s:[]}",
+	    "schema", "bulkhead.finding/v1", "id", id, "kind", "misconfiguration", "severity",
+	    k8s_severity_name(c->severity), "rule", "id", c->id, "title", c->title, "refs",
+	    "target", "type", "workload", "name", buf_str(&target), "location", "path", o->path,
+	    "line", (json_int_t)o->line, "message", buf_str(&msg), "evidence", "check", c->name,
+	    "apiVersion", o->api_version, "podSpec", o->pod_path ? o->pod_path : "", "detail",
+	    x->detail, "remediation", c->remediation, "compliance");
+	if (!f)
+		return -ENOMEM;
+	json_t *comp = json_object_get(f, "compliance");
+	for (size_t i = 0; i < K8S_HARD_MAX_REFS && c->refs[i]; i++)
+		if (bh_json_append_str(comp, c->refs[i]) < 0) {
+			json_decref(f);
+			return -ENOMEM;
+		}
+	return bh_json_append_new(into, f);
+}
+
+static int suppressed_json(const struct k8s_suppressed *x, json_t *into)
+{
+	_cleanup_buf_ struct buf target;
+	buf_init(&target, 0);
+	if (target_name(x->obj, &target) < 0)
+		return -ENOMEM;
+	json_t *v = json_pack("{s:s, s:s, s:{s:s, s:I}, s:s}", "rule", x->rule_id, "target",
+			      buf_str(&target), "location", "path", x->obj->path, "line",
+			      (json_int_t)x->obj->line, "note",
+			      "suppressed by annotation " K8S_IGNORE_ANNOTATION);
+	return v ? bh_json_append_new(into, v) : -ENOMEM;
+}
+
+static const char *sets_name(const struct k8s_check_opts *opts)
+{
+	return opts->no_pss ? (opts->hardening ? "hardening" : "none")
+			    : (opts->hardening ? "pss,hardening" : "pss");
+}
+
 int k8s_check_report_json(const struct k8s_manifests *m, const struct k8s_check_opts *opts,
 			  const struct k8s_check_report *rep, FILE *f)
 {
 	char ver[16];
 	k8s_pss_version_format(opts->has_version ? opts->minor : K8S_PSS_LATEST, ver, sizeof(ver));
 	_cleanup_json_ json_t *doc = json_pack(
-	    "{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:I, s:I, s:I, s:I}, s:[], s:[]}", "schema",
-	    "bulkhead.k8s-check/v1", "tool", "name", "bulkhead", "version", BULKHEAD_VERSION,
-	    "policy", "level", opts->has_level ? k8s_pss_level_name(opts->level) : "namespace",
-	    "version", opts->has_version ? ver : (opts->has_level ? "latest" : "namespace"),
-	    "checks", "pss", "summary", "files", (json_int_t)m->n_files, "objects",
+	    "{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:I, s:I, s:I, s:I, s:I}, s:[], s:[], s:[]}",
+	    "schema", "bulkhead.k8s-check/v1", "tool", "name", "bulkhead", "version",
+	    BULKHEAD_VERSION, "policy", "level",
+	    opts->has_level ? k8s_pss_level_name(opts->level) : "namespace", "version",
+	    opts->has_version ? ver : (opts->has_level ? "latest" : "namespace"), "checks",
+	    sets_name(opts), "summary", "files", (json_int_t)m->n_files, "objects",
 	    (json_int_t)m->n, "workloads", (json_int_t)rep->n_workloads, "findings",
-	    (json_int_t)rep->n, "notes", "findings");
+	    (json_int_t)rep->n, "suppressed", (json_int_t)rep->n_sup, "notes", "findings",
+	    "suppressed");
 	if (!doc)
 		return -ENOMEM;
 	json_t *notes = json_object_get(doc, "notes"), *findings = json_object_get(doc, "findings");
@@ -200,7 +332,14 @@ int k8s_check_report_json(const struct k8s_manifests *m, const struct k8s_check_
 		if (bh_json_append_str(notes, rep->notes.v[i]) < 0)
 			return -ENOMEM;
 	for (size_t i = 0; i < rep->n; i++) {
-		int r = finding_json(&rep->f[i], findings);
+		int r = rep->f[i].hard ? hard_finding_json(&rep->f[i], findings)
+				       : finding_json(&rep->f[i], findings);
+		if (r < 0)
+			return r;
+	}
+	json_t *sup = json_object_get(doc, "suppressed");
+	for (size_t i = 0; i < rep->n_sup; i++) {
+		int r = suppressed_json(&rep->sup[i], sup);
 		if (r < 0)
 			return r;
 	}
@@ -218,15 +357,32 @@ int k8s_check_report_table(const struct k8s_manifests *m, const struct k8s_check
 		buf_init(&target, 0);
 		if (target_name(x->obj, &target) < 0)
 			return -ENOMEM;
+		if (x->hard) {
+			char sev[16];
+			const char *sn = k8s_severity_name(x->hard->severity);
+			size_t k = 0;
+			for (; sn[k] && k + 1 < sizeof(sev); k++)
+				sev[k] = (char)(sn[k] - 'a' + 'A');
+			sev[k] = '\0';
+			if (fprintf(f, "%s:%u: %s %s %s [hardening] %s: %s\n", x->obj->path,
+				    x->obj->line, sev, x->hard->id, buf_str(&target),
+				    x->hard->title, x->detail) < 0)
+				return -EIO;
+			continue;
+		}
 		if (fprintf(f, "%s:%u: %s %s %s [%s:%s] %s: %s\n", x->obj->path, x->obj->line,
 			    x->check->level == K8S_PSS_RESTRICTED ? "MEDIUM" : "HIGH", x->check->id,
 			    buf_str(&target), k8s_pss_level_name(x->level), ver, x->check->title,
 			    x->detail) < 0)
 			return -EIO;
 	}
-	if (fprintf(f, "%zu finding%s in %zu workload%s (%zu object%s, %zu file%s)\n", rep->n,
+	if (fprintf(f, "%zu finding%s in %zu workload%s (%zu object%s, %zu file%s)", rep->n,
 		    rep->n == 1 ? "" : "s", rep->n_workloads, rep->n_workloads == 1 ? "" : "s",
 		    m->n, m->n == 1 ? "" : "s", m->n_files, m->n_files == 1 ? "" : "s") < 0)
+		return -EIO;
+	if (rep->n_sup && fprintf(f, ", %zu suppressed by " K8S_IGNORE_ANNOTATION, rep->n_sup) < 0)
+		return -EIO;
+	if (fputc('\n', f) == EOF)
 		return -EIO;
 	return 0;
 }

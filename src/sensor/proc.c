@@ -21,6 +21,7 @@ struct pentry {
 	char *name, *exe, *exepath, *cwd;
 	char **argv;
 	size_t argc;
+	char *cmdline; /* name + ' ' + args, built on first use (an entry never changes) */
 };
 
 struct idname {
@@ -52,6 +53,7 @@ static void pentry_free(struct pentry *e)
 	free(e->exepath);
 	free(e->cwd);
 	strv_free_n(e->argv, e->argc);
+	free(e->cmdline);
 	free(e);
 }
 
@@ -328,17 +330,21 @@ static int id_name(struct idname *cache, size_t *n, uint32_t id, bool group, cha
 }
 
 /* name + ' ' + args, as proc.pcmdline shows it. */
-static int cmdline_of(const struct pentry *e, char **ret)
+/* A copy of the entry's command line; built once per entry (ancestors repeat per event). */
+static int cmdline_of(struct pentry *e, char **ret)
 {
-	_cleanup_buf_ struct buf b;
-	buf_init(&b, 1 << 16);
-	int r = buf_puts(&b, e->name ? e->name : "");
-	for (size_t i = 0; i < e->argc && r >= 0; i++)
-		r = buf_putc(&b, ' ') ?: buf_puts(&b, e->argv[i]);
-	if (r < 0 && r != -E2BIG)
-		return r;
-	*ret = buf_take(&b);
-	return *ret ? 0 : -ENOMEM;
+	if (!e->cmdline) {
+		_cleanup_buf_ struct buf b;
+		buf_init(&b, 1 << 16);
+		int r = buf_puts(&b, e->name ? e->name : "");
+		for (size_t i = 0; i < e->argc && r >= 0; i++)
+			r = buf_putc(&b, ' ') ?: buf_puts(&b, e->argv[i]);
+		if (r < 0 && r != -E2BIG)
+			return r;
+		if (!(e->cmdline = buf_take(&b)))
+			return -ENOMEM;
+	}
+	return strdup_opt(e->cmdline, ret);
 }
 
 static int fill_from_entry(struct bh_ev_proc *p, const struct pentry *e)

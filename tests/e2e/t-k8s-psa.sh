@@ -80,8 +80,8 @@ EOF
 expect_exit 1 "$BULKHEAD" k8s check "$T/ns.yaml"
 expect_out "ns.yaml:8: MEDIUM BH-K8S-PSS-014 Pod/locked/web \[restricted:latest\]"
 expect_err_line "note: .*ns.yaml:18: ignoring unknown kind Widget"
-expect_exit 0 "$BULKHEAD" k8s check --level baseline "$T/ns.yaml"
-expect_exit 1 "$BULKHEAD" k8s check --level restricted --version v1.22 --format json "$T/ns.yaml"
+expect_exit 0 "$BULKHEAD" k8s check --only pss --level baseline "$T/ns.yaml"
+expect_exit 1 "$BULKHEAD" k8s check --only pss --level restricted --version v1.22 --format json "$T/ns.yaml"
 expect_out '"kind": "misconfiguration"'
 expect_out '"version": "v1.22"'
 if command -v python3 >/dev/null; then
@@ -159,7 +159,7 @@ printf -- '- a\n- b\n' >"$T/seq.yaml"
 bad seq.yaml 'not a Kubernetes object'
 
 # ---- usage ----
-expect_exit 2 "$BULKHEAD" k8s check --only hardening "$T/ns.yaml"
+expect_exit 2 "$BULKHEAD" k8s check --only nonsense "$T/ns.yaml"
 expect_exit 2 "$BULKHEAD" k8s check --level strict "$T/ns.yaml"
 expect_exit 2 "$BULKHEAD" k8s check --version 1.30 "$T/ns.yaml"
 expect_exit 2 "$BULKHEAD" k8s check

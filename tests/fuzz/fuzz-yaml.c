@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct k8s_check_opts o = {.has_level = lv == K8S_PSS_RESTRICTED,
 						   .level = (enum k8s_pss_level)lv,
 						   .has_version = true,
-						   .minor = lv == K8S_PSS_RESTRICTED ? 24 : 37};
+						   .minor = lv == K8S_PSS_RESTRICTED ? 24 : 37,
+						   .hardening = true};
 			struct k8s_check_report rep = {0};
 			if (k8s_check_run(&m, &o, &rep) == 0 && f) {
 				(void)k8s_check_report_json(&m, &o, &rep, f);
