@@ -40,6 +40,11 @@ int cmd_sensor(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_usage[];
 int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_usage[];
+/* `bulkhead k8s reach|exposure ...` (cmd-k8s-net.c); argv[0] is "reach" or "exposure". */
+int cmd_k8s_reach(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_k8s_exposure(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_k8s_reach_usage[];
+extern const char cmd_k8s_exposure_usage[];
 /* `bulkhead sensor replay ...` (cmd-sensor-replay.c); argv[0] is "replay". */
 int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_replay_usage[];

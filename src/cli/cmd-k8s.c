@@ -17,6 +17,8 @@ const char cmd_k8s_usage[] =
     "usage: bulkhead k8s check PATH... [--level baseline|restricted] [--version vX.Y]\n"
     "                          [--only pss|hardening] [--format table|json] [-o FILE]\n"
     "                          [--limit NAME=VALUE]...\n"
+    "       bulkhead k8s reach PATH... [--format table|json|dot]   (see 'k8s reach --help')\n"
+    "       bulkhead k8s exposure PATH... [--format table|json]  (see 'k8s exposure --help')\n"
     "\n"
     "Check Kubernetes manifests against the Pod Security Standards, control by control as\n"
     "Pod Security Admission evaluates them. PATH is a file (YAML with any number of\n"
@@ -207,6 +209,10 @@ int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (streq(argv[1], "check"))
 		return k8s_check(argc - 1, argv + 1, ctx);
+	if (streq(argv[1], "reach"))
+		return cmd_k8s_reach(argc - 1, argv + 1, ctx);
+	if (streq(argv[1], "exposure"))
+		return cmd_k8s_exposure(argc - 1, argv + 1, ctx);
 	log_error("unknown k8s command '%s' (see 'bulkhead help k8s')", argv[1]);
 	return CLI_EXIT_INPUT;
 }
