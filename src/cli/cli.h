@@ -40,6 +40,11 @@ int cmd_sensor(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_usage[];
 int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_usage[];
+/* `bulkhead k8s who-can ...` and `bulkhead k8s rbac ...` (cmd-k8s-rbac.c); argv[0] is the name. */
+int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_k8s_who_can_usage[];
+int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_k8s_rbac_usage[];
 /* `bulkhead k8s reach|exposure ...` (cmd-k8s-net.c); argv[0] is "reach" or "exposure". */
 int cmd_k8s_reach(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_k8s_exposure(int argc, char **argv, struct cli_ctx *ctx);

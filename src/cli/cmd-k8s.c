@@ -17,6 +17,8 @@ const char cmd_k8s_usage[] =
     "usage: bulkhead k8s check PATH... [--level baseline|restricted] [--version vX.Y]\n"
     "                          [--only pss|hardening] [--format table|json] [-o FILE]\n"
     "                          [--limit NAME=VALUE]...\n"
+    "       bulkhead k8s who-can VERB RESOURCE [-n NS] PATH...     (see 'k8s who-can --help')\n"
+    "       bulkhead k8s rbac PATH... [--format table|json]        (see 'k8s rbac --help')\n"
     "       bulkhead k8s reach PATH... [--format table|json|dot]   (see 'k8s reach --help')\n"
     "       bulkhead k8s exposure PATH... [--format table|json]  (see 'k8s exposure --help')\n"
     "\n"
@@ -209,6 +211,10 @@ int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (streq(argv[1], "check"))
 		return k8s_check(argc - 1, argv + 1, ctx);
+	if (streq(argv[1], "who-can"))
+		return cmd_k8s_who_can(argc - 1, argv + 1, ctx);
+	if (streq(argv[1], "rbac"))
+		return cmd_k8s_rbac(argc - 1, argv + 1, ctx);
 	if (streq(argv[1], "reach"))
 		return cmd_k8s_reach(argc - 1, argv + 1, ctx);
 	if (streq(argv[1], "exposure"))
