@@ -60,6 +60,13 @@ struct vuln_import_stats;
 /* The one-line result of db import / db update, on stdout. */
 void cli_db_print_import_summary(const char *path, const struct vuln_import_stats *st);
 
+/* Log diag as one line (source when it names nothing) and return the exit code for r. */
+int cli_fail_diag(int r, struct bh_diag *diag, const char *source);
+
+struct k8s_manifests;
+/* Load every PATH into m (k8s commands): 0, or an exit code after one error line. */
+int cli_k8s_load(struct cli_ctx *ctx, char *const *paths, int n, struct k8s_manifests *m);
+
 struct img;
 /*
  * Open and catalogue the image named by target_str for a command (sbom, scan): parses

@@ -50,16 +50,6 @@ static int db_path(const char *given, char **ret)
 	return r;
 }
 
-static int fail_diag(int r, struct bh_diag *diag, const char *fallback)
-{
-	char msg[1200];
-	if (!diag->message[0])
-		bh_diag_set(diag, fallback, 0, 0, "%s", strerror(-r));
-	bh_diag_format(diag, msg, sizeof(msg));
-	log_error("%s", msg);
-	return cli_exit_for_errno(r);
-}
-
 void cli_db_print_import_summary(const char *path, const struct vuln_import_stats *st)
 {
 	printf("%s: %llu advisories read from %llu documents: %llu stored, %llu unchanged, "
@@ -115,7 +105,7 @@ static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 	struct bh_diag diag = { 0 };
 	r = vuln_db_import(path, argv + optind, (size_t)(argc - optind), &o, &st, &diag);
 	if (r < 0)
-		return fail_diag(r, &diag, path);
+		return cli_fail_diag(r, &diag, path);
 	cli_db_print_import_summary(path, &st);
 	return CLI_EXIT_OK;
 }
@@ -220,7 +210,7 @@ static int db_status(int argc, char **argv, struct cli_ctx *ctx)
 	_cleanup_(vuln_db_freep) struct vuln_db *vdb = NULL;
 	r = vuln_db_open(path, &vdb, &diag);
 	if (r < 0)
-		return fail_diag(r, &diag, path);
+		return cli_fail_diag(r, &diag, path);
 	_cleanup_json_ json_t *s = NULL;
 	r = vuln_db_status(vdb, &s);
 	if (r < 0) {

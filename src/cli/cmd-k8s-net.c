@@ -50,16 +50,6 @@ const char cmd_k8s_exposure_usage[] =
 
 enum net_cmd { NET_REACH, NET_EXPOSURE };
 
-static int report_diag(struct bh_diag *diag, int r, const char *path)
-{
-	char msg[1200];
-	if (!diag->message[0])
-		bh_diag_set(diag, path, 0, 0, "%s", strerror(-r));
-	bh_diag_format(diag, msg, sizeof(msg));
-	log_error("%s", msg);
-	return cli_exit_for_errno(r);
-}
-
 static int net_run(enum net_cmd cmd, int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -115,14 +105,7 @@ static int net_run(enum net_cmd cmd, int argc, char **argv, struct cli_ctx *ctx)
 	}
 
 	struct k8s_manifests m = {0};
-	for (int i = optind; ret == CLI_EXIT_OK && i < argc; i++) {
-		struct bh_diag diag = {0};
-		int r = k8s_manifests_load_path(&m, argv[i], &ctx->limits, &diag);
-		if (r < 0)
-			ret = r == -ENOMEM
-				  ? (log_error_errno(r, "%s: %m", argv[i]), CLI_EXIT_RUNTIME)
-				  : report_diag(&diag, r, argv[i]);
-	}
+	ret = cli_k8s_load(ctx, argv + optind, argc - optind, &m);
 	struct k8s_net_report rep = {0};
 	struct k8s_exposure_report exp = {0};
 	if (ret == CLI_EXIT_OK) {

@@ -75,30 +75,13 @@ const char cmd_k8s_rbac_usage[] =
 
 enum rbac_format { RBAC_FMT_TABLE, RBAC_FMT_JSON };
 
-static int report_diag(struct bh_diag *diag, int r, const char *path)
-{
-	char msg[1200];
-	if (!diag->message[0])
-		bh_diag_set(diag, path, 0, 0, "%s", strerror(-r));
-	bh_diag_format(diag, msg, sizeof(msg));
-	log_error("%s", msg);
-	return cli_exit_for_errno(r);
-}
-
 /* Load every PATH and build the RBAC model; an exit code (0 on success). */
 static int load_all(char **paths, int n, struct cli_ctx *ctx, struct k8s_manifests *m,
 		    struct k8s_rbac *r)
 {
-	for (int i = 0; i < n; i++) {
-		struct bh_diag diag = {0};
-		int ret = k8s_manifests_load_path(m, paths[i], &ctx->limits, &diag);
-		if (ret == -ENOMEM) {
-			log_error_errno(ret, "%s: %m", paths[i]);
-			return CLI_EXIT_RUNTIME;
-		}
-		if (ret < 0)
-			return report_diag(&diag, ret, paths[i]);
-	}
+	int ex = cli_k8s_load(ctx, paths, n, m);
+	if (ex)
+		return ex;
 	for (size_t i = 0; i < m->notes.n; i++)
 		log_notice("note: %s", m->notes.v[i]);
 	struct bh_diag diag = {0};
@@ -108,7 +91,7 @@ static int load_all(char **paths, int n, struct cli_ctx *ctx, struct k8s_manifes
 		return CLI_EXIT_RUNTIME;
 	}
 	if (ret < 0)
-		return report_diag(&diag, ret, "manifests");
+		return cli_fail_diag(ret, &diag, "manifests");
 	for (size_t i = 0; i < r->notes.n; i++)
 		log_notice("note: %s", r->notes.v[i]);
 	return CLI_EXIT_OK;

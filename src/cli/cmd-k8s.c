@@ -52,14 +52,19 @@ const char cmd_k8s_usage[] =
 
 enum k8s_format { K8S_FMT_TABLE, K8S_FMT_JSON };
 
-static int report_diag(struct bh_diag *diag, int r, const char *path)
+int cli_k8s_load(struct cli_ctx *ctx, char *const *paths, int n, struct k8s_manifests *m)
 {
-	char msg[1200];
-	if (!diag->message[0])
-		bh_diag_set(diag, path, 0, 0, "%s", strerror(-r));
-	bh_diag_format(diag, msg, sizeof(msg));
-	log_error("%s", msg);
-	return cli_exit_for_errno(r);
+	for (int i = 0; i < n; i++) {
+		struct bh_diag diag = {0};
+		int r = k8s_manifests_load_path(m, paths[i], &ctx->limits, &diag);
+		if (r == -ENOMEM) {
+			log_error_errno(r, "%s: %m", paths[i]);
+			return CLI_EXIT_RUNTIME;
+		}
+		if (r < 0)
+			return cli_fail_diag(r, &diag, paths[i]);
+	}
+	return 0;
 }
 
 static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
@@ -155,14 +160,7 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 	}
 
 	struct k8s_manifests m = {0};
-	for (int i = optind; ret == CLI_EXIT_OK && i < argc; i++) {
-		struct bh_diag diag = {0};
-		int r = k8s_manifests_load_path(&m, argv[i], &ctx->limits, &diag);
-		if (r < 0)
-			ret = r == -ENOMEM
-				  ? (log_error_errno(r, "%s: %m", argv[i]), CLI_EXIT_RUNTIME)
-				  : report_diag(&diag, r, argv[i]);
-	}
+	ret = cli_k8s_load(ctx, argv + optind, argc - optind, &m);
 	struct k8s_check_report rep = {0};
 	if (ret == CLI_EXIT_OK) {
 		for (size_t i = 0; i < m.notes.n; i++)

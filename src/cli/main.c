@@ -73,6 +73,16 @@ int cli_exit_for_errno(int r)
 	}
 }
 
+int cli_fail_diag(int r, struct bh_diag *diag, const char *source)
+{
+	char msg[1200];
+	if (!diag->message[0])
+		bh_diag_set(diag, source, 0, 0, "%s", strerror(-r));
+	bh_diag_format(diag, msg, sizeof(msg));
+	log_error("%s", msg);
+	return cli_exit_for_errno(r);
+}
+
 int cli_common_option(struct cli_ctx *ctx, int opt, const char *arg, bool *ret_handled)
 {
 	*ret_handled = false;
