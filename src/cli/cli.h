@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include "common/common.h"
 
 enum cli_exit {
@@ -59,6 +61,13 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx);
 struct vuln_import_stats;
 /* The one-line result of db import / db update, on stdout. */
 void cli_db_print_import_summary(const char *path, const struct vuln_import_stats *st);
+
+/*
+ * Write a command's result to out_path ("-" or NULL: stdout) all-or-nothing: render(u, f)
+ * writes the document; on any failure nothing appears and one line is logged. Returns
+ * CLI_EXIT_OK or the exit code.
+ */
+int cli_write_output(const char *out_path, int (*render)(void *u, FILE *f), void *u);
 
 /* Log diag as one line (source when it names nothing) and return the exit code for r. */
 int cli_fail_diag(int r, struct bh_diag *diag, const char *source);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "common/fileio.h"
 #include "k8s/netpol.h"
 
 const char cmd_k8s_reach_usage[] =
@@ -49,6 +48,20 @@ const char cmd_k8s_exposure_usage[] =
     "error.\n";
 
 enum net_cmd { NET_REACH, NET_EXPOSURE };
+
+struct net_render {
+	enum net_cmd cmd;
+	enum k8s_net_format fmt;
+	const struct k8s_net_report *rep;
+	const struct k8s_exposure_report *exp;
+};
+
+static int net_render(void *u, FILE *f)
+{
+	const struct net_render *x = u;
+	return x->cmd == NET_REACH ? k8s_net_reach_write(x->rep, x->fmt, f)
+				   : k8s_exposure_write(x->exp, x->fmt == K8S_NET_FMT_JSON, f);
+}
 
 static int net_run(enum net_cmd cmd, int argc, char **argv, struct cli_ctx *ctx)
 {
@@ -119,26 +132,9 @@ static int net_run(enum net_cmd cmd, int argc, char **argv, struct cli_ctx *ctx)
 		for (size_t i = 0; ret == CLI_EXIT_OK && i < rep.notes.n; i++)
 			log_notice("note: %s", rep.notes.v[i]);
 	}
-	struct bh_output out;
 	if (ret == CLI_EXIT_OK) {
-		int r = bh_output_open(&out, out_path);
-		if (r < 0) {
-			log_error_errno(r, "cannot create output '%s': %m", out_path);
-			ret = cli_exit_for_errno(r);
-		}
-	}
-	if (ret == CLI_EXIT_OK) {
-		int r = cmd == NET_REACH ? k8s_net_reach_write(&rep, fmt, out.f)
-					 : k8s_exposure_write(&exp, fmt == K8S_NET_FMT_JSON, out.f);
-		if (r < 0) {
-			bh_output_abort(&out);
-			log_error_errno(r, "cannot render the results: %m");
-			ret = CLI_EXIT_RUNTIME;
-		} else if ((r = bh_output_commit(&out)) < 0) {
-			log_error_errno(r, "cannot write output '%s': %m",
-					out_path ? out_path : "-");
-			ret = CLI_EXIT_RUNTIME;
-		}
+		struct net_render nr = { .cmd = cmd, .fmt = fmt, .rep = &rep, .exp = &exp };
+		ret = cli_write_output(out_path, net_render, &nr);
 	}
 	if (ret == CLI_EXIT_OK && cmd == NET_EXPOSURE && exp.n > 0)
 		ret = CLI_EXIT_FINDINGS;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "common/fileio.h"
 #include "common/hash.h"
 #include "common/json.h"
 #include "k8s/rbac.h"
@@ -331,27 +330,6 @@ static int who_can_json(const struct k8s_rbac_grant *g, size_t n, const struct w
 	return bh_json_dump_file(doc, f);
 }
 
-static int write_output(const char *out_path, int (*render)(void *u, FILE *f), void *u)
-{
-	struct bh_output out;
-	int r = bh_output_open(&out, out_path);
-	if (r < 0) {
-		log_error_errno(r, "cannot create output '%s': %m", out_path);
-		return cli_exit_for_errno(r);
-	}
-	r = render(u, out.f);
-	if (r < 0) {
-		bh_output_abort(&out);
-		log_error_errno(r, "cannot render the results: %m");
-		return CLI_EXIT_RUNTIME;
-	}
-	if ((r = bh_output_commit(&out)) < 0) {
-		log_error_errno(r, "cannot write output '%s': %m", out_path ? out_path : "-");
-		return CLI_EXIT_RUNTIME;
-	}
-	return CLI_EXIT_OK;
-}
-
 struct who_can_render {
 	const struct k8s_rbac_grant *g;
 	size_t n;
@@ -466,7 +444,7 @@ int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (ret == CLI_EXIT_OK) {
 		struct who_can_render x = {g, n, &w, &r, &m, fmt};
-		ret = write_output(out_path, who_can_render, &x);
+		ret = cli_write_output(out_path, who_can_render, &x);
 	}
 	free(g);
 	free(w.resource_buf);
@@ -657,7 +635,7 @@ int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (ret == CLI_EXIT_OK) {
 		struct rbac_render x = {&rep, &r, &m, fmt};
-		ret = write_output(out_path, rbac_render, &x);
+		ret = cli_write_output(out_path, rbac_render, &x);
 	}
 	if (ret == CLI_EXIT_OK && rep.n > 0)
 		ret = CLI_EXIT_FINDINGS;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "common/fileio.h"
 #include "k8s/check.h"
 
 const char cmd_k8s_usage[] =
@@ -65,6 +64,20 @@ int cli_k8s_load(struct cli_ctx *ctx, char *const *paths, int n, struct k8s_mani
 			return cli_fail_diag(r, &diag, paths[i]);
 	}
 	return 0;
+}
+
+struct check_render {
+	bool json;
+	const struct k8s_manifests *m;
+	const struct k8s_check_opts *co;
+	const struct k8s_check_report *rep;
+};
+
+static int check_render(void *u, FILE *f)
+{
+	const struct check_render *x = u;
+	return x->json ? k8s_check_report_json(x->m, x->co, x->rep, f)
+		       : k8s_check_report_table(x->m, x->rep, f);
 }
 
 static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
@@ -173,26 +186,9 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 		for (size_t i = 0; ret == CLI_EXIT_OK && i < rep.notes.n; i++)
 			log_notice("note: %s", rep.notes.v[i]);
 	}
-	struct bh_output out;
 	if (ret == CLI_EXIT_OK) {
-		int r = bh_output_open(&out, out_path);
-		if (r < 0) {
-			log_error_errno(r, "cannot create output '%s': %m", out_path);
-			ret = cli_exit_for_errno(r);
-		}
-	}
-	if (ret == CLI_EXIT_OK) {
-		int r = fmt == K8S_FMT_JSON ? k8s_check_report_json(&m, &co, &rep, out.f)
-					    : k8s_check_report_table(&m, &rep, out.f);
-		if (r < 0) {
-			bh_output_abort(&out);
-			log_error_errno(r, "cannot render the results: %m");
-			ret = CLI_EXIT_RUNTIME;
-		} else if ((r = bh_output_commit(&out)) < 0) {
-			log_error_errno(r, "cannot write output '%s': %m",
-					out_path ? out_path : "-");
-			ret = CLI_EXIT_RUNTIME;
-		}
+		struct check_render cr = { .json = fmt == K8S_FMT_JSON, .m = &m, .co = &co, .rep = &rep };
+		ret = cli_write_output(out_path, check_render, &cr);
 	}
 	if (ret == CLI_EXIT_OK && rep.n > 0)
 		ret = CLI_EXIT_FINDINGS;

@@ -10,7 +10,6 @@
 #include "bulkhead/image.h"
 #include "bulkhead/report.h"
 #include "cli/cli.h"
-#include "common/fileio.h"
 
 const char cmd_sbom_usage[] =
 	"usage: bulkhead sbom TARGET [--format cyclonedx|spdx|table|json] [-o FILE]\n"
@@ -31,6 +30,26 @@ const char cmd_sbom_usage[] =
 	"Exit codes: 0 success, 2 usage or input error (nothing is written), 3 runtime error.\n";
 
 enum sbom_format { FMT_TABLE, FMT_CYCLONEDX, FMT_SPDX, FMT_JSON };
+
+struct sbom_render {
+	enum sbom_format fmt;
+	const struct img *img;
+};
+
+static int sbom_render(void *u, FILE *f)
+{
+	const struct sbom_render *x = u;
+	switch (x->fmt) {
+	case FMT_CYCLONEDX:
+		return report_cyclonedx(x->img, f);
+	case FMT_SPDX:
+		return report_spdx(x->img, f);
+	case FMT_JSON:
+		return report_sbom_json(x->img, f);
+	default:
+		return report_table(x->img, f);
+	}
+}
 
 int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
 {
@@ -90,35 +109,6 @@ int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
 	if (r > 0)
 		return r;
 
-	struct bh_output out;
-	r = bh_output_open(&out, out_path);
-	if (r < 0) {
-		log_error_errno(r, "cannot create output '%s': %m", out_path);
-		return cli_exit_for_errno(r == -ENOENT ? -ENOENT : r);
-	}
-	switch (fmt) {
-	case FMT_TABLE:
-		r = report_table(img, out.f);
-		break;
-	case FMT_CYCLONEDX:
-		r = report_cyclonedx(img, out.f);
-		break;
-	case FMT_SPDX:
-		r = report_spdx(img, out.f);
-		break;
-	case FMT_JSON:
-		r = report_sbom_json(img, out.f);
-		break;
-	}
-	if (r < 0) {
-		bh_output_abort(&out);
-		log_error_errno(r, "cannot render SBOM: %m");
-		return CLI_EXIT_RUNTIME;
-	}
-	r = bh_output_commit(&out);
-	if (r < 0) {
-		log_error_errno(r, "cannot write output '%s': %m", out_path ? out_path : "-");
-		return CLI_EXIT_RUNTIME;
-	}
-	return CLI_EXIT_OK;
+	struct sbom_render sr = { .fmt = fmt, .img = img };
+	return cli_write_output(out_path, sbom_render, &sr);
 }

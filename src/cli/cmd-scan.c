@@ -93,6 +93,27 @@ static int load_vex(const char *path, struct cli_ctx *ctx, struct vuln_report *r
 	return 0;
 }
 
+struct scan_render {
+	enum scan_format fmt;
+	const struct img *img;
+	const struct vuln_report *rep;
+};
+
+static int scan_render(void *u, FILE *f)
+{
+	const struct scan_render *x = u;
+	switch (x->fmt) {
+	case FMT_JSON:
+		return report_scan_json(x->img, x->rep, f);
+	case FMT_SARIF:
+		return report_scan_sarif(x->img, x->rep, f);
+	case FMT_CYCLONEDX:
+		return report_scan_cyclonedx(x->img, x->rep, f);
+	default:
+		return report_scan_table(x->img, x->rep, f);
+	}
+}
+
 int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -219,38 +240,9 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 		ret = load_vex(vex.v[i], ctx, &rep);
 	strv_done(&vex);
 
-	struct bh_output out;
 	if (ret == CLI_EXIT_OK) {
-		int r = bh_output_open(&out, out_path);
-		if (r < 0) {
-			log_error_errno(r, "cannot create output '%s': %m", out_path);
-			ret = cli_exit_for_errno(r);
-		}
-	}
-	if (ret == CLI_EXIT_OK) {
-		int r = 0;
-		switch (fmt) {
-		case FMT_TABLE:
-			r = report_scan_table(img, &rep, out.f);
-			break;
-		case FMT_JSON:
-			r = report_scan_json(img, &rep, out.f);
-			break;
-		case FMT_SARIF:
-			r = report_scan_sarif(img, &rep, out.f);
-			break;
-		case FMT_CYCLONEDX:
-			r = report_scan_cyclonedx(img, &rep, out.f);
-			break;
-		}
-		if (r < 0) {
-			bh_output_abort(&out);
-			log_error_errno(r, "cannot render the scan results: %m");
-			ret = CLI_EXIT_RUNTIME;
-		} else if ((r = bh_output_commit(&out)) < 0) {
-			log_error_errno(r, "cannot write output '%s': %m", out_path ? out_path : "-");
-			ret = CLI_EXIT_RUNTIME;
-		}
+		struct scan_render sr = { .fmt = fmt, .img = img, .rep = &rep };
+		ret = cli_write_output(out_path, scan_render, &sr);
 	}
 	if (ret == CLI_EXIT_OK && fail_on_set && vuln_report_count_at_least(&rep, fail_on) > 0)
 		ret = CLI_EXIT_FINDINGS;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "common/fileio.h"
 
 static const struct cli_command commands[] = {
 	{ "sbom", cmd_sbom, "list every package in a container image (CycloneDX, SPDX)",
@@ -71,6 +72,27 @@ int cli_exit_for_errno(int r)
 	default:
 		return CLI_EXIT_RUNTIME;
 	}
+}
+
+int cli_write_output(const char *out_path, int (*render)(void *u, FILE *f), void *u)
+{
+	struct bh_output out;
+	int r = bh_output_open(&out, out_path);
+	if (r < 0) {
+		log_error_errno(r, "cannot create output '%s': %m", out_path);
+		return cli_exit_for_errno(r);
+	}
+	r = render(u, out.f);
+	if (r < 0) {
+		bh_output_abort(&out);
+		log_error_errno(r, "cannot render the results: %m");
+		return CLI_EXIT_RUNTIME;
+	}
+	if ((r = bh_output_commit(&out)) < 0) {
+		log_error_errno(r, "cannot write output '%s': %m", out_path ? out_path : "-");
+		return CLI_EXIT_RUNTIME;
+	}
+	return CLI_EXIT_OK;
 }
 
 int cli_fail_diag(int r, struct bh_diag *diag, const char *source)
