@@ -332,16 +332,24 @@ static bool plain_parse(const char *p, const char *end, bool loose, struct sv *v
 	return true;
 }
 
-/* new SemVer(s, { loose }) succeeds. */
-static bool version_parse(const char *s, bool loose, struct sv *v)
+/* s without JavaScript whitespace around it; false when longer than VER_MAX_LEN. */
+static bool trimmed(const char *s, const char **ret_p, const char **ret_end)
 {
 	size_t n = strnlen(s, VER_MAX_LEN + 1);
 
 	if (n > VER_MAX_LEN)
 		return false;
-	const char *p = s, *end = s + n;
-	js_trim(&p, &end);
-	return plain_parse(p, end, loose, v);
+	*ret_p = s;
+	*ret_end = s + n;
+	js_trim(ret_p, ret_end);
+	return true;
+}
+
+/* new SemVer(s, { loose }) succeeds. */
+static bool version_parse(const char *s, bool loose, struct sv *v)
+{
+	const char *p, *end;
+	return trimmed(s, &p, &end) && plain_parse(p, end, loose, v);
 }
 
 /* The lenient reading of an invalid string (see the top of the file); false: no number. */
@@ -384,13 +392,9 @@ static bool lenient_parse(const char *p, const char *end, struct sv *v)
 
 static bool sort_key(const char *s, bool loose, struct sv *v)
 {
-	size_t n = strnlen(s, VER_MAX_LEN + 1);
-
-	if (n > VER_MAX_LEN)
-		return false;
-	const char *p = s, *end = s + n;
-	js_trim(&p, &end);
-	return plain_parse(p, end, loose, v) || lenient_parse(p, end, v);
+	const char *p, *end;
+	return trimmed(s, &p, &end) &&
+	       (plain_parse(p, end, loose, v) || lenient_parse(p, end, v));
 }
 
 static int compare_scheme(const char *a, const char *b, bool loose)
