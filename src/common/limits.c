@@ -62,6 +62,14 @@ static const struct limit_def limit_table[] = {
 	  "entries in one advisory archive (all.zip)"),
 	L("zip-max-bytes", zip_max_bytes, 32 * GiB, 1 * KiB, UINT64_MAX / 2, true,
 	  "uncompressed bytes of one advisory archive"),
+	L("rules-max-depth", rules_max_depth, 200, 4, 10000, false,
+	  "nesting of one rule condition (parentheses, not, and/or chains)"),
+	L("rules-max-list", rules_max_list, 100000, 1, 100000000, false,
+	  "items of one rules list or in (...) after expansion"),
+	L("rules-max-text", rules_max_text, 1 * MiB, 1 * KiB, 1 * GiB, true,
+	  "bytes of one rule condition or output after appends"),
+	L("regex-max-steps", regex_max_steps, 100000, 100, 1000000000, false,
+	  "backtracking steps of one rules regex match (PCRE2 match limit)"),
 	L("threads", threads, 0, 0, 1024, false, "worker threads (0 = one per CPU)"),
 };
 #undef L

@@ -36,6 +36,10 @@ struct bh_limits {
 	uint64_t db_max_records;      /* advisories in one import */
 	uint64_t zip_max_entries;     /* entries in one advisory archive (all.zip) */
 	uint64_t zip_max_bytes;       /* uncompressed bytes of one advisory archive */
+	uint64_t rules_max_depth;     /* nesting of one rule condition (parentheses, not) */
+	uint64_t rules_max_list;      /* items of one rules list or `in (...)` after expansion */
+	uint64_t rules_max_text;      /* bytes of one condition/output after appends and macros */
+	uint64_t regex_max_steps;     /* PCRE2 match limit of one rules regex (backtracking) */
 	uint64_t threads;             /* worker threads; 0 = number of CPUs */
 };
 

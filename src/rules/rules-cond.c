@@ -54,6 +54,7 @@ bool rs_cmp_is_list(int cmp)
 
 struct parser {
 	struct rs_arena *a;
+	const struct bh_limits *limits;
 	const char *s;
 	size_t len, pos;
 	unsigned depth;
@@ -168,7 +169,7 @@ static int parse_string(struct parser *p, struct rs_lit *lit)
 	char q = p->s[p->pos];
 	size_t st = p->pos;
 	struct buf b;
-	buf_init(&b, RS_MAX_COND_BYTES);
+	buf_init(&b, p->limits->rules_max_text);
 	p->pos++;
 	int r = 0;
 	while (r == 0) {
@@ -263,8 +264,9 @@ static int parse_list(struct parser *p, struct rs_node *n)
 		r = parse_value(p, &lit);
 		if (r < 0)
 			break;
-		if (n->n >= RS_MAX_LIST_ITEMS) {
-			r = perr(p, "list longer than %u items", RS_MAX_LIST_ITEMS);
+		if (n->n >= p->limits->rules_max_list) {
+			r = perr(p, "list longer than %llu items (rules-max-list)",
+				 (unsigned long long)p->limits->rules_max_list);
 			break;
 		}
 		if (n->n >= cap) {
@@ -411,8 +413,9 @@ static int parse_check(struct parser *p, struct rs_node **ret)
 static int parse_not(struct parser *p, struct rs_node **ret)
 {
 	skip_ws(p);
-	if (++p->depth > RS_MAX_COND_DEPTH)
-		return perr(p, "condition nested deeper than %u", RS_MAX_COND_DEPTH);
+	if (++p->depth > p->limits->rules_max_depth)
+		return perr(p, "condition nested deeper than %llu (rules-max-depth)",
+			    (unsigned long long)p->limits->rules_max_depth);
 	int r;
 	if (at_word(p, "not")) {
 		size_t st = p->pos;
@@ -504,14 +507,16 @@ static int parse_or(struct parser *p, struct rs_node **ret)
 	return parse_chain(p, ret, true);
 }
 
-int rs_parse_condition(struct rs_arena *a, const char *text, size_t len, struct rs_node **ret,
-		       char *msg, size_t msgsz, size_t *ret_pos)
+int rs_parse_condition(struct rs_arena *a, const struct bh_limits *limits, const char *text,
+		       size_t len, struct rs_node **ret, char *msg, size_t msgsz, size_t *ret_pos)
 {
-	struct parser p = {.a = a, .s = text, .len = len, .msg = msg, .msgsz = msgsz};
+	struct parser p = {
+	    .a = a, .limits = limits, .s = text, .len = len, .msg = msg, .msgsz = msgsz};
 	if (msg && msgsz)
 		msg[0] = 0;
-	if (len > RS_MAX_COND_BYTES) {
-		(void)perr(&p, "condition longer than %u bytes", RS_MAX_COND_BYTES);
+	if (len > limits->rules_max_text) {
+		(void)perr(&p, "condition longer than %llu bytes (rules-max-text)",
+			   (unsigned long long)limits->rules_max_text);
 		return -E2BIG;
 	}
 	skip_ws(&p);

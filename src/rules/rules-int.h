@@ -10,13 +10,11 @@
 
 #include "rules/rules.h"
 
-/* Bounds that are not (yet) fields of struct bh_limits. */
-#define RS_MAX_COND_DEPTH    200	 /* nesting of parentheses / not / and-or chains */
-#define RS_MAX_YAML_NODES    1000000	 /* YAML nodes counting every alias expansion */
-#define RS_MAX_LIST_ITEMS    100000	 /* items of one list after expansion */
-#define RS_MAX_COND_BYTES    (1u << 20)	 /* one condition after appends */
-#define RS_REGEX_MATCH_LIMIT 100000	 /* PCRE2 match limit (backtracking steps) */
-#define RS_REGEX_DEPTH_LIMIT 1000	 /* PCRE2 depth limit */
+/*
+ * Input bounds are fields of struct bh_limits (rules-max-depth, rules-max-list,
+ * rules-max-text, regex-max-steps, yaml-max-nodes, input-max-bytes); these are internal.
+ */
+#define RS_REGEX_DEPTH_LIMIT 1000	 /* PCRE2 depth limit (backtracking frames) */
 #define RS_SCRATCH_BYTES     (64u << 10) /* per-event derived strings (cmdline, args, ...) */
 #define RS_MAX_VALUES	     16		 /* values of one multi-valued field (proc.aname) */
 
@@ -192,8 +190,8 @@ struct rs_node {
  * with ref.f == NULL. On a syntax error returns -EBADMSG and writes a Falco-style message
  * ("unexpected token after 'execve', expecting 'or', 'and'") and the byte offset.
  */
-int rs_parse_condition(struct rs_arena *a, const char *text, size_t len, struct rs_node **ret,
-		       char *msg, size_t msgsz, size_t *ret_pos);
+int rs_parse_condition(struct rs_arena *a, const struct bh_limits *limits, const char *text,
+		       size_t len, struct rs_node **ret, char *msg, size_t msgsz, size_t *ret_pos);
 
 /* ---- the set (rules-load.c, rules-eval.c) -------------------------------------------- */
 

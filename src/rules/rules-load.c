@@ -256,9 +256,9 @@ static const char *ovr_mode(const struct ovr *o, const char *key)
 	return o->override ? scalar(ry_get(o->override, key)) : NULL;
 }
 
-static int list_push(struct rs_list *lst, const char *s)
+static int list_push(struct rs_list *lst, const char *s, uint64_t max)
 {
-	if (lst->n >= RS_MAX_LIST_ITEMS)
+	if (lst->n >= max)
 		return -E2BIG;
 	if (GROW(lst->items, lst->n, lst->cap) < 0)
 		return -ENOMEM;
@@ -317,10 +317,11 @@ static int collect_list(struct loader *l, const struct ry_node *item)
 	lst->node = item;
 	lst->source = l->src;
 	for (size_t i = 0; i < items->n; i++) {
-		int r = list_push(lst, items->items[i]->str);
+		int r = list_push(lst, items->items[i]->str, l->set->limits.rules_max_list);
 		if (r < 0) {
 			LERR(l, "LOAD_ERR_VALIDATE", "list", name, item,
-			     "List longer than %u items", RS_MAX_LIST_ITEMS);
+			     "List longer than %llu items (rules-max-list)",
+			     (unsigned long long)l->set->limits.rules_max_list);
 			return r;
 		}
 	}
@@ -362,7 +363,7 @@ static int collect_macro(struct loader *l, const struct ry_node *item)
 		m = rs_alloc(&l->g->arena, sizeof(*m));
 		if (!m || GROW(l->g->macros, l->g->n_macros, l->g->cap_macros) < 0)
 			return -ENOMEM;
-		buf_init(&m->cond, RS_MAX_COND_BYTES);
+		buf_init(&m->cond, l->set->limits.rules_max_text);
 		m->name = name;
 		l->g->macros[l->g->n_macros++] = m;
 	}
@@ -372,8 +373,9 @@ static int collect_macro(struct loader *l, const struct ry_node *item)
 	m->source = l->src;
 	int r = append_text(&m->cond, cond);
 	if (r == -E2BIG)
-		LERR(l, "LOAD_ERR_VALIDATE", "macro", name, item, "Condition longer than %u bytes",
-		     RS_MAX_COND_BYTES);
+		LERR(l, "LOAD_ERR_VALIDATE", "macro", name, item,
+		     "Condition longer than %llu bytes (rules-max-text)",
+		     (unsigned long long)l->set->limits.rules_max_text);
 	return r;
 }
 
@@ -550,7 +552,8 @@ static int rule_apply(struct loader *l, struct rule *r, const struct ry_node *it
 	}
 	if (rc == -E2BIG)
 		LERR(l, "LOAD_ERR_VALIDATE", "rule", r->name, item,
-		     "Rule text longer than %u bytes", RS_MAX_COND_BYTES);
+		     "Rule text longer than %llu bytes (rules-max-text)",
+		     (unsigned long long)l->set->limits.rules_max_text);
 	return rc;
 }
 
@@ -607,8 +610,8 @@ static int collect_rule(struct loader *l, const struct ry_node *item)
 		r = rs_alloc(&l->g->arena, sizeof(*r));
 		if (!r || GROW(l->g->rules, l->g->n_rules, l->g->cap_rules) < 0)
 			return -ENOMEM;
-		buf_init(&r->cond, RS_MAX_COND_BYTES);
-		buf_init(&r->output, RS_MAX_COND_BYTES);
+		buf_init(&r->cond, l->set->limits.rules_max_text);
+		buf_init(&r->output, l->set->limits.rules_max_text);
 		r->index = (uint32_t)l->g->n_rules;
 		l->g->rules[l->g->n_rules++] = r;
 	}
@@ -777,9 +780,10 @@ static int expand_list(struct loader *l, struct rs_list *lst, unsigned depth)
 			nfrom = sub->n_exp;
 		}
 		for (size_t k = 0; k < nfrom; k++) {
-			if (lst->n_exp >= RS_MAX_LIST_ITEMS) {
+			if (lst->n_exp >= l->set->limits.rules_max_list) {
 				LERR(l, "LOAD_ERR_VALIDATE", "list", lst->name, lst->node,
-				     "List longer than %u items", RS_MAX_LIST_ITEMS);
+				     "List longer than %llu items (rules-max-list)",
+				     (unsigned long long)l->set->limits.rules_max_list);
 				return -E2BIG;
 			}
 			if (GROW(lst->exp, lst->n_exp, cap) < 0)
@@ -862,7 +866,7 @@ static int expand_values(struct loader *l, struct rs_node *n)
 			total++;
 		}
 	}
-	if (total > RS_MAX_LIST_ITEMS)
+	if (total > l->set->limits.rules_max_list)
 		return -E2BIG;
 	struct rs_lit *nv = rs_alloc(a, (total ? total : 1) * sizeof(*nv));
 	if (!nv)
@@ -894,7 +898,7 @@ static int resolve(struct loader *l, const struct item_ctx *it, struct rs_node *
 {
 	struct rs_node *n = *pn;
 	int r = 0;
-	if (depth > RS_MAX_COND_DEPTH * 4) {
+	if (depth > l->set->limits.rules_max_depth * 4) {
 		LERR(l, "LOAD_ERR_COMPILE_CONDITION", it->type, it->name, it->node,
 		     "Condition nested too deeply");
 		return -E2BIG;
@@ -941,7 +945,8 @@ static int resolve(struct loader *l, const struct item_ctx *it, struct rs_node *
 		r = expand_values(l, n);
 		if (r == -E2BIG) {
 			LERR(l, "LOAD_ERR_COMPILE_CONDITION", it->type, it->name, it->node,
-			     "List longer than %u items", RS_MAX_LIST_ITEMS);
+			     "List longer than %llu items (rules-max-list)",
+			     (unsigned long long)l->set->limits.rules_max_list);
 			return r;
 		}
 		if (r < 0)
@@ -987,8 +992,8 @@ static int compile_macro(struct loader *l, struct rs_macro *m, struct problems *
 	char msg[512];
 	size_t pos;
 	struct item_ctx it = {"macro", m->name, m->node};
-	int r = rs_parse_condition(&l->g->arena, buf_str(&m->cond), m->cond.len, &m->ast, msg,
-				   sizeof(msg), &pos);
+	int r = rs_parse_condition(&l->g->arena, &l->set->limits, buf_str(&m->cond), m->cond.len,
+				   &m->ast, msg, sizeof(msg), &pos);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -1224,8 +1229,8 @@ static int compile_rule(struct loader *l, struct rule *r)
 		r->status = fmt_status(a, "skipped: unknown source %s", r->evsource);
 		return r->status ? 0 : -ENOMEM;
 	}
-	int rc =
-	    rs_parse_condition(a, buf_str(&r->cond), r->cond.len, &r->ast, msg, sizeof(msg), &pos);
+	int rc = rs_parse_condition(a, &l->set->limits, buf_str(&r->cond), r->cond.len, &r->ast,
+				    msg, sizeof(msg), &pos);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {
@@ -1445,7 +1450,7 @@ struct rule_set *rule_set_new(const struct bh_limits *limits)
 		rule_set_free(set);
 		return NULL;
 	}
-	(void)pcre2_set_match_limit(set->mctx, RS_REGEX_MATCH_LIMIT);
+	(void)pcre2_set_match_limit(set->mctx, (uint32_t)MIN(set->limits.regex_max_steps, UINT32_MAX));
 	(void)pcre2_set_depth_limit(set->mctx, RS_REGEX_DEPTH_LIMIT);
 	return set;
 }
@@ -1742,8 +1747,8 @@ int rule_set_eval_condition(struct rule_set *set, const char *condition, const s
 	char msg[512];
 	size_t pos;
 	size_t res_before = g->n_res;
-	int r =
-	    rs_parse_condition(&g->arena, condition, strlen(condition), &n, msg, sizeof(msg), &pos);
+	int r = rs_parse_condition(&g->arena, &set->limits, condition, strlen(condition), &n, msg,
+				   sizeof(msg), &pos);
 	if (r < 0) {
 		bh_diag_set(reterr_diag, "condition", 1, (unsigned)pos + 1, "%s", msg);
 		goto out;

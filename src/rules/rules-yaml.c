@@ -83,7 +83,7 @@ struct ry_builder {
 	size_t depth, max_depth;
 	struct ry_anchor *anchors;
 	size_t n_anchors, cap_anchors;
-	size_t weight;
+	size_t weight, max_nodes; /* YAML nodes so far, aliases expanded; yaml-max-nodes */
 	/* per open container: items collected so far */
 	struct {
 		struct ry_node **items;
@@ -152,6 +152,7 @@ int ry_parse(struct rs_arena *a, const char *data, size_t len, const struct bh_l
 		return -E2BIG;
 	}
 	b.max_depth = MIN(limits->json_max_depth, (uint64_t)1024);
+	b.max_nodes = (size_t)MIN(limits->yaml_max_nodes, (uint64_t)SIZE_MAX / 2);
 	b.stack = calloc(b.max_depth + 1, sizeof(*b.stack));
 	b.open = calloc(b.max_depth + 1, sizeof(*b.open));
 	if (!b.stack || !b.open || !yaml_parser_initialize(&p)) {
@@ -213,8 +214,9 @@ int ry_parse(struct rs_arena *a, const char *data, size_t len, const struct bh_l
 			n->line = line;
 			n->column = col;
 			n->weight = 1;
-			if (++b.weight > RS_MAX_YAML_NODES) {
-				(void)xsnprintf(msg, msgsz, "too many YAML nodes");
+			if (++b.weight > b.max_nodes) {
+				(void)xsnprintf(msg, msgsz, "more than %zu YAML nodes (yaml-max-nodes)",
+						b.max_nodes);
 				r = -E2BIG;
 				break;
 			}
@@ -282,7 +284,7 @@ int ry_parse(struct rs_arena *a, const char *data, size_t len, const struct bh_l
 				c->n--;
 			size_t w = 1;
 			for (size_t i = 0; i < c->n; i++)
-				w = MIN(w + c->items[i]->weight, (size_t)RS_MAX_YAML_NODES + 1);
+				w = MIN(w + c->items[i]->weight, b.max_nodes + 1);
 			c->weight = w;
 			o->n = 0;
 			break;
@@ -314,11 +316,12 @@ int ry_parse(struct rs_arena *a, const char *data, size_t len, const struct bh_l
 			if (r < 0)
 				break;
 			b.weight += t->weight;
-			if (b.weight > RS_MAX_YAML_NODES) {
+			if (b.weight > b.max_nodes) {
 				*ret_line = line;
 				*ret_col = col;
-				(void)xsnprintf(msg, msgsz, "YAML alias expansion exceeds %u nodes",
-						RS_MAX_YAML_NODES);
+				(void)xsnprintf(msg, msgsz,
+						"YAML alias expansion exceeds %zu nodes (yaml-max-nodes)",
+						b.max_nodes);
 				r = -E2BIG;
 				break;
 			}

@@ -258,6 +258,42 @@ TEST(syntax_errors_and_limits)
 	ASSERT_OK(load(set, "# nothing\n", &d));
 }
 
+TEST(limits_are_configurable)
+{
+	/* rules-max-depth, rules-max-list and rules-max-text come from struct bh_limits */
+	struct bh_limits lim;
+	bh_limits_default(&lim);
+	ASSERT_OK(bh_limits_set(&lim, "rules-max-depth=8"));
+	ASSERT_OK(bh_limits_set(&lim, "rules-max-list=3"));
+	ASSERT_OK(bh_limits_set(&lim, "rules-max-text=2K"));
+	_cleanup_(rule_set_freep) struct rule_set *tight = rule_set_new(&lim);
+	_cleanup_(rule_set_freep) struct rule_set *dflt = rule_set_new(NULL);
+	ASSERT_NOT_NULL(tight);
+	ASSERT_NOT_NULL(dflt);
+	struct bh_diag d = {0};
+	const char *deep = "- rule: deep\n  desc: d\n  condition: evt.type = execve and "
+			   "not (not (not (not (not (not (not (not (not (not "
+			   "(proc.name = sh))))))))))\n  output: o\n  priority: info\n";
+	ASSERT_OK(rule_set_load_buf(dflt, "deep.yaml", deep, strlen(deep), &d));
+	ASSERT_TRUE(rule_set_load_buf(tight, "deep.yaml", deep, strlen(deep), &d) < 0);
+	ASSERT_TRUE(strstr(d.message, "rules-max-depth") != NULL);
+	const char *lst = "- list: l\n  items: [a, b, c, d, e]\n";
+	ASSERT_OK(rule_set_load_buf(dflt, "list.yaml", lst, strlen(lst), &d));
+	ASSERT_TRUE(rule_set_load_buf(tight, "list.yaml", lst, strlen(lst), &d) < 0);
+	ASSERT_TRUE(strstr(d.message, "rules-max-list") != NULL);
+	struct buf b;
+	buf_init(&b, 0);
+	ASSERT_OK(buf_puts(&b, "- macro: m\n  condition: proc.name in ("));
+	for (int i = 0; i < 400; i++)
+		ASSERT_OK(buf_printf(&b, "%sname%d", i ? ", " : "", i));
+	ASSERT_OK(buf_puts(&b, ")\n"));
+	_cleanup_(rule_set_freep) struct rule_set *tight2 = rule_set_new(&lim);
+	ASSERT_OK(rule_set_load_buf(dflt, "long.yaml", buf_str(&b), b.len, &d));
+	ASSERT_TRUE(rule_set_load_buf(tight2, "long.yaml", buf_str(&b), b.len, &d) < 0);
+	ASSERT_TRUE(strstr(d.message, "rules-max-text") != NULL);
+	buf_done(&b);
+}
+
 TEST(report_names_missing_fields)
 {
 	_cleanup_(rule_set_freep) struct rule_set *set = rule_set_new(NULL);
