@@ -16,6 +16,16 @@
 #   id=$(bh_ctr_podman_id NAME); pid=$(bh_ctr_podman_pid NAME)
 #   b=$(bh_ctr_runc_bundle NAME CMD...); bh_ctr_runc_start ID "$b"; pid=$(bh_ctr_runc_pid ID)
 #   bh_ctr_cgroup PID [CONTROLLER]   # the process's cgroup path (default: pids, else v2)
+#   bh_ctr_docker_up || ...          # dockerd (+ containerd) of our own, or the running one
+#   img=$(bh_ctr_docker_image NAME); bh_ctr_docker_start NAME [docker run options] IMAGE CMD...
+#   DOCKER="docker -H ..." is set by bh_ctr_docker_up; pid=$(bh_ctr_docker_pid NAME)
+#
+# Docker (Debian docker.io) has no systemd to start it here: bh_ctr_docker_up starts
+# containerd and dockerd itself, with sockets, exec-root and pid files in BH_CTR_DIR, no
+# iptables or bridge (containers run with --network none), the vfs storage driver (works on
+# any file system) and the cgroupfs driver. The data root stays /var/lib/docker, because that
+# is where the sensor reads Docker's container state. A daemon already answering on
+# /var/run/docker.sock is used instead of starting one.
 #
 # Why the private containers.conf holds what it holds (issue 5): on these machines crun
 # refuses the hybrid cgroup layout, so runtime = "runc"; there is no systemd, so
@@ -72,6 +82,8 @@ EOF
 	: >"$BH_CTR_DIR/podman.list"
 	: >"$BH_CTR_DIR/runc.list"
 	: >"$BH_CTR_DIR/image.list"
+	: >"$BH_CTR_DIR/docker.list"
+	: >"$BH_CTR_DIR/docker-image.list"
 }
 
 # bh_ctr_rootfs DIR [SRC:DEST ...] — a busybox root file system: /bin/busybox with one symlink
@@ -213,9 +225,107 @@ bh_ctr_cgroup()
 		END { if (!found && v2 != "") print v2 }' "/proc/$1/cgroup"
 }
 
+# bh_ctr_docker_up — 0 when a Docker daemon answers (DOCKER is set to the client command);
+# 77 when docker.io is not installed; 1 when the daemon does not come up (log printed).
+bh_ctr_docker_up()
+{
+	for _bh_t in docker dockerd containerd; do
+		command -v "$_bh_t" >/dev/null 2>&1 || { bh_ctr_skip "$_bh_t is not installed"; return 77; }
+	done
+	if [ -S /var/run/docker.sock ] && docker -H unix:///var/run/docker.sock info >/dev/null 2>&1
+	then
+		DOCKER="docker -H unix:///var/run/docker.sock"
+		export DOCKER
+		return 0
+	fi
+	_bh_d=$BH_CTR_DIR/docker
+	mkdir -p "$_bh_d" || return 1
+	containerd --root "$_bh_d/containerd-root" --state "$_bh_d/containerd-state" \
+		--address "$_bh_d/containerd.sock" >"$_bh_d/containerd.log" 2>&1 &
+	echo $! >"$_bh_d/containerd.pid"
+	for _bh_i in $(seq 100); do
+		[ -S "$_bh_d/containerd.sock" ] && break
+		sleep 0.1
+	done
+	dockerd --containerd "$_bh_d/containerd.sock" -H "unix://$_bh_d/docker.sock" \
+		--exec-root "$_bh_d/exec" --pidfile "$_bh_d/dockerd.pid" --iptables=false \
+		--ip6tables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+		--exec-opt native.cgroupdriver=cgroupfs >"$_bh_d/dockerd.log" 2>&1 &
+	echo $! >"$_bh_d/dockerd.ppid"
+	DOCKER="docker -H unix://$_bh_d/docker.sock"
+	export DOCKER
+	for _bh_i in $(seq 150); do
+		$DOCKER info >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "lib-containers: dockerd did not come up:" >&2
+	tail -n 20 "$_bh_d/dockerd.log" "$_bh_d/containerd.log" >&2
+	return 1
+}
+
+# bh_ctr_docker_image NAME — import a busybox rootfs as the one-layer image NAME:latest.
+bh_ctr_docker_image()
+{
+	_bh_rd="$BH_CTR_DIR/rootfs-docker-$1"
+	rm -rf -- "$_bh_rd"
+	bh_ctr_rootfs "$_bh_rd" || return 1
+	tar -C "$_bh_rd" --numeric-owner -cf "$_bh_rd.tar" . || return 1
+	$DOCKER import --change 'CMD ["/bin/sh"]' "$_bh_rd.tar" "$1:latest" >/dev/null || return 1
+	rm -rf -- "$_bh_rd" "$_bh_rd.tar"
+	echo "$1:latest" >>"$BH_CTR_DIR/docker-image.list"
+	printf '%s\n' "$1:latest"
+}
+
+# bh_ctr_docker_start NAME [docker run options] IMAGE CMD... — detached.
+bh_ctr_docker_start()
+{
+	_bh_name=$1
+	shift
+	echo "$_bh_name" >>"$BH_CTR_DIR/docker.list"
+	$DOCKER run -d --name "$_bh_name" "$@" >/dev/null || return 1
+	for _bh_i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(bh_ctr_docker_pid "$_bh_name")" -gt 0 ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "lib-containers: docker container '$_bh_name' did not start" >&2
+	return 1
+}
+
+bh_ctr_docker_pid()
+{
+	$DOCKER inspect -f '{{.State.Pid}}' "$1"
+}
+
+# Stop what bh_ctr_docker_up started: containers and images first, then dockerd (it unmounts
+# its network namespaces under exec-root), then containerd.
+bh_ctr_docker_down()
+{
+	if [ -n "${DOCKER:-}" ]; then
+		while IFS= read -r _bh_n; do
+			[ -n "$_bh_n" ] && $DOCKER rm -f "$_bh_n" >/dev/null 2>&1
+		done <"$BH_CTR_DIR/docker.list"
+		while IFS= read -r _bh_n; do
+			[ -n "$_bh_n" ] && $DOCKER rmi -f "$_bh_n" >/dev/null 2>&1
+		done <"$BH_CTR_DIR/docker-image.list"
+	fi
+	_bh_d=$BH_CTR_DIR/docker
+	for _bh_p in dockerd.ppid containerd.pid; do
+		[ -f "$_bh_d/$_bh_p" ] || continue
+		_bh_pid=$(cat "$_bh_d/$_bh_p")
+		kill -TERM "$_bh_pid" 2>/dev/null || continue
+		for _bh_i in $(seq 100); do
+			kill -0 "$_bh_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$_bh_pid" 2>/dev/null || true
+	done
+	DOCKER=
+}
+
 bh_ctr_cleanup()
 {
 	[ -n "${BH_CTR_DIR:-}" ] && [ -d "$BH_CTR_DIR" ] || return 0
+	bh_ctr_docker_down
 	while IFS= read -r _bh_n; do
 		[ -n "$_bh_n" ] && bh_ctr_podman_stop "$_bh_n"
 	done <"$BH_CTR_DIR/podman.list"

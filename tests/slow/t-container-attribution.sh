@@ -3,8 +3,9 @@
 # t-container-attribution.sh — container attribution against real containers.
 #
 # Starts, with tests/slow/lib-containers.sh: a Podman container, a privileged Podman
-# container, and a container run directly with `runc run` (cgroup /ID below runc's own, no
-# runtime database), each running `sleep`. For each, the unit program
+# container, a container run directly with `runc run` (cgroup /ID below runc's own, no
+# runtime database), and a Docker container (the test starts containerd and dockerd itself),
+# each running `sleep`; plus processes added later with `podman exec` and `docker exec`. For each, the unit program
 # tests/unit/sensor/test-container-live.c attributes the sleeping process from its
 # /proc/PID/cgroup and the runtime's on-disk state, and must report the id the runtime gave,
 # the container's name, image, runtime and privilege; a host process must be "host".
@@ -99,7 +100,47 @@ echo "runc $rid: pid $pid cgroup $(bh_ctr_cgroup "$pid")"
 check "runc run" BH_TEST_PID="$pid" BH_TEST_ID="$rid" BH_TEST_NAME="$rid" BH_TEST_IMAGE= \
 	BH_TEST_RUNTIME=runc BH_TEST_PRIVILEGED=0
 
-# 4. The host: this shell.
+# 4. Docker (containerd + dockerd started by the test): cgroup /docker/ID with cgroupfs, state
+# from /var/lib/docker/containers/ID/config.v2.json.
+drc=0
+bh_ctr_docker_up || drc=$?
+if [ "$drc" = 0 ]; then
+	dimg=$(bh_ctr_docker_image "bhattr-docker$$")
+	bh_ctr_docker_start "$tag-docker" --network none --label bh.test=attr "$dimg" sleep 600
+	pid=$(bh_ctr_docker_pid "$tag-docker")
+	id=$($DOCKER inspect -f '{{.Id}}' "$tag-docker")
+	echo "docker $tag-docker: id $id pid $pid cgroup $(bh_ctr_cgroup "$pid")"
+	check "docker run" BH_TEST_PID="$pid" BH_TEST_ID="$id" BH_TEST_NAME="$tag-docker" \
+		BH_TEST_IMAGE="$dimg" BH_TEST_RUNTIME=docker BH_TEST_PRIVILEGED=0
+	# `docker exec`: a process the daemon adds later lands in the same cgroup.
+	$DOCKER exec -d "$tag-docker" sleep 601
+	epid=
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		for d in /proc/[0-9]*; do
+			[ "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" = "sleep 601 " ] || continue
+			grep -q "docker/$id" "$d/cgroup" 2>/dev/null || continue
+			epid=${d#/proc/}
+			break 2
+		done
+		sleep 0.2
+	done
+	if [ -n "$epid" ]; then
+		check "docker exec" BH_TEST_PID="$epid" BH_TEST_ID="$id" \
+			BH_TEST_NAME="$tag-docker" BH_TEST_IMAGE="$dimg" BH_TEST_RUNTIME=docker
+	else
+		echo "FAIL: docker exec: no second sleep in the container's cgroup"
+		failures=$((failures + 1))
+	fi
+	# (docker run --privileged cannot start here: root lacks CAP_SYS_RESOURCE and Docker asks
+	# for every capability; privilege from Docker's hostconfig is covered by the unit tests.)
+elif [ "$drc" = 77 ]; then
+	echo "skip: docker: docker.io is not installed (scripts/deps.sh installs it)"
+else
+	echo "FAIL: docker: the daemon did not start"
+	failures=$((failures + 1))
+fi
+
+# 5. The host: this shell.
 check "host" BH_TEST_PID="$$" BH_TEST_ID=host
 
 if [ "$failures" -ne 0 ]; then
