@@ -42,6 +42,8 @@ int cmd_sensor(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sensor_usage[];
 int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_usage[];
+int cmd_admission(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_admission_usage[];
 /* `bulkhead k8s who-can ...` and `bulkhead k8s rbac ...` (cmd-k8s-rbac.c); argv[0] is the name. */
 int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_who_can_usage[];

@@ -16,8 +16,10 @@ static const struct cli_command commands[] = {
 	{ "db", cmd_db, "build, update and inspect the vulnerability database", cmd_db_usage },
 	{ "sensor", cmd_sensor, "watch processes, files and connections with eBPF; Falco rules",
 	  cmd_sensor_usage },
-	{ "k8s", cmd_k8s, "check Kubernetes manifests against the Pod Security Standards",
+	{ "k8s", cmd_k8s, "Kubernetes posture: Pod Security, hardening, RBAC, reachability",
 	  cmd_k8s_usage },
+	{ "admission", cmd_admission, "serve a Kubernetes validating admission webhook (HTTPS)",
+	  cmd_admission_usage },
 };
 
 static const char main_usage[] =

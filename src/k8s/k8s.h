@@ -159,6 +159,14 @@ int k8s_manifests_load_path(struct k8s_manifests *m, const char *path,
 int k8s_manifests_load_buf(struct k8s_manifests *m, const char *source, struct span data,
 			   const struct bh_limits *limits, struct bh_diag *reterr_diag);
 
+/*
+ * Add one already parsed object (e.g. the object of an admission request) named source, with
+ * no line. obj is modelled in place and referenced (json_incref), so Secret and ConfigMap
+ * payloads are deleted from it. Same errors as k8s_manifests_load_buf() minus the limits.
+ */
+int k8s_manifests_add_json(struct k8s_manifests *m, const char *source, json_t *obj,
+			   struct bh_diag *reterr_diag);
+
 /* Free everything; m may be reused. Accepts a zeroed struct. */
 void k8s_manifests_done(struct k8s_manifests *m);
 

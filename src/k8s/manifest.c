@@ -706,6 +706,13 @@ int k8s_manifests_load_buf(struct k8s_manifests *m, const char *source, struct s
 	return r;
 }
 
+int k8s_manifests_add_json(struct k8s_manifests *m, const char *source, json_t *obj,
+			   struct bh_diag *reterr_diag)
+{
+	struct ld ld = {.path = source, .diag = reterr_diag};
+	return load_value(m, &ld, obj, 0);
+}
+
 static int load_file_at(struct k8s_manifests *m, int dirfd, const char *name, const char *display,
 			const struct bh_limits *limits, struct bh_diag *diag)
 {
