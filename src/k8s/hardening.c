@@ -894,14 +894,7 @@ static const char *service_account(struct eval *e)
 
 static const struct k8s_object *find_service_account(struct eval *e, const char *name)
 {
-	const char *ns = k8s_object_namespace(e->o);
-	for (size_t i = 0; i < e->m->n; i++) {
-		const struct k8s_object *x = &e->m->objs[i];
-		if (x->kind_name && streq(x->kind_name, "ServiceAccount") && streq(x->name, name) &&
-		    streq(k8s_object_namespace(x), ns))
-			return x;
-	}
-	return NULL;
+	return k8s_manifests_find(e->m, "ServiceAccount", k8s_object_namespace(e->o), name);
 }
 
 static int check_sa_token(struct eval *e)

@@ -134,11 +134,22 @@ struct k8s_object {
 	struct k8s_namespace_psa psa; /* K8S_KIND_NAMESPACE */
 };
 
+/* The lookup index of struct k8s_manifests (manifest.c). */
+struct k8s_index;
+
 struct k8s_manifests {
 	struct k8s_object *objs; /* owned */
 	size_t n, cap;
 	struct strv notes; /* "path:line: ignoring ..." for unknown kinds and skipped files */
 	size_t n_files;
+	/*
+	 * Owned: hash tables over (kind as written, effective namespace, name) and (kind as
+	 * written, name). The loader allocates it empty once m holds enough objects for an index
+	 * to pay; the lookups below fill it on first use and extend it when objects were appended
+	 * since (so they write to it through a const m: lookups on one m must not run
+	 * concurrently). NULL: lookups scan objs.
+	 */
+	struct k8s_index *index;
 };
 
 /* Name of a kind; "" for OTHER/KNOWN. */
@@ -173,9 +184,19 @@ void k8s_manifests_done(struct k8s_manifests *m);
 /* The effective namespace of an object: metadata.namespace or "default". */
 const char *k8s_object_namespace(const struct k8s_object *o);
 
-/* The Namespace object named name among m, or NULL. */
+/* The first Namespace object (in load order) named name among m, or NULL. */
 const struct k8s_object *k8s_manifests_find_namespace(const struct k8s_manifests *m,
 						      const char *name);
+
+/*
+ * The first object in load order whose kind as written (kind_name, whatever its apiVersion) is
+ * kind and whose metadata.name is name and, unless ns is NULL, whose effective namespace
+ * (k8s_object_namespace()) is ns; NULL when there is none. All strings are borrowed. Average
+ * O(1) through m->index; objects are indexed under kind_name, namespace_ and name as they
+ * are at the first lookup after they were loaded, so set those fields before looking up.
+ */
+const struct k8s_object *k8s_manifests_find(const struct k8s_manifests *m, const char *kind,
+					    const char *ns, const char *name);
 
 /* Value of annotation key in a pod spec, or NULL. */
 const char *k8s_pod_annotation(const struct k8s_pod_spec *pod, const char *key);

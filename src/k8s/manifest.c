@@ -630,6 +630,195 @@ static bool is_list_kind(const char *kind, const json_t *v)
 
 #define K8S_LIST_MAX_DEPTH 4
 
+/* ---- lookup index ------------------------------------------------------------------- */
+
+/*
+ * Two open-addressing hash tables (linear probing, at most half full), one keyed by (kind as
+ * written, effective namespace, name), one by (kind as written, name). A slot holds one key:
+ * the first and the last object with it in load order; next[] chains the objects in between,
+ * in load order, so a lookup returns the first match exactly as a scan of objs would.
+ * Objects are referred to by position in objs, which stays valid when objs is reallocated.
+ */
+#define K8S_INDEX_MIN_OBJECTS 16 /* fewer: lookups scan, and nothing is allocated */
+#define IDX_NONE	      SIZE_MAX
+
+struct idx_slot {
+	uint64_t hash;
+	size_t head, tail; /* positions in objs; head is IDX_NONE in an empty slot */
+};
+
+struct idx_table {
+	struct idx_slot *slots; /* owned; n_slots = 2 * cap, a power of two */
+	size_t *next;		/* owned; cap entries: the next object with the same key */
+	bool with_ns;		/* the key includes the effective namespace */
+};
+
+struct k8s_index {
+	struct idx_table by_ns, by_name;
+	size_t cap;	  /* objects the tables have room for; 0: not built */
+	size_t n_indexed; /* objs[0 .. n_indexed) are in the tables */
+};
+
+static void idx_table_done(struct idx_table *t)
+{
+	free(t->slots);
+	free(t->next);
+	t->slots = NULL;
+	t->next = NULL;
+}
+
+static void index_free(struct k8s_index *x)
+{
+	if (!x)
+		return;
+	idx_table_done(&x->by_ns);
+	idx_table_done(&x->by_name);
+	free(x);
+}
+
+/* FNV-1a over s and a terminator, so that ("ab", "c") and ("a", "bc") differ. */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * UINT64_C(0x100000001b3);
+	return (h ^ 0xffu) * UINT64_C(0x100000001b3);
+}
+
+static uint64_t key_hash(const char *kind, const char *ns, const char *name)
+{
+	uint64_t h = hash_str(UINT64_C(0xcbf29ce484222325), kind);
+	if (ns)
+		h = hash_str(h, ns);
+	h = hash_str(h, name);
+	/* Spread the high bits into the low ones the mask keeps. */
+	h ^= h >> 31;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	return h ^ (h >> 29);
+}
+
+static bool indexable(const struct k8s_object *o)
+{
+	return o->kind_name && o->name;
+}
+
+static bool obj_has_key(const struct k8s_object *o, const char *kind, const char *ns,
+			const char *name)
+{
+	return indexable(o) && streq(o->kind_name, kind) && streq(o->name, name) &&
+	       (!ns || streq(k8s_object_namespace(o), ns));
+}
+
+static void idx_insert(struct idx_table *t, size_t n_slots, const struct k8s_object *objs, size_t i)
+{
+	const struct k8s_object *o = &objs[i];
+	const char *ns = t->with_ns ? k8s_object_namespace(o) : NULL;
+	uint64_t h = key_hash(o->kind_name, ns, o->name);
+	t->next[i] = IDX_NONE;
+	for (size_t s = (size_t)h & (n_slots - 1);; s = (s + 1) & (n_slots - 1)) {
+		struct idx_slot *sl = &t->slots[s];
+		if (sl->head == IDX_NONE) {
+			*sl = (struct idx_slot){h, i, i};
+			return;
+		}
+		if (sl->hash == h && obj_has_key(&objs[sl->head], o->kind_name, ns, o->name)) {
+			t->next[sl->tail] = i;
+			sl->tail = i;
+			return;
+		}
+	}
+}
+
+static int idx_table_alloc(struct idx_table *t, size_t cap, bool with_ns)
+{
+	size_t n_slots;
+	*t = (struct idx_table){.with_ns = with_ns};
+	if (!size_mul(cap, 2, &n_slots))
+		return -ENOMEM;
+	t->slots = reallocarray(NULL, n_slots, sizeof(*t->slots));
+	t->next = reallocarray(NULL, cap, sizeof(*t->next));
+	if (!t->slots || !t->next) {
+		idx_table_done(t);
+		return -ENOMEM;
+	}
+	for (size_t s = 0; s < n_slots; s++)
+		t->slots[s] = (struct idx_slot){.head = IDX_NONE};
+	return 0;
+}
+
+/* Bring m->index up to m->objs: 0, or -ENOMEM (the index is then unusable for m as it is). */
+static int index_sync(const struct k8s_manifests *m)
+{
+	struct k8s_index *x = m->index;
+	if (x->cap && x->n_indexed == m->n)
+		return 0;
+	if (!x->cap || x->n_indexed > m->n || m->n > x->cap) {
+		/* (Re)build with room to double: appends stay amortised O(1). */
+		size_t cap = 64;
+		while (cap < m->n)
+			if (!size_mul(cap, 2, &cap))
+				return -ENOMEM;
+		struct idx_table by_ns, by_name;
+		if (idx_table_alloc(&by_ns, cap, true) < 0)
+			return -ENOMEM;
+		if (idx_table_alloc(&by_name, cap, false) < 0) {
+			idx_table_done(&by_ns);
+			return -ENOMEM;
+		}
+		idx_table_done(&x->by_ns);
+		idx_table_done(&x->by_name);
+		*x = (struct k8s_index){.by_ns = by_ns, .by_name = by_name, .cap = cap};
+	}
+	for (size_t i = x->n_indexed; i < m->n; i++) {
+		if (!indexable(&m->objs[i])) {
+			x->by_ns.next[i] = x->by_name.next[i] = IDX_NONE;
+			continue;
+		}
+		idx_insert(&x->by_ns, 2 * x->cap, m->objs, i);
+		idx_insert(&x->by_name, 2 * x->cap, m->objs, i);
+	}
+	x->n_indexed = m->n;
+	return 0;
+}
+
+/*
+ * The first object with the key (see obj_has_key()) and, when want_kind is not
+ * _K8S_KIND_MAX, that model kind.
+ */
+static const struct k8s_object *find_object(const struct k8s_manifests *m, const char *kind,
+					    const char *ns, const char *name,
+					    enum k8s_kind want_kind)
+{
+	if (!m->index || index_sync(m) < 0) {
+		for (size_t i = 0; i < m->n; i++) {
+			const struct k8s_object *o = &m->objs[i];
+			if (obj_has_key(o, kind, ns, name) &&
+			    (want_kind == _K8S_KIND_MAX || o->kind == want_kind))
+				return o;
+		}
+		return NULL;
+	}
+	const struct idx_table *t = ns ? &m->index->by_ns : &m->index->by_name;
+	size_t n_slots = 2 * m->index->cap;
+	uint64_t h = key_hash(kind, ns, name);
+	for (size_t s = (size_t)h & (n_slots - 1);; s = (s + 1) & (n_slots - 1)) {
+		const struct idx_slot *sl = &t->slots[s];
+		if (sl->head == IDX_NONE)
+			return NULL;
+		if (sl->hash != h || !obj_has_key(&m->objs[sl->head], kind, ns, name))
+			continue;
+		for (size_t i = sl->head; i != IDX_NONE; i = t->next[i])
+			if (want_kind == _K8S_KIND_MAX || m->objs[i].kind == want_kind)
+				return &m->objs[i];
+		return NULL;
+	}
+}
+
+const struct k8s_object *k8s_manifests_find(const struct k8s_manifests *m, const char *kind,
+					    const char *ns, const char *name)
+{
+	return find_object(m, kind, ns, name, _K8S_KIND_MAX);
+}
+
 static int load_value(struct k8s_manifests *m, struct ld *ld, json_t *v, unsigned depth)
 {
 	if (json_is_null(v))
@@ -667,6 +856,12 @@ static int load_value(struct k8s_manifests *m, struct ld *ld, json_t *v, unsigne
 	}
 	if (GROW(m->objs, m->n, m->cap) < 0)
 		return -ENOMEM;
+	if (!m->index && m->n + 1 >= K8S_INDEX_MIN_OBJECTS) {
+		/* Empty: the first lookup fills it (see k8s_manifests_find()). */
+		m->index = calloc(1, sizeof(*m->index));
+		if (!m->index)
+			return -ENOMEM;
+	}
 	struct k8s_object *o = &m->objs[m->n];
 	*o = (struct k8s_object){.kind_name = kind, .line = ld->line};
 	o->path = strdup(ld->path);
@@ -841,6 +1036,7 @@ void k8s_manifests_done(struct k8s_manifests *m)
 		object_done(&m->objs[i]);
 	free(m->objs);
 	strv_done(&m->notes);
+	index_free(m->index);
 	*m = (struct k8s_manifests){0};
 }
 
@@ -852,10 +1048,8 @@ const char *k8s_object_namespace(const struct k8s_object *o)
 const struct k8s_object *k8s_manifests_find_namespace(const struct k8s_manifests *m,
 						      const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (m->objs[i].kind == K8S_KIND_NAMESPACE && streq(m->objs[i].name, name))
-			return &m->objs[i];
-	return NULL;
+	/* The loader gives every K8S_KIND_NAMESPACE object the kind_name "Namespace". */
+	return find_object(m, "Namespace", NULL, name, K8S_KIND_NAMESPACE);
 }
 
 const char *k8s_pod_annotation(const struct k8s_pod_spec *pod, const char *key)
