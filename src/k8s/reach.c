@@ -502,22 +502,210 @@ static int build_model(const struct k8s_manifests *m, struct model *md)
 
 /* ---- evaluation ---- */
 
-static bool peer_matches(const struct model *md, const struct np_policy *pol,
-			 const struct np_peer *p, size_t peer)
+/*
+ * The pairs are not evaluated one by one against every policy: the policies selecting each
+ * workload (per direction) and the endpoints each rule's peers match are computed once, as
+ * bitsets over the endpoints (bit i for workload i, bit n_wl for the outside). A source's
+ * candidate destinations are then the intersection of what its egress allows and of what
+ * admits it on ingress, and only those pairs get their port sets computed.
+ */
+struct eval {
+	const struct model *md;
+	size_t n_wl, nw;    /* workloads; 64-bit words per bitset (n_wl + 1 bits) */
+	size_t *ns_start;   /* n_ns + 1: namespace i has ns_wl[start[i]..start[i+1]) */
+	size_t *ns_wl;	    /* workload indexes grouped by namespace, ascending within one */
+	size_t *pol_ns;	    /* namespace index of each policy */
+	uint64_t *pol_sel;  /* n_pol bitsets: the workloads each policy's podSelector selects */
+	size_t *rule_first; /* n_pol * _DIR_MAX: index of the first rule's bitset in peers */
+	uint64_t *peers;    /* one bitset per rule: the endpoints its peers match */
+	size_t *sel_start[_DIR_MAX]; /* n_wl + 1: policies of that type selecting workload w */
+	size_t *sel_pol[_DIR_MAX];   /* are sel_pol[d][sel_start[d][w]..sel_start[d][w+1]) */
+	uint64_t *in_base;	     /* ingress candidates common to every source */
+	bool *pol_in_all;	     /* the policy admits every source on some ingress rule */
+};
+
+static bool bit_get(const uint64_t *b, size_t i)
 {
-	if (p->is_ipblock)
-		return peer == K8S_NET_EXTERNAL && p->ip_nonempty;
-	if (peer == K8S_NET_EXTERNAL)
-		return false;
-	const struct k8s_net_workload *w = &md->wl[peer];
-	if (p->has_ns) {
-		const struct ns_info *n = ns_find(md, w->ns);
-		if (!n || !k8s_selector_matches(&p->nsel, n->labels, n->n_labels))
-			return false;
-	} else if (!streq(w->ns, pol->ns)) {
-		return false;
+	return (b[i / 64] >> (i % 64)) & 1;
+}
+
+static void bit_set(uint64_t *b, size_t i)
+{
+	b[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static void bits_or(uint64_t *a, const uint64_t *b, size_t nw)
+{
+	for (size_t i = 0; i < nw; i++)
+		a[i] |= b[i];
+}
+
+/* Set bits 0..n-1 (the other bits of the nw words cleared). */
+static void bits_fill(uint64_t *a, size_t nw, size_t n)
+{
+	for (size_t i = 0; i < nw; i++) {
+		size_t lo = i * 64;
+		a[i] = n >= lo + 64 ? UINT64_MAX : n > lo ? ((uint64_t)1 << (n - lo)) - 1 : 0;
 	}
-	return !p->has_pod || k8s_selector_matches(&p->pod, w->labels, w->n_labels);
+}
+
+static const uint64_t *rule_bits(const struct eval *ev, size_t pol, enum dir d, size_t j)
+{
+	return &ev->peers[(ev->rule_first[pol * _DIR_MAX + d] + j) * ev->nw];
+}
+
+static void eval_done(struct eval *ev)
+{
+	free(ev->ns_start);
+	free(ev->ns_wl);
+	free(ev->pol_ns);
+	free(ev->pol_sel);
+	free(ev->rule_first);
+	free(ev->peers);
+	for (int d = 0; d < _DIR_MAX; d++) {
+		free(ev->sel_start[d]);
+		free(ev->sel_pol[d]);
+	}
+	free(ev->in_base);
+	free(ev->pol_in_all);
+}
+
+static size_t ns_index(const struct model *md, const char *name)
+{
+	const struct ns_info *n = ns_find(md, name);
+	return n ? (size_t)(n - md->ns) : md->n_ns;
+}
+
+/* Set in bits the workloads of namespace ns that sel matches (every one when !sel). */
+static void ns_select(const struct eval *ev, size_t ns, const struct k8s_selector *sel,
+		      uint64_t *bits)
+{
+	if (ns >= ev->md->n_ns)
+		return;
+	for (size_t k = ev->ns_start[ns]; k < ev->ns_start[ns + 1]; k++) {
+		const struct k8s_net_workload *w = &ev->md->wl[ev->ns_wl[k]];
+		if (!sel || k8s_selector_matches(sel, w->labels, w->n_labels))
+			bit_set(bits, ev->ns_wl[k]);
+	}
+}
+
+static void peer_bits(const struct eval *ev, size_t pol, const struct np_peer *p, uint64_t *bits)
+{
+	const struct model *md = ev->md;
+	if (p->is_ipblock) {
+		if (p->ip_nonempty)
+			bit_set(bits, ev->n_wl);
+		return;
+	}
+	const struct k8s_selector *pod = p->has_pod ? &p->pod : NULL;
+	if (!p->has_ns) {
+		ns_select(ev, ev->pol_ns[pol], pod, bits);
+		return;
+	}
+	for (size_t i = 0; i < md->n_ns; i++)
+		if (k8s_selector_matches(&p->nsel, md->ns[i].labels, md->ns[i].n_labels))
+			ns_select(ev, i, pod, bits);
+}
+
+static int eval_init(struct eval *ev, const struct model *md)
+{
+	*ev = (struct eval){.md = md, .n_wl = md->n_wl, .nw = md->n_wl / 64 + 1};
+	size_t n_wl = md->n_wl, nw = ev->nw, n_pol = md->n_pol, n_ns = md->n_ns;
+	_cleanup_free_ size_t *wl_ns = calloc(n_wl + 1, sizeof(*wl_ns));
+	ev->ns_start = calloc(n_ns + 2, sizeof(*ev->ns_start));
+	ev->ns_wl = calloc(n_wl + 1, sizeof(*ev->ns_wl));
+	ev->pol_ns = calloc(n_pol + 1, sizeof(*ev->pol_ns));
+	ev->pol_sel = calloc((n_pol + 1) * nw, sizeof(*ev->pol_sel));
+	ev->rule_first = calloc((n_pol + 1) * _DIR_MAX, sizeof(*ev->rule_first));
+	ev->in_base = calloc(nw, sizeof(*ev->in_base));
+	ev->pol_in_all = calloc(n_pol + 1, sizeof(*ev->pol_in_all));
+	if (!wl_ns || !ev->ns_start || !ev->ns_wl || !ev->pol_ns || !ev->pol_sel ||
+	    !ev->rule_first || !ev->in_base || !ev->pol_in_all)
+		return -ENOMEM;
+	/* Workloads grouped by namespace (a counting sort, stable). */
+	for (size_t w = 0; w < n_wl; w++) {
+		wl_ns[w] = ns_index(md, md->wl[w].ns);
+		ev->ns_start[wl_ns[w] + 1]++;
+	}
+	for (size_t i = 0; i < n_ns; i++)
+		ev->ns_start[i + 1] += ev->ns_start[i];
+	{
+		_cleanup_free_ size_t *fill = calloc(n_ns + 1, sizeof(*fill));
+		if (!fill)
+			return -ENOMEM;
+		for (size_t w = 0; w < n_wl; w++)
+			if (wl_ns[w] < n_ns)
+				ev->ns_wl[ev->ns_start[wl_ns[w]] + fill[wl_ns[w]]++] = w;
+	}
+	/* What each policy selects, and one bitset per rule for its peers. */
+	size_t n_rules = 0;
+	for (size_t i = 0; i < n_pol; i++) {
+		ev->pol_ns[i] = ns_index(md, md->pol[i].ns);
+		ns_select(ev, ev->pol_ns[i], &md->pol[i].sel, &ev->pol_sel[i * nw]);
+		for (int d = 0; d < _DIR_MAX; d++) {
+			ev->rule_first[i * _DIR_MAX + (size_t)d] = n_rules;
+			n_rules += md->pol[i].n_rules[d];
+		}
+	}
+	ev->peers = calloc((n_rules + 1) * nw, sizeof(*ev->peers));
+	if (!ev->peers)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_pol; i++)
+		for (int d = 0; d < _DIR_MAX; d++)
+			for (size_t j = 0; j < md->pol[i].n_rules[d]; j++) {
+				const struct np_rule *rule = &md->pol[i].rules[d][j];
+				uint64_t *bits = (uint64_t *)rule_bits(ev, i, (enum dir)d, j);
+				if (rule->all_peers)
+					bits_fill(bits, nw, n_wl + 1);
+				for (size_t k = 0; k < rule->n_peers; k++)
+					peer_bits(ev, i, &rule->peers[k], bits);
+			}
+	/* Per workload and direction, the policies of that type selecting it (CSR). */
+	for (int d = 0; d < _DIR_MAX; d++) {
+		size_t *start = calloc(n_wl + 2, sizeof(*start));
+		ev->sel_start[d] = start;
+		if (!start)
+			return -ENOMEM;
+		for (size_t i = 0; i < n_pol; i++)
+			if (md->pol[i].types[d])
+				for (size_t w = 0; w < n_wl; w++)
+					start[w + 1] += bit_get(&ev->pol_sel[i * nw], w);
+		for (size_t w = 0; w < n_wl; w++)
+			start[w + 1] += start[w];
+		ev->sel_pol[d] = calloc(start[n_wl] + 1, sizeof(*ev->sel_pol[d]));
+		_cleanup_free_ size_t *fill = calloc(n_wl + 1, sizeof(*fill));
+		if (!ev->sel_pol[d] || !fill)
+			return -ENOMEM;
+		for (size_t i = 0; i < n_pol; i++) {
+			if (!md->pol[i].types[d])
+				continue;
+			const size_t pns = ev->pol_ns[i];
+			if (pns >= n_ns)
+				continue;
+			for (size_t k = ev->ns_start[pns]; k < ev->ns_start[pns + 1]; k++) {
+				size_t w = ev->ns_wl[k];
+				if (bit_get(&ev->pol_sel[i * nw], w))
+					ev->sel_pol[d][start[w] + fill[w]++] = i;
+			}
+		}
+	}
+	/*
+	 * Ingress candidates whatever the source: the outside, workloads no ingress policy
+	 * isolates, and those selected by a policy with a rule admitting every peer.
+	 */
+	bit_set(ev->in_base, n_wl);
+	for (size_t w = 0; w < n_wl; w++)
+		if (ev->sel_start[DIR_INGRESS][w] == ev->sel_start[DIR_INGRESS][w + 1])
+			bit_set(ev->in_base, w);
+	for (size_t i = 0; i < n_pol; i++) {
+		if (!md->pol[i].types[DIR_INGRESS])
+			continue;
+		for (size_t j = 0; j < md->pol[i].n_rules[DIR_INGRESS]; j++)
+			ev->pol_in_all[i] |= md->pol[i].rules[DIR_INGRESS][j].all_peers;
+		if (ev->pol_in_all[i])
+			bits_or(ev->in_base, &ev->pol_sel[i * nw], nw);
+	}
+	return 0;
 }
 
 static int rule_ports(const struct np_rule *rule, const struct k8s_net_workload *dst,
@@ -545,48 +733,121 @@ static int rule_ports(const struct np_rule *rule, const struct k8s_net_workload 
 }
 
 /*
- * What the policies of workload target allow in direction d with peer (the other end),
- * named ports resolved against dst.
+ * What the policies of workload target allow in direction d with peer (the other end, an
+ * endpoint bit), named ports resolved against dst.
  */
-static int allowed(const struct model *md, enum dir d, size_t target, size_t peer,
+static int allowed(const struct eval *ev, enum dir d, size_t target, size_t peer,
 		   const struct k8s_net_workload *dst, struct k8s_port_set *set)
 {
-	const struct k8s_net_workload *t = &md->wl[target];
-	bool isolated = false;
-	for (size_t i = 0; i < md->n_pol; i++) {
-		const struct np_policy *pol = &md->pol[i];
-		if (!pol->types[d] || !streq(pol->ns, t->ns) ||
-		    !k8s_selector_matches(&pol->sel, t->labels, t->n_labels))
-			continue;
-		isolated = true;
+	size_t lo = ev->sel_start[d][target], hi = ev->sel_start[d][target + 1];
+	if (lo == hi)
+		return k8s_port_set_add_all(set);
+	for (size_t k = lo; k < hi; k++) {
+		size_t i = ev->sel_pol[d][k];
+		const struct np_policy *pol = &ev->md->pol[i];
 		for (size_t j = 0; j < pol->n_rules[d]; j++) {
-			const struct np_rule *rule = &pol->rules[d][j];
-			bool match = rule->all_peers;
-			for (size_t k = 0; !match && k < rule->n_peers; k++)
-				match = peer_matches(md, pol, &rule->peers[k], peer);
-			if (!match)
+			if (!bit_get(rule_bits(ev, i, d, j), peer))
 				continue;
-			int r = rule_ports(rule, dst, set);
+			int r = rule_ports(&pol->rules[d][j], dst, set);
 			if (r < 0)
 				return r;
 		}
 	}
-	return isolated ? 0 : k8s_port_set_add_all(set);
+	return 0;
 }
 
-static int edge_eval(struct model *md, size_t src, size_t dst, struct k8s_port_set *ret)
+/* The ports from endpoint src to endpoint dst (n_wl = the outside). */
+static int edge_eval(const struct eval *ev, size_t src, size_t dst, struct k8s_port_set *ret)
 {
 	struct k8s_port_set e = {0}, in = {0};
-	const struct k8s_net_workload *dw = dst == K8S_NET_EXTERNAL ? NULL : &md->wl[dst];
-	int r = src == K8S_NET_EXTERNAL ? k8s_port_set_add_all(&e)
-					: allowed(md, DIR_EGRESS, src, dst, dw, &e);
+	const struct k8s_net_workload *dw = dst == ev->n_wl ? NULL : &ev->md->wl[dst];
+	int r =
+	    src == ev->n_wl ? k8s_port_set_add_all(&e) : allowed(ev, DIR_EGRESS, src, dst, dw, &e);
 	if (r == 0)
-		r = dst == K8S_NET_EXTERNAL ? k8s_port_set_add_all(&in)
-					    : allowed(md, DIR_INGRESS, dst, src, dw, &in);
+		r = dst == ev->n_wl ? k8s_port_set_add_all(&in)
+				    : allowed(ev, DIR_INGRESS, dst, src, dw, &in);
 	if (r == 0)
 		r = k8s_port_set_intersect(&e, &in, ret);
 	k8s_port_set_done(&e);
 	k8s_port_set_done(&in);
+	return r;
+}
+
+/* Append the connections from endpoint s, in destination order; ce and ci are scratch. */
+static int source_edges(const struct eval *ev, size_t s, uint64_t *ce, uint64_t *ci,
+			struct k8s_net_report *rep)
+{
+	const struct model *md = ev->md;
+	size_t n_wl = ev->n_wl, nw = ev->nw;
+	/* Where the source's egress may go. */
+	if (s == n_wl || ev->sel_start[DIR_EGRESS][s] == ev->sel_start[DIR_EGRESS][s + 1]) {
+		bits_fill(ce, nw, n_wl + 1);
+	} else {
+		memset(ce, 0, nw * sizeof(*ce));
+		for (size_t k = ev->sel_start[DIR_EGRESS][s]; k < ev->sel_start[DIR_EGRESS][s + 1];
+		     k++) {
+			size_t i = ev->sel_pol[DIR_EGRESS][k];
+			for (size_t j = 0; j < md->pol[i].n_rules[DIR_EGRESS]; j++)
+				bits_or(ce, rule_bits(ev, i, DIR_EGRESS, j), nw);
+		}
+	}
+	/* Which destinations may admit the source. */
+	memcpy(ci, ev->in_base, nw * sizeof(*ci));
+	for (size_t i = 0; i < md->n_pol; i++) {
+		if (!md->pol[i].types[DIR_INGRESS] || ev->pol_in_all[i])
+			continue;
+		for (size_t j = 0; j < md->pol[i].n_rules[DIR_INGRESS]; j++)
+			if (bit_get(rule_bits(ev, i, DIR_INGRESS, j), s)) {
+				bits_or(ci, &ev->pol_sel[i * nw], nw);
+				break;
+			}
+	}
+	for (size_t wd = 0; wd < nw; wd++) {
+		uint64_t m = ce[wd] & ci[wd];
+		while (m) {
+			size_t d = wd * 64 + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			if (d > n_wl || (s == n_wl && d == n_wl))
+				continue;
+			struct k8s_port_set ps = {0};
+			int r = edge_eval(ev, s, d, &ps);
+			if (r < 0 || ps.n == 0) {
+				k8s_port_set_done(&ps);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			if (ps.cap > ps.n) {
+				/* Most hold a range or two: keep no room for 8. */
+				struct k8s_port_range *t = reallocarray(ps.r, ps.n, sizeof(*ps.r));
+				if (t) {
+					ps.r = t;
+					ps.cap = ps.n;
+				}
+			}
+			if (GROW(rep->edges, rep->n_edges, rep->cap_edges) < 0) {
+				k8s_port_set_done(&ps);
+				return -ENOMEM;
+			}
+			rep->edges[rep->n_edges++] = (struct k8s_net_edge){
+			    s == n_wl ? K8S_NET_EXTERNAL : s, d == n_wl ? K8S_NET_EXTERNAL : d, ps};
+		}
+	}
+	return 0;
+}
+
+static int all_edges(const struct model *md, struct k8s_net_report *rep)
+{
+	struct eval ev;
+	int r = eval_init(&ev, md);
+	_cleanup_free_ uint64_t *ce = calloc(ev.nw, sizeof(*ce));
+	_cleanup_free_ uint64_t *ci = calloc(ev.nw, sizeof(*ci));
+	if (r == 0 && (!ce || !ci))
+		r = -ENOMEM;
+	/* Sources: every workload, then the outside (index n_wl). */
+	for (size_t s = 0; r == 0 && s <= md->n_wl; s++)
+		r = source_edges(&ev, s, ce, ci, rep);
+	eval_done(&ev);
 	return r;
 }
 
@@ -617,26 +878,8 @@ int k8s_net_reach(const struct k8s_manifests *m, struct k8s_net_report *ret)
 	int r = build_model(m, &md);
 	rep.wl = md.wl;
 	rep.n_wl = md.n_wl;
-	/* Endpoints: every workload, then the outside (index n_wl stands for it). */
-	for (size_t s = 0; r == 0 && s <= md.n_wl; s++)
-		for (size_t d = 0; r == 0 && d <= md.n_wl; d++) {
-			if (s == md.n_wl && d == md.n_wl)
-				continue;
-			size_t si = s == md.n_wl ? K8S_NET_EXTERNAL : s;
-			size_t di = d == md.n_wl ? K8S_NET_EXTERNAL : d;
-			struct k8s_port_set ps = {0};
-			r = edge_eval(&md, si, di, &ps);
-			if (r < 0 || ps.n == 0) {
-				k8s_port_set_done(&ps);
-				continue;
-			}
-			if (GROW(rep.edges, rep.n_edges, rep.cap_edges) < 0) {
-				k8s_port_set_done(&ps);
-				r = -ENOMEM;
-				continue;
-			}
-			rep.edges[rep.n_edges++] = (struct k8s_net_edge){si, di, ps};
-		}
+	if (r == 0)
+		r = all_edges(&md, &rep);
 	if (r == 0 && md.n_ns) {
 		rep.ns = calloc(md.n_ns, sizeof(*rep.ns));
 		if (!rep.ns)
@@ -728,68 +971,79 @@ static int write_table(const struct k8s_net_report *rep, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+static int json_workload(void *userdata, size_t i, json_t *into)
+{
+	const struct k8s_net_report *rep = userdata;
+	const struct k8s_net_workload *w = &rep->wl[i];
+	char id[600];
+	json_t *o = json_object(), *labels = json_object();
+	int r = o && labels ? 0 : -ENOMEM;
+	k8s_net_workload_id(rep, i, id, sizeof(id));
+	r = r ?: bh_json_set_str(o, "id", id);
+	r = r ?: bh_json_set_str(o, "kind", w->obj->kind_name);
+	r = r ?: bh_json_set_str(o, "namespace", w->ns);
+	r = r ?: bh_json_set_str(o, "name", w->obj->name);
+	for (size_t j = 0; r == 0 && j < w->n_labels; j++)
+		r = bh_json_set_str(labels, w->labels[j].key, w->labels[j].value);
+	if (r == 0) {
+		r = bh_json_set_new(o, "labels", labels);
+		labels = NULL;
+	}
+	if (r == 0) {
+		r = bh_json_append_new(into, o);
+		o = NULL;
+	}
+	if (labels)
+		json_decref(labels);
+	if (o)
+		json_decref(o);
+	return r;
+}
+
+static int json_edge(void *userdata, size_t i, json_t *into)
+{
+	const struct k8s_net_report *rep = userdata;
+	char id[600];
+	json_t *o = json_object(), *pa = json_array();
+	int r = o && pa ? 0 : -ENOMEM;
+	k8s_net_workload_id(rep, rep->edges[i].from, id, sizeof(id));
+	r = r ?: bh_json_set_str(o, "from", id);
+	k8s_net_workload_id(rep, rep->edges[i].to, id, sizeof(id));
+	r = r ?: bh_json_set_str(o, "to", id);
+	_cleanup_buf_ struct buf ports;
+	buf_init(&ports, 0);
+	r = r ?: k8s_port_set_format(&rep->edges[i].ports, &ports);
+	struct span in = buf_span(&ports), tok;
+	while (r == 0 && span_next_token(&in, ',', &tok) == 0) {
+		char *s = span_dup(tok);
+		r = s ? bh_json_append_str(pa, s) : -ENOMEM;
+		free(s);
+	}
+	if (r == 0) {
+		r = bh_json_set_new(o, "ports", pa);
+		pa = NULL;
+	}
+	if (r == 0) {
+		r = bh_json_append_new(into, o);
+		o = NULL;
+	}
+	if (pa)
+		json_decref(pa);
+	if (o)
+		json_decref(o);
+	return r;
+}
+
+/* The workloads and connections are streamed: one element in memory at a time. */
 static int write_json(const struct k8s_net_report *rep, FILE *f)
 {
 	_cleanup_json_ json_t *doc = json_object();
-	json_t *wls = json_array(), *edges = json_array(), *nss = json_array();
-	int r = doc && wls && edges && nss ? 0 : -ENOMEM;
+	json_t *nss = json_array();
+	int r = doc && nss ? 0 : -ENOMEM;
 	if (r == 0)
 		r = bh_json_set_str(doc, "schema", "bulkhead.k8s-reach/v1");
-	char id[600];
-	for (size_t i = 0; r == 0 && i < rep->n_wl; i++) {
-		const struct k8s_net_workload *w = &rep->wl[i];
-		json_t *o = json_object(), *labels = json_object();
-		r = o && labels ? 0 : -ENOMEM;
-		k8s_net_workload_id(rep, i, id, sizeof(id));
-		r = r ?: bh_json_set_str(o, "id", id);
-		r = r ?: bh_json_set_str(o, "kind", w->obj->kind_name);
-		r = r ?: bh_json_set_str(o, "namespace", w->ns);
-		r = r ?: bh_json_set_str(o, "name", w->obj->name);
-		for (size_t j = 0; r == 0 && j < w->n_labels; j++)
-			r = bh_json_set_str(labels, w->labels[j].key, w->labels[j].value);
-		if (r == 0) {
-			r = bh_json_set_new(o, "labels", labels);
-			labels = NULL;
-		}
-		if (r == 0) {
-			r = bh_json_append_new(wls, o);
-			o = NULL;
-		}
-		if (labels)
-			json_decref(labels);
-		if (o)
-			json_decref(o);
-	}
-	_cleanup_buf_ struct buf ports;
-	buf_init(&ports, 0);
-	for (size_t i = 0; r == 0 && i < rep->n_edges; i++) {
-		json_t *o = json_object(), *pa = json_array();
-		r = o && pa ? 0 : -ENOMEM;
-		k8s_net_workload_id(rep, rep->edges[i].from, id, sizeof(id));
-		r = r ?: bh_json_set_str(o, "from", id);
-		k8s_net_workload_id(rep, rep->edges[i].to, id, sizeof(id));
-		r = r ?: bh_json_set_str(o, "to", id);
-		buf_clear(&ports);
-		r = r ?: k8s_port_set_format(&rep->edges[i].ports, &ports);
-		struct span in = buf_span(&ports), tok;
-		while (r == 0 && span_next_token(&in, ',', &tok) == 0) {
-			char *s = span_dup(tok);
-			r = s ? bh_json_append_str(pa, s) : -ENOMEM;
-			free(s);
-		}
-		if (r == 0) {
-			r = bh_json_set_new(o, "ports", pa);
-			pa = NULL;
-		}
-		if (r == 0) {
-			r = bh_json_append_new(edges, o);
-			o = NULL;
-		}
-		if (pa)
-			json_decref(pa);
-		if (o)
-			json_decref(o);
-	}
+	r = r ?: bh_json_set_new(doc, "workloads", json_array());
+	r = r ?: bh_json_set_new(doc, "connections", json_array());
 	for (size_t i = 0; r == 0 && i < rep->n_ns; i++) {
 		json_t *o = json_object();
 		r = o ? 0 : -ENOMEM;
@@ -808,24 +1062,18 @@ static int write_json(const struct k8s_net_report *rep, FILE *f)
 			json_decref(o);
 	}
 	if (r == 0) {
-		r = bh_json_set_new(doc, "workloads", wls);
-		wls = NULL;
-	}
-	if (r == 0) {
-		r = bh_json_set_new(doc, "connections", edges);
-		edges = NULL;
-	}
-	if (r == 0) {
 		r = bh_json_set_new(doc, "namespaces", nss);
 		nss = NULL;
 	}
-	if (wls)
-		json_decref(wls);
-	if (edges)
-		json_decref(edges);
 	if (nss)
 		json_decref(nss);
-	return r ?: bh_json_dump_file(doc, f);
+	if (r < 0)
+		return r;
+	const struct bh_json_stream streams[] = {
+	    {"workloads", rep->n_wl, json_workload, (void *)rep},
+	    {"connections", rep->n_edges, json_edge, (void *)rep},
+	};
+	return bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
 }
 
 static void dot_str(FILE *f, const char *s)
@@ -988,11 +1236,7 @@ static int expose_service(struct k8s_exposure_report *rep, const struct k8s_obje
 static const struct k8s_object *find_service(const struct k8s_manifests *m, const char *ns,
 					     const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (streq(m->objs[i].kind_name, "Service") && streq(m->objs[i].name, name) &&
-		    streq(k8s_object_namespace(&m->objs[i]), ns))
-			return &m->objs[i];
-	return NULL;
+	return k8s_manifests_find(m, "Service", ns, name);
 }
 
 static int ingress_backend(const struct k8s_manifests *m, struct k8s_exposure_report *rep,
