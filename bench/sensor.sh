@@ -9,10 +9,13 @@
 # started before and stopped after each group of three loads, alternated (rotated order)
 # over $BENCH_RUNS repetitions; the figure is the median time per iteration:
 #   none      nothing attached
-#   floor     bench/sensor-floor.bpf.c: one program on each hook the sensor uses
+#   floor     bench/sensor-floor.bpf.c: one program on each hook the sensor can use
 #             (tp_btf/sched_process_exec, _exit, _fork, sys_enter, sys_exit) that only
 #             returns, loaded and attached with libbpf by `sensor-load floor` (bpftool 7.1
-#             has no `autoattach`, and tp_btf programs cannot be attached with bpftool)
+#             has no `autoattach`, and tp_btf programs cannot be attached with bpftool).
+#             With the default kinds the sensor itself leaves sys_enter alone (sys_exit
+#             reads the arguments from the saved registers), so per syscall it runs one
+#             program where the floor runs two
 #   bulkhead  `bulkhead sensor run` (default event kinds, JSON events to /dev/null)
 #   +rules    `bulkhead sensor run --rules falco_rules.yaml` (the stock Falco rules from
 #             ../shared/testdata/runtime; every event kind; alerts to /dev/null); skipped

@@ -24,7 +24,8 @@
  *   56  u64 cgroup_id   kernfs id (= cgroupfs inode) of the task's cgroup in the hierarchy
  *                      the loader chose: v2's, or one v1 controller's (src/sensor/cgroupid.h)
  *   64  u64 start_ns    thread-group leader start, boot-time ns
- *   72  u64 cap_permitted, cap_effective, cap_inheritable
+ *   72  u64 cap_permitted, cap_effective, cap_inheritable  (at the syscall's entry for
+ *                      BH_SC_ENTRY_CAPS syscalls, else when the record is written)
  *   96  u32 tty         controlling tty device number (new encoding), 0 = none
  *  100  u32 pidns       pid namespace inode number
  *  104  char comm[16]
@@ -47,7 +48,7 @@ typedef __u64 bh_u64;
 typedef __s64 bh_s64;
 #endif
 
-#define BH_ABI_VERSION 1
+#define BH_ABI_VERSION 2
 
 enum bh_rec_type {
 	BH_REC_EXEC = 1,
@@ -98,7 +99,13 @@ enum bh_counter {
 };
 #define BH_CNT_SLOTS 4
 
-/* How the BPF side treats one syscall: value of the `syscalls` hash map, key = nr. */
+/*
+ * How the BPF side treats one syscall: value of the `syscalls` array map, index = nr (below
+ * BH_SC_NR_MAX). User space fills the entries of the enabled kinds and sets `on`; every
+ * other entry stays zero, so sys_enter and sys_exit drop a syscall nobody asked for with
+ * one array load before any other work.
+ */
+#define BH_SC_NR_MAX 1024
 enum bh_sc_flags {
 	BH_SC_STR0 = 1 << 0, /* argument n is a user string: copy it (at most 3 are copied) */
 	BH_SC_STR1 = 1 << 1,
@@ -110,13 +117,17 @@ enum bh_sc_flags {
 	BH_SC_FD_IS_RET = 1 << 8,    /* the fd to describe is the return value */
 	BH_SC_FD_IS_ARG = 1 << 9,    /* the fd to describe is argument fd_arg */
 	BH_SC_ONLY_OK = 1 << 10,     /* emit only when the call succeeded */
+	/* the header's capabilities are the caller's at entry, not at exit: for calls that
+	 * change them (unshare and setns into a user namespace grant a full set) */
+	BH_SC_ENTRY_CAPS = 1 << 11,
 };
 
 struct bh_sc_desc {
 	bh_u16 kind;  /* enum bh_kind */
 	bh_u16 flags; /* enum bh_sc_flags */
 	bh_u8 fd_arg; /* with BH_SC_FD_IS_ARG */
-	bh_u8 pad[3];
+	bh_u8 on;     /* 1: followed; 0 (an entry never filled): ignored */
+	bh_u8 pad[2];
 };
 
 struct bh_rec_str {
@@ -262,6 +273,19 @@ struct bh_rec_cgroup {
 	bh_u16 path_flags;
 	bh_u16 pad;
 };
+
+/*
+ * Waking the reader: a record is written with BPF_RB_NO_WAKEUP unless its CPU has written
+ * the loader's wakeup_bytes since it last woke the reader (rodata; BH_WAKEUP_BYTES_DEFAULT:
+ * a share of the ring the reader should take in one go) or BH_WAKEUP_NS passed since the
+ * last wakeup on any CPU.
+ * The reader also wakes on a timer (BH_POLL_MS at most), so the last records of a burst
+ * wait at most that long. A wakeup per record would cost the writer an irq_work and the
+ * reader a poll, a context switch and a flush per record.
+ */
+#define BH_WAKEUP_BYTES_DEFAULT (256 << 10)
+#define BH_WAKEUP_NS		(5 * 1000 * 1000)
+#define BH_POLL_MS		50
 
 /* Strings blob: every record's blob is at most BH_BLOB_MAX bytes. */
 #define BH_BLOB_MAX	       8192

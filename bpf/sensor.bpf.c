@@ -7,13 +7,18 @@
  *
  * Every hook exists in three flavours so the loader can probe what the kernel accepts
  * instead of checking versions: BTF-enabled tracepoints (tp_btf/), raw tracepoints
- * (raw_tp/) and classic tracepoints (tracepoint/). They share one body; all kernel
- * memory is read with CO-RE (BPF_CORE_READ), which works in every flavour.
+ * (raw_tp/) and classic tracepoints (tracepoint/). They share one body, instantiated with
+ * a constant `btf`: the tp_btf flavour reads the task's fields with plain loads through
+ * its BTF pointers (the verifier turns them into fault-safe loads), the others with CO-RE
+ * helper calls (BPF_CORE_READ), which work everywhere. Reads the verifier refuses as plain
+ * loads (variable indexes, container_of) use CO-RE in every flavour.
  * Syscalls are saved at entry (LRU hash keyed by pid_tgid) and emitted at exit, when
  * the result is known. Which syscalls matter, and which of their arguments are strings
- * or socket addresses, is the `syscalls` map that user space fills by number, so no
- * architecture's syscall table lives here. Big records are built in a per-CPU scratch
- * buffer and copied with bpf_ringbuf_output(); a full ring buffer is counted per CPU.
+ * or socket addresses, is the `syscalls` array that user space fills by number, so no
+ * architecture's syscall table lives here; both sys_enter and sys_exit look the number
+ * up first and return at once for the (many) syscalls nobody follows. Big records are
+ * built in a per-CPU scratch buffer and copied with bpf_ringbuf_output(); a full ring
+ * buffer is counted per CPU. The reader is woken in batches (see BH_WAKEUP_BYTES_DEFAULT).
  */
 #include "vmlinux.h"
 
@@ -42,6 +47,15 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0; /* the sensor's own events are not reported */
 /* hierarchy of hdr.cgroup_id: -1 the default (v2) one, else a v1 cgroup_subsys_id */
 const volatile int cgroup_subsys = -1;
+/* wake the reader after this many bytes from one CPU (see BH_WAKEUP_BYTES_DEFAULT) */
+const volatile __u32 wakeup_bytes = BH_WAKEUP_BYTES_DEFAULT;
+
+/* the sys_exit program reads the arguments from the task's saved registers (tp_btf, raw_tp);
+ * false for the classic tracepoint, which has none: sys_enter then saves them */
+const volatile bool exit_has_regs = false;
+
+/* last forced wakeup, boot ns (shared by every CPU: a lost race costs one extra wakeup) */
+__u64 last_wakeup = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -63,8 +77,8 @@ struct {
 } counters SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 512);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BH_SC_NR_MAX);
 	__type(key, __u32);
 	__type(value, struct bh_sc_desc);
 } syscalls SEC(".maps");
@@ -72,7 +86,8 @@ struct {
 struct inflight {
 	__u64 args[6];
 	__u32 nr;
-	__u32 pad;
+	__u32 has_caps;
+	__u64 caps[3]; /* permitted, effective, inheritable at entry (BH_SC_ENTRY_CAPS) */
 };
 
 struct {
@@ -97,6 +112,23 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
+/* per CPU: bytes written since this CPU last woke the reader */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wake_bytes SEC(".maps");
+
+/* per CPU: the cgroup id this CPU reported or found in cgroups_seen last, so a stream of
+ * records from one cgroup skips the hash lookup */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_last SEC(".maps");
+
 /* cgroup ids already reported with a BH_REC_CGROUP record */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -111,6 +143,9 @@ struct kernfs_node___old {
 } __attribute__((preserve_access_index));
 
 #define BLOB_MASK (BH_BLOB_MAX - 1)
+
+/* p->f: a plain load in the tp_btf flavour, a CO-RE read in the others */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
 static __always_inline void count(__u32 idx)
 {
@@ -142,30 +177,47 @@ static __always_inline void emit(void *rec, __u32 fixed, __u32 blob_len)
 	/* a no-op for valid sizes, but a bound the verifier can see after clang's rewrites */
 	asm volatile("" : "+r"(size));
 	size &= 0x3fff;
-	if (bpf_ringbuf_output(&events, rec, size, 0) < 0)
+	/* wake the reader once this CPU wrote wakeup_bytes since its last wakeup (a wakeup
+	 * per record costs an irq_work and the reader a poll per record), or when no CPU sent
+	 * one for BH_WAKEUP_NS; counted per CPU, so no shared cache line is written per record */
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 now = ((struct bh_rec_hdr *)rec)->ts;
+	__u32 key = 0;
+	__u64 *unwoken = bpf_map_lookup_elem(&wake_bytes, &key);
+	if (unwoken)
+		*unwoken += size;
+	if ((unwoken && *unwoken >= wakeup_bytes) || now - last_wakeup >= BH_WAKEUP_NS) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		last_wakeup = now;
+		if (unwoken)
+			*unwoken = 0;
+	}
+	if (bpf_ringbuf_output(&events, rec, size, flags) < 0)
 		count(BH_CNT_DROPPED);
 	else
 		count(BH_CNT_EMITTED);
 }
 
-static __always_inline __u32 task_vpid(struct task_struct *t, __u32 *ret_pidns)
+static __always_inline __u32 task_vpid(struct task_struct *t, __u32 *ret_pidns, const bool btf)
 {
-	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct task_struct *leader = RD(btf, t, group_leader);
+	struct pid *pid = RD(btf, leader, thread_pid);
+	unsigned int level = RD(btf, pid, level);
 	struct upid up = {};
 	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]);
 	*ret_pidns = BPF_CORE_READ(up.ns, ns.inum);
 	return (__u32)up.nr;
 }
 
-static __always_inline __u32 task_tty(struct task_struct *t)
+static __always_inline __u32 task_tty(struct task_struct *t, const bool btf)
 {
-	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	struct signal_struct *sig = RD(btf, t, signal);
+	struct tty_struct *tty = RD(btf, sig, tty);
 	if (!tty)
 		return 0;
-	__u32 major = (__u32)BPF_CORE_READ(tty, driver, major);
-	__u32 minor =
-	    (__u32)BPF_CORE_READ(tty, driver, minor_start) + (__u32)BPF_CORE_READ(tty, index);
+	struct tty_driver *drv = RD(btf, tty, driver);
+	__u32 major = (__u32)RD(btf, drv, major);
+	__u32 minor = (__u32)RD(btf, drv, minor_start) + (__u32)RD(btf, tty, index);
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
@@ -180,11 +232,16 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 static __always_inline void report_cgroup(const struct bh_rec_hdr *h, struct kernfs_node *kn)
 {
 	__u64 id = h->cgroup_id;
-	if (!id || bpf_map_lookup_elem(&cgroups_seen, &id))
+	__u32 key = 0;
+	__u64 *last = bpf_map_lookup_elem(&cgroup_last, &key);
+	if (!id || !last || *last == id)
+		return;
+	*last = id;
+	if (bpf_map_lookup_elem(&cgroups_seen, &id))
 		return;
 	__u8 one = 1;
 	bpf_map_update_elem(&cgroups_seen, &id, &one, BPF_ANY);
-	__u32 key = 1;
+	key = 1;
 	struct scratch *sc = bpf_map_lookup_elem(&scratch, &key);
 	if (!sc)
 		return;
@@ -218,47 +275,73 @@ static __always_inline void report_cgroup(const struct bh_rec_hdr *h, struct ker
 }
 
 /* kernfs id of the task's cgroup: the inode number of its directory in cgroupfs */
-static __always_inline struct kernfs_node *task_cgroup_kn(struct task_struct *t)
+static __always_inline struct kernfs_node *task_cgroup_kn(struct task_struct *t, __u64 *ret_id,
+							  const bool btf)
 {
-	struct css_set *cs = BPF_CORE_READ(t, cgroups);
-	struct cgroup *cg;
 	if (cgroup_subsys < 0) {
-		cg = BPF_CORE_READ(cs, dfl_cgrp);
-	} else {
-		struct cgroup_subsys_state *css = NULL;
-		bpf_core_read(&css, sizeof(css), &cs->subsys[cgroup_subsys & 15]);
-		cg = BPF_CORE_READ(css, cgroup);
+		struct css_set *cs = RD(btf, t, cgroups);
+		struct cgroup *cg = RD(btf, cs, dfl_cgrp);
+		struct kernfs_node *kn = RD(btf, cg, kn);
+		*ret_id = RD(btf, kn, id);
+		return kn;
 	}
-	return BPF_CORE_READ(cg, kn);
+	/* a variable index: no plain load (the verifier refuses it on a BTF pointer) */
+	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	bpf_core_read(&css, sizeof(css), &cs->subsys[cgroup_subsys & 15]);
+	struct kernfs_node *kn = BPF_CORE_READ(css, cgroup, kn);
+	*ret_id = BPF_CORE_READ(kn, id);
+	return kn;
 }
 
-static __always_inline void fill_hdr(struct bh_rec_hdr *h, struct task_struct *t, __u16 type)
+/* The three capability sets of c. kernel_cap_t is one u64 on current kernels and two u32
+ * before: both read as a u64 (a plain load only where the u64 member exists). */
+static __always_inline void read_caps(const struct cred *c, __u64 *caps, const bool btf)
+{
+	if (btf && bpf_core_field_exists(c->cap_permitted.val)) {
+		caps[0] = c->cap_permitted.val;
+		caps[1] = c->cap_effective.val;
+		caps[2] = c->cap_inheritable.val;
+		return;
+	}
+	bpf_core_read(&caps[0], sizeof(__u64), &c->cap_permitted);
+	bpf_core_read(&caps[1], sizeof(__u64), &c->cap_effective);
+	bpf_core_read(&caps[2], sizeof(__u64), &c->cap_inheritable);
+}
+
+/* The header of a record about t, which is always the current task (every hook runs in its
+ * context: exec, exit, the parent of a fork, a syscall's caller). */
+static __always_inline void fill_hdr(struct bh_rec_hdr *h, struct task_struct *t, __u16 type,
+				     const bool btf)
 {
 	h->version = BH_ABI_VERSION;
 	h->type = type;
 	h->ts = bpf_ktime_get_boot_ns();
-	h->pid = BPF_CORE_READ(t, tgid);
-	h->tid = BPF_CORE_READ(t, pid);
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	const struct cred *c = BPF_CORE_READ(t, real_cred);
-	h->uid = BPF_CORE_READ(c, uid.val);
-	h->gid = BPF_CORE_READ(c, gid.val);
-	h->euid = BPF_CORE_READ(c, euid.val);
-	h->egid = BPF_CORE_READ(c, egid.val);
-	/* kernel_cap_t is one u64 on current kernels and two u32 before: both read as a u64 */
-	bpf_core_read(&h->cap_permitted, sizeof(__u64), &c->cap_permitted);
-	bpf_core_read(&h->cap_effective, sizeof(__u64), &c->cap_effective);
-	bpf_core_read(&h->cap_inheritable, sizeof(__u64), &c->cap_inheritable);
+	h->pid = RD(btf, t, tgid);
+	h->tid = RD(btf, t, pid);
+	struct task_struct *parent = RD(btf, t, real_parent);
+	h->ppid = RD(btf, parent, tgid);
+	const struct cred *c = RD(btf, t, real_cred);
+	h->uid = RD(btf, c, uid.val);
+	h->gid = RD(btf, c, gid.val);
+	h->euid = RD(btf, c, euid.val);
+	h->egid = RD(btf, c, egid.val);
+	__u64 caps[3];
+	read_caps(c, caps, btf);
+	h->cap_permitted = caps[0];
+	h->cap_effective = caps[1];
+	h->cap_inheritable = caps[2];
 	h->loginuid = (__u32)-1;
 	if (bpf_core_field_exists(t->loginuid))
-		h->loginuid = BPF_CORE_READ(t, loginuid.val);
-	h->vpid = task_vpid(t, &h->pidns);
+		h->loginuid = RD(btf, t, loginuid.val);
+	h->vpid = task_vpid(t, &h->pidns, btf);
 	h->cpu = bpf_get_smp_processor_id();
-	struct kernfs_node *kn = task_cgroup_kn(t);
-	h->cgroup_id = BPF_CORE_READ(kn, id);
-	h->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
-	h->tty = task_tty(t);
-	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+	struct kernfs_node *kn = task_cgroup_kn(t, &h->cgroup_id, btf);
+	struct task_struct *leader = RD(btf, t, group_leader);
+	h->start_ns = RD(btf, leader, start_boottime);
+	h->tty = task_tty(t, btf);
+	/* t is current: the helper copies and zero-pads comm without a probe read */
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
 	report_cgroup(h, kn);
 }
 
@@ -277,10 +360,10 @@ static __always_inline __u32 put_path(char *blob, __u32 off, const void **names,
 	__u16 fl = BH_STR_COMPONENTS | BH_STR_TRUNCATED;
 	__u32 start = off;
 	int depth = 0; /* entries of names[] the walk filled: the rest is stale */
+	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 
 	for (int i = 0; i < BH_PATH_MAX_COMPONENTS; i++) {
 		depth = i + 1;
-		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 		names[i] = NULL;
 		if (dentry == root || dentry == parent) {
@@ -292,6 +375,7 @@ static __always_inline __u32 put_path(char *blob, __u32 off, const void **names,
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mp;
+			root = BPF_CORE_READ(mnt, mnt.mnt_root);
 			continue;
 		}
 		names[i] = BPF_CORE_READ(dentry, d_name.name);
@@ -346,7 +430,8 @@ static __always_inline __u32 put_ustr(char *blob, __u32 off, __u64 p, struct bh_
 
 /* ---- exec ---- */
 
-static __always_inline int on_exec(struct task_struct *t, struct file *file, const char *fname)
+static __always_inline int on_exec(struct task_struct *t, struct file *file, const char *fname,
+				   const bool btf)
 {
 	if (!kind_enabled(BH_KIND_EXEC))
 		return 0;
@@ -355,7 +440,7 @@ static __always_inline int on_exec(struct task_struct *t, struct file *file, con
 		return 0;
 	struct bh_rec_exec *r = (void *)sc->buf;
 	char *blob = sc->buf + sizeof(*r);
-	fill_hdr(&r->hdr, t, BH_REC_EXEC);
+	fill_hdr(&r->hdr, t, BH_REC_EXEC, btf);
 	if (r->hdr.pid == self_tgid)
 		return 0;
 
@@ -428,13 +513,13 @@ static __always_inline int on_exec(struct task_struct *t, struct file *file, con
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
+	return on_exec(p, bprm->file, bprm->filename, true);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
+	return on_exec(p, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename), false);
 }
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -442,22 +527,22 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 {
 	__u32 loc = BPF_CORE_READ(ctx, __data_loc_filename);
 	return on_exec((struct task_struct *)bpf_get_current_task(), NULL,
-		       (const char *)ctx + (loc & 0xffff));
+		       (const char *)ctx + (loc & 0xffff), false);
 }
 
 /* ---- exit ---- */
 
-static __always_inline int on_exit(struct task_struct *t)
+static __always_inline int on_exit(struct task_struct *t, const bool btf)
 {
 	if (!kind_enabled(BH_KIND_EXIT))
 		return 0;
-	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+	if (RD(btf, t, pid) != RD(btf, t, tgid))
 		return 0; /* threads: only the leader's exit is a process exit */
 	struct bh_rec_exit r = {};
-	fill_hdr(&r.hdr, t, BH_REC_EXIT);
+	fill_hdr(&r.hdr, t, BH_REC_EXIT, btf);
 	if (r.hdr.pid == self_tgid)
 		return 0;
-	r.exit_code = (__u32)BPF_CORE_READ(t, exit_code);
+	r.exit_code = (__u32)RD(btf, t, exit_code);
 	emit(&r, sizeof(r), 0);
 	return 0;
 }
@@ -465,29 +550,30 @@ static __always_inline int on_exit(struct task_struct *t)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, true);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_raw, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, false);
 }
 
 SEC("tracepoint/sched/sched_process_exit")
 int exit_tp(void *ctx)
 {
-	return on_exit((struct task_struct *)bpf_get_current_task());
+	return on_exit((struct task_struct *)bpf_get_current_task(), false);
 }
 
 /* ---- fork ---- */
 
-static __always_inline int on_fork(struct task_struct *parent, __u32 child_tgid, __u32 child_tid)
+static __always_inline int on_fork(struct task_struct *parent, __u32 child_tgid, __u32 child_tid,
+				   const bool btf)
 {
 	if (!kind_enabled(BH_KIND_FORK))
 		return 0;
 	struct bh_rec_fork r = {};
-	fill_hdr(&r.hdr, parent, BH_REC_FORK);
+	fill_hdr(&r.hdr, parent, BH_REC_FORK, btf);
 	if (r.hdr.pid == self_tgid)
 		return 0;
 	r.child_pid = child_tgid;
@@ -500,13 +586,13 @@ static __always_inline int on_fork(struct task_struct *parent, __u32 child_tgid,
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, BPF_CORE_READ(child, tgid), BPF_CORE_READ(child, pid));
+	return on_fork(parent, child->tgid, child->pid, true);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, BPF_CORE_READ(child, tgid), BPF_CORE_READ(child, pid));
+	return on_fork(parent, BPF_CORE_READ(child, tgid), BPF_CORE_READ(child, pid), false);
 }
 
 SEC("tracepoint/sched/sched_process_fork")
@@ -514,26 +600,50 @@ int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 {
 	/* the classic tracepoint names only the child's thread id */
 	__u32 child = (__u32)BPF_CORE_READ(ctx, child_pid);
-	return on_fork((struct task_struct *)bpf_get_current_task(), child, child);
+	return on_fork((struct task_struct *)bpf_get_current_task(), child, child, false);
 }
 
 /* ---- syscalls ---- */
 
-static __always_inline int on_sys_enter(__u64 nr, const __u64 *args)
+/*
+ * The descriptor of syscall nr when it is followed, else NULL: the first thing both syscall
+ * hooks do, before reading any argument (one inlined array load; user space fills only the
+ * syscalls of the enabled kinds).
+ */
+static __always_inline struct bh_sc_desc *sc_followed(__u64 nr)
 {
+	if (nr >= BH_SC_NR_MAX)
+		return NULL;
 	__u32 key = (__u32)nr;
-	if (nr > 0xffff)
-		return 0;
 	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &key);
-	if (!d || !kind_enabled(d->kind))
-		return 0;
+	return d && d->on ? d : NULL;
+}
+
+/*
+ * Does sys_enter save this syscall? Only when sys_exit cannot read the arguments itself or
+ * the record needs the caller's state at entry: a followed syscall otherwise costs its
+ * entry one array load, and no map update per call.
+ */
+static __always_inline bool save_at_entry(const struct bh_sc_desc *d)
+{
+	return !exit_has_regs || (d->flags & BH_SC_ENTRY_CAPS);
+}
+
+/* Save a followed syscall's arguments (and, when asked, the caller's capabilities). */
+static __always_inline int on_sys_enter(__u64 nr, const struct bh_sc_desc *d, const __u64 *args)
+{
 	__u64 id = bpf_get_current_pid_tgid();
 	if ((__u32)(id >> 32) == self_tgid)
 		return 0;
 	struct inflight in = {};
 	for (int i = 0; i < 6; i++)
 		in.args[i] = args[i];
-	in.nr = key;
+	in.nr = (__u32)nr;
+	if (d->flags & BH_SC_ENTRY_CAPS) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		read_caps(BPF_CORE_READ(t, real_cred), in.caps, false);
+		in.has_caps = 1;
+	}
 	if (bpf_map_update_elem(&inflight, &id, &in, BPF_ANY) < 0)
 		count(BH_CNT_ENTRY_LOST);
 	return 0;
@@ -616,17 +726,30 @@ static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, _
 	return off;
 }
 
-static __always_inline int on_sys_exit(__s64 ret)
+/*
+ * A followed syscall's exit. regs_args holds the arguments read from the saved registers
+ * (NULL for the classic tracepoint); the saved entry is used when sys_enter made one.
+ */
+static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_desc *d,
+				       const __u64 *regs_args, const bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
-	if (!in)
-		return 0;
-	struct inflight a = *in;
-	bpf_map_delete_elem(&inflight, &id);
-	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &a.nr);
-	if (!d)
-		return 0;
+	struct inflight a = {};
+	if (save_at_entry(d)) {
+		struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+		if (!in)
+			return 0;
+		a = *in;
+		bpf_map_delete_elem(&inflight, &id);
+		if (a.nr != nr)
+			return 0; /* an entry whose exit was never seen (the task was killed) */
+	} else {
+		if ((__u32)(id >> 32) == self_tgid || !regs_args)
+			return 0;
+		for (int i = 0; i < 6; i++)
+			a.args[i] = regs_args[i];
+		a.nr = (__u32)nr;
+	}
 	__u16 flags = d->flags;
 	__u8 fd_arg = d->fd_arg;
 	if ((flags & BH_SC_ONLY_OK) && ret < 0)
@@ -636,8 +759,14 @@ static __always_inline int on_sys_exit(__s64 ret)
 		return 0;
 	struct bh_rec_syscall *r = (void *)sc->buf;
 	char *blob = sc->buf + sizeof(*r);
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	fill_hdr(&r->hdr, t, BH_REC_SYSCALL);
+	struct task_struct *t =
+	    btf ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
+	fill_hdr(&r->hdr, t, BH_REC_SYSCALL, btf);
+	if (a.has_caps) {
+		r->hdr.cap_permitted = a.caps[0];
+		r->hdr.cap_effective = a.caps[1];
+		r->hdr.cap_inheritable = a.caps[2];
+	}
 	r->nr = a.nr;
 	r->kind = d->kind;
 	r->sc_flags = flags;
@@ -704,61 +833,93 @@ static __always_inline int on_sys_exit(__s64 ret)
 	return 0;
 }
 
+/* the sixth argument and, at exit, the syscall number (a plain load from a tp_btf pt_regs) */
 #if defined(__TARGET_ARCH_x86)
-#define SC_ARG6(regs) BPF_CORE_READ(regs, r9)
+#define SC_ARG6(regs)	  BPF_CORE_READ(regs, r9)
+#define SC_ARG6_BTF(regs) ((regs)->r9)
+#define SC_NR(regs)	  BPF_CORE_READ(regs, orig_ax)
+#define SC_NR_BTF(regs)	  ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
-#define SC_ARG6(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), regs[5])
+#define SC_ARG6(regs)	  BPF_CORE_READ((struct user_pt_regs *)(regs), regs[5])
+#define SC_ARG6_BTF(regs) SC_ARG6(regs)
+#define SC_NR(regs)	  BPF_CORE_READ(regs, syscallno)
+#define SC_NR_BTF(regs)	  ((regs)->syscallno)
 #else
-#error "unsupported architecture: define SC_ARG6"
+#error "unsupported architecture: define SC_ARG6 and SC_NR"
 #endif
-
-static __always_inline int sys_enter_regs(struct pt_regs *regs, long id)
-{
-	__u64 a[6];
-	a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
-	a[5] = SC_ARG6(regs);
-	return on_sys_enter((__u64)id, a);
-}
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 {
-	return sys_enter_regs(regs, id);
+	const struct bh_sc_desc *d = sc_followed((__u64)id);
+	if (!d || !save_at_entry(d))
+		return 0;
+	__u64 a[6] = {PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs),
+		      PT_REGS_PARM3_SYSCALL(regs), PT_REGS_PARM4_SYSCALL(regs),
+		      PT_REGS_PARM5_SYSCALL(regs), SC_ARG6_BTF(regs)};
+	return on_sys_enter((__u64)id, d, a);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 {
-	return sys_enter_regs(regs, id);
+	const struct bh_sc_desc *d = sc_followed((__u64)id);
+	if (!d || !save_at_entry(d))
+		return 0;
+	__u64 a[6] = {PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+		      PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM4_CORE_SYSCALL(regs),
+		      PT_REGS_PARM5_CORE_SYSCALL(regs), SC_ARG6(regs)};
+	return on_sys_enter((__u64)id, d, a);
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 {
+	const struct bh_sc_desc *d = sc_followed((__u64)ctx->id);
+	if (!d || !save_at_entry(d))
+		return 0;
 	/* constant offsets: the verifier refuses a moving context pointer */
 	__u64 a[6] = {ctx->args[0], ctx->args[1], ctx->args[2],
 		      ctx->args[3], ctx->args[4], ctx->args[5]};
-	return on_sys_enter((__u64)ctx->id, a);
+	return on_sys_enter((__u64)ctx->id, d, a);
 }
 
+/*
+ * At exit the saved registers still hold the arguments: the kernel writes only the return
+ * register (x86 ax; arm64 x0, whose argument is kept in orig_x0, which the _SYSCALL
+ * accessors read), and a tracer's changes at the entry stop are made before the call runs.
+ */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(ret);
+	__u64 nr = (__u64)SC_NR_BTF(regs);
+	const struct bh_sc_desc *d = sc_followed(nr);
+	if (!d)
+		return 0;
+	__u64 a[6] = {PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs),
+		      PT_REGS_PARM3_SYSCALL(regs), PT_REGS_PARM4_SYSCALL(regs),
+		      PT_REGS_PARM5_SYSCALL(regs), SC_ARG6_BTF(regs)};
+	return on_sys_exit(nr, ret, d, a, true);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(ret);
+	__u64 nr = (__u64)SC_NR(regs);
+	const struct bh_sc_desc *d = sc_followed(nr);
+	if (!d)
+		return 0;
+	__u64 a[6] = {PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+		      PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM4_CORE_SYSCALL(regs),
+		      PT_REGS_PARM5_CORE_SYSCALL(regs), SC_ARG6(regs)};
+	return on_sys_exit(nr, ret, d, a, false);
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int sysexit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_sys_exit(ctx->ret);
+	const struct bh_sc_desc *d = sc_followed((__u64)ctx->id);
+	if (!d)
+		return 0;
+	return on_sys_exit((__u64)ctx->id, ctx->ret, d, NULL, false);
 }

@@ -17,6 +17,7 @@
 #include "cli/alerts.h"
 #include "cli/cli.h"
 #include "common/event.h"
+#include "sensor/json.h"
 #include "sensor/loader.h"
 #include "sensor/sensor.h"
 
@@ -118,7 +119,8 @@ static int on_event(const struct bh_event *ev, void *userdata)
 	if (st->alerting)
 		return cli_alerting_eval(st->alerting, ev);
 	buf_clear(&st->line);
-	int r = st->text ? print_text(ev, &st->line) : bh_event_to_json(ev, &st->line);
+	/* the sensor's direct writer: the bytes of bh_event_to_json() without a jansson tree */
+	int r = st->text ? print_text(ev, &st->line) : sensor_event_to_json(ev, &st->line);
 	if (r == -E2BIG) {
 		log_debug("event %" PRIu64 " too big to print, ignoring", ev->num);
 		return 0;
@@ -347,6 +349,9 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		}
 	}
 	buf_init(&st.line, 0);
+	/* events are flushed after each batch the ring hands out: one write per batch, not
+	 * one per st_blksize (4 KiB on /dev/null and pipes) */
+	(void)setvbuf(st.out, NULL, _IOFBF, (size_t)1 << 18);
 	uint64_t start = now_ms(), last_report = start;
 	int ret = CLI_EXIT_OK;
 	while (!stop_signal) {
@@ -355,8 +360,17 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 			break;
 		if (reload_signal) {
 			reload_signal = 0;
-			if (st.alerting)
+			if (st.alerting) {
+				/* what is already in the ring (the kernel wakes us in batches)
+				 * happened under the old rules: evaluate it with them first */
+				r = sensor_session_poll(s, 0, on_event, &st);
+				if (r < 0 && r != -EINTR) {
+					log_error("sensor stopped: %s", strerror(-r));
+					ret = CLI_EXIT_RUNTIME;
+					break;
+				}
 				(void)cli_alerting_reload(st.alerting, ctx);
+			}
 		}
 		if (t - last_report >= 10000) {
 			(void)fflush(st.out);

@@ -158,8 +158,26 @@ static int probe(enum sensor_hook h, enum sensor_attach a)
 	return r < 0 ? r : 0;
 }
 
-static bool hook_needed(enum sensor_hook h, uint32_t kinds)
+/* Does an enabled syscall need its caller's state at entry (BH_SC_ENTRY_CAPS)? */
+static bool kinds_need_entry(uint32_t kinds)
 {
+	const struct sensor_syscall *sc;
+	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++)
+		if ((kinds & (1u << sc->kind)) && (sc->flags & BH_SC_ENTRY_CAPS))
+			return true;
+	return false;
+}
+
+/*
+ * Is hook h attached for these kinds? sys_enter only when sys_exit (attached as exit_mode)
+ * has no saved registers to read the arguments from, or a syscall must be seen at entry:
+ * with the default kinds the sensor leaves sys_enter alone, so a syscall pays for one
+ * program, not two.
+ */
+static bool hook_needed(enum sensor_hook h, uint32_t kinds, enum sensor_attach exit_mode)
+{
+	uint32_t syscall_kinds =
+	    kinds & ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
 	switch (h) {
 	case SENSOR_HOOK_EXEC:
 		return kinds & (1u << BH_KIND_EXEC);
@@ -167,11 +185,22 @@ static bool hook_needed(enum sensor_hook h, uint32_t kinds)
 		return kinds & (1u << BH_KIND_EXIT);
 	case SENSOR_HOOK_FORK:
 		return kinds & (1u << BH_KIND_FORK);
+	case SENSOR_HOOK_SYS_ENTER:
+		if (!syscall_kinds)
+			return false;
+		if (exit_mode == SENSOR_ATTACH_TP_BTF || exit_mode == SENSOR_ATTACH_RAW_TP)
+			return kinds_need_entry(syscall_kinds);
+		return true;
 	default:
-		return kinds &
-		       ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
+		return syscall_kinds;
 	}
 }
+
+/* The order hooks are chosen in: sys_exit before sys_enter, which depends on it. */
+static const enum sensor_hook hook_order[_SENSOR_HOOK_MAX] = {
+    SENSOR_HOOK_EXEC,	  SENSOR_HOOK_EXIT,	 SENSOR_HOOK_FORK,
+    SENSOR_HOOK_SYS_EXIT, SENSOR_HOOK_SYS_ENTER,
+};
 
 static int fill_maps(struct sensor_skel *s, uint32_t kinds)
 {
@@ -185,8 +214,11 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds)
 	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
 		if (!(kinds & (1u << sc->kind)))
 			continue;
-		struct bh_sc_desc d = {.kind = sc->kind, .flags = sc->flags, .fd_arg = sc->fd_arg};
+		struct bh_sc_desc d = {
+		    .kind = sc->kind, .flags = sc->flags, .fd_arg = sc->fd_arg, .on = 1};
 		uint32_t nr = sc->nr;
+		if (nr >= BH_SC_NR_MAX)
+			return -E2BIG;
 		if (bpf_map_update_elem(sfd, &nr, &d, BPF_ANY) < 0)
 			return -errno;
 	}
@@ -203,6 +235,13 @@ static int load_all(uint32_t kinds, const enum sensor_attach *mode, size_t ring_
 	autoload_only(s, mode);
 	s->rodata->self_tgid = (uint32_t)getpid();
 	s->rodata->cgroup_subsys = cgroup_subsys;
+	/* counted per CPU: all of them together fill at most an eighth of the ring unwoken */
+	int ncpu = libbpf_num_possible_cpus();
+	size_t wake = ring_bytes / 8 / (size_t)(ncpu > 0 ? ncpu : 1);
+	s->rodata->wakeup_bytes = (uint32_t)MAX(MIN(wake, (size_t)BH_WAKEUP_BYTES_DEFAULT), 4096);
+	/* with a pt_regs at exit, sys_enter saves only what must be seen at entry */
+	s->rodata->exit_has_regs = mode[SENSOR_HOOK_SYS_EXIT] == SENSOR_ATTACH_TP_BTF ||
+				   mode[SENSOR_HOOK_SYS_EXIT] == SENSOR_ATTACH_RAW_TP;
 	int r = bpf_map__set_max_entries(s->maps.events, (uint32_t)ring_bytes);
 	if (r >= 0)
 		r = sensor_skel__load(s);
@@ -237,8 +276,12 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 	if (!b)
 		return -ENOMEM;
 	/* the common case first: every hook as a BTF tracepoint, in one load */
-	for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
-		b->mode[h] = hook_needed(h, kinds) ? SENSOR_ATTACH_TP_BTF : SENSOR_ATTACH_NONE;
+	for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
+		enum sensor_hook h = hook_order[i];
+		b->mode[h] = hook_needed(h, kinds, b->mode[SENSOR_HOOK_SYS_EXIT])
+				 ? SENSOR_ATTACH_TP_BTF
+				 : SENSOR_ATTACH_NONE;
+	}
 	last_msg[0] = '\0';
 	struct sensor_skel *s = NULL;
 	r = load_all(kinds, b->mode, ring_bytes, cgroup_subsys, &s);
@@ -251,9 +294,11 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 		log_debug("BTF tracepoints for every hook: %s (%s); probing each hook",
 			  strerror(-r), last_msg);
 		/* find, hook by hook, the first flavour this kernel loads and attaches */
-		for (int h = 0; h < _SENSOR_HOOK_MAX; h++) {
+		for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
 			b->mode[h] = SENSOR_ATTACH_NONE;
-			if (!hook_needed(h, kinds))
+		for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
+			enum sensor_hook h = hook_order[i];
+			if (!hook_needed(h, kinds, b->mode[SENSOR_HOOK_SYS_EXIT]))
 				continue;
 			int first = 0;
 			for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++) {

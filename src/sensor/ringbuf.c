@@ -14,6 +14,10 @@
 #include "common/common.h"
 #include "sensor/ringbuf.h"
 
+#include "../../bpf/events.h"
+
+#define RELEASE_STEP (64 << 10)
+
 struct sensor_ringbuf {
 	uint64_t *cons;
 	const uint64_t *prod;
@@ -112,13 +116,13 @@ uint64_t sensor_ringbuf_pending(const struct sensor_ringbuf *rb)
 int sensor_ringbuf_consume(struct sensor_ringbuf *rb, sensor_ringbuf_fn fn, void *userdata)
 {
 	int n = 0;
-	uint64_t cons = __atomic_load_n(rb->cons, __ATOMIC_ACQUIRE);
+	uint64_t cons = __atomic_load_n(rb->cons, __ATOMIC_ACQUIRE), released = cons;
 	for (;;) {
 		uint64_t prod = __atomic_load_n(rb->prod, __ATOMIC_ACQUIRE);
 		if (cons >= prod)
 			break;
 		if (prod - cons > rb->size || (cons & 7))
-			return -EBADMSG;
+			goto broken;
 		const uint8_t *hdr = rb->data + (cons & (rb->size - 1));
 		uint32_t len = __atomic_load_n((const uint32_t *)hdr, __ATOMIC_ACQUIRE);
 		if (len & BPF_RINGBUF_BUSY_BIT)
@@ -127,7 +131,7 @@ int sensor_ringbuf_consume(struct sensor_ringbuf *rb, sensor_ringbuf_fn fn, void
 		len &= ~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		uint64_t step = ((uint64_t)len + BPF_RINGBUF_HDR_SZ + 7) & ~(uint64_t)7;
 		if (step > prod - cons)
-			return -EBADMSG;
+			goto broken;
 		if (!discarded) {
 			int r = fn(hdr + BPF_RINGBUF_HDR_SZ, len, userdata);
 			if (r < 0) {
@@ -139,9 +143,19 @@ int sensor_ringbuf_consume(struct sensor_ringbuf *rb, sensor_ringbuf_fn fn, void
 				n++;
 		}
 		cons += step;
-		__atomic_store_n(rb->cons, cons, __ATOMIC_RELEASE);
+		/* release space in steps: the writer reads this cache line on every record */
+		if (cons - released >= RELEASE_STEP) {
+			__atomic_store_n(rb->cons, cons, __ATOMIC_RELEASE);
+			released = cons;
+		}
 	}
+	if (cons != released)
+		__atomic_store_n(rb->cons, cons, __ATOMIC_RELEASE);
 	return n;
+broken:
+	if (cons != released)
+		__atomic_store_n(rb->cons, cons, __ATOMIC_RELEASE);
+	return -EBADMSG;
 }
 
 int sensor_ringbuf_poll(struct sensor_ringbuf *rb, int timeout_ms, sensor_ringbuf_fn fn,
@@ -149,6 +163,9 @@ int sensor_ringbuf_poll(struct sensor_ringbuf *rb, int timeout_ms, sensor_ringbu
 {
 	if (rb->epfd >= 0 && sensor_ringbuf_pending(rb) == 0) {
 		struct epoll_event ee;
+		/* the writer wakes us in batches: look again at least every BH_POLL_MS */
+		if (timeout_ms < 0 || timeout_ms > BH_POLL_MS)
+			timeout_ms = BH_POLL_MS;
 		int r = epoll_wait(rb->epfd, &ee, 1, timeout_ms);
 		if (r < 0)
 			return -errno;

@@ -39,8 +39,9 @@ void sensor_ringbuf_free(struct sensor_ringbuf *rb);
  */
 int sensor_ringbuf_consume(struct sensor_ringbuf *rb, sensor_ringbuf_fn fn, void *userdata);
 /*
- * Wait up to timeout_ms for data (epoll on the map fd), then consume. As consume; 0
- * when nothing arrived; -EINTR when a signal interrupted the wait.
+ * Wait up to timeout_ms for data (epoll on the map fd), then consume. The writer wakes
+ * the reader in batches (bpf/events.h BH_WAKEUP_BYTES_DEFAULT), so the wait is cut to
+ * BH_POLL_MS at most: callers loop. As consume; 0 when nothing arrived; -EINTR when a signal interrupted the wait.
  */
 int sensor_ringbuf_poll(struct sensor_ringbuf *rb, int timeout_ms, sensor_ringbuf_fn fn,
 			void *userdata);

@@ -121,8 +121,10 @@ static const struct sensor_syscall table[] = {
 	  { A("img", HEX), A("length", UDEC), A("uargs", HEX) } },
 	{ SYS_finit_module, "finit_module", BH_KIND_MODULE, BH_SC_FD_IS_ARG, 0,
 	  { A("fd", FD), A("uargs", HEX), A("flags", HEX) } },
-	{ SYS_unshare, "unshare", BH_KIND_NS, 0, 0, { A("flags", HEX) } },
-	{ SYS_setns, "setns", BH_KIND_NS, BH_SC_FD_IS_ARG, 0, { A("fd", FD), A("nstype", HEX) } },
+	/* the caller's capabilities before the call: a new user namespace grants a full set */
+	{ SYS_unshare, "unshare", BH_KIND_NS, BH_SC_ENTRY_CAPS, 0, { A("flags", HEX) } },
+	{ SYS_setns, "setns", BH_KIND_NS, BH_SC_FD_IS_ARG | BH_SC_ENTRY_CAPS, 0,
+	  { A("fd", FD), A("nstype", HEX) } },
 	{ SYS_memfd_create, "memfd_create", BH_KIND_MEMFD, STR(0) | BH_SC_FD_IS_RET, 0,
 	  { A("name", STR), A("flags", HEX) } },
 	{ SYS_bpf, "bpf", BH_KIND_BPF, 0, 0, { A("cmd", DEC), A("attr", HEX), A("size", UDEC) } },

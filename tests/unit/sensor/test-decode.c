@@ -528,10 +528,14 @@ TEST(syscall_table_consistent)
 		ASSERT_TRUE(strlen(sc->name) < sizeof(((struct bh_event *)0)->type));
 		ASSERT_TRUE(sensor_syscall_by_nr(sc->nr) == sc);
 		ASSERT_NOT_NULL(sensor_kind_to_string(sc->kind));
+		ASSERT_TRUE(sc->nr < BH_SC_NR_MAX); /* an index of the BPF `syscalls` array */
+		/* capabilities at entry exactly for the calls that can grant a full set */
+		ASSERT_EQ(!!(sc->flags & BH_SC_ENTRY_CAPS), sc->kind == BH_KIND_NS);
 	}
 	ASSERT_TRUE(n >= 40);
 	ASSERT_NOT_NULL(sensor_syscall_by_nr(SYS_openat));
 	ASSERT_NULL(sensor_syscall_by_nr(SYS_getpid));
+	ASSERT_TRUE(sensor_syscall_by_nr(SYS_unshare)->flags & BH_SC_ENTRY_CAPS);
 }
 
 TEST(open_flags_text)
@@ -644,4 +648,56 @@ TEST(decode_falco_renderings)
 	ASSERT_STREQ(sensor_ptrace_request_name(0), "PTRACE_TRACEME");
 	ASSERT_STREQ(sensor_ptrace_request_name(0x4206), "PTRACE_SEIZE");
 	ASSERT_NULL(sensor_ptrace_request_name(12345));
+}
+
+/*
+ * The fuzz seeds (tests/fuzz/corpus/event-decode) are records of the current ABI: every
+ * one decodes as written (without the fuzzer's fix-up of version and size) except those
+ * named bad-*, which fail for their reason. A version bump that forgets the corpus fails
+ * here instead of leaving the fuzzer with seeds that stop at the version check.
+ */
+TEST(fuzz_corpus_is_current)
+{
+	static const struct {
+		const char *name;
+		int want; /* 0 event, 1 cgroup record, -1 malformed */
+		/* with -1: the reason, or _SENSOR_BAD_MAX for "any but the version" */
+		enum sensor_bad why;
+	} seeds[] = {
+	    {"accept", 0, 0},
+	    {"connect-unix", 0, 0},
+	    {"connect4", 0, 0},
+	    {"connect6", 0, 0},
+	    {"exec", 0, 0},
+	    {"exit", 0, 0},
+	    {"fork", 0, 0},
+	    {"mount", 0, 0},
+	    {"openat", 0, 0},
+	    {"openat-fail", 0, 0},
+	    {"openat2", 0, 0},
+	    {"symlinkat", 0, 0},
+	    {"bad-string", -1, _SENSOR_BAD_MAX},
+	    {"bad-version", -1, SENSOR_BAD_VERSION},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
+		char rel[128];
+		ASSERT_OK(xsnprintf(rel, sizeof(rel), "tests/fuzz/corpus/event-decode/%s",
+				    seeds[i].name));
+		size_t len;
+		_cleanup_free_ char *data = tap_read_file(tap_src_path(rel), &len);
+		ASSERT_NOT_NULL(data);
+		ASSERT_TRUE(len > 1);
+		ASSERT_EQ(data[0] & 1, 0); /* no fix-up: the record is as the kernel writes it */
+		struct sensor_decoder d = {0};
+		struct bh_event ev;
+		int r = sensor_decode(&d, data + 1, len - 1, &ev);
+		if (r != (seeds[i].want < 0 ? -EBADMSG : seeds[i].want))
+			fprintf(stderr, "# seed %s: %d\n", seeds[i].name, r);
+		ASSERT_EQ(r, seeds[i].want < 0 ? -EBADMSG : seeds[i].want);
+		if (seeds[i].want < 0 && seeds[i].why < _SENSOR_BAD_MAX)
+			ASSERT_EQ(d.bad[seeds[i].why], 1);
+		else
+			ASSERT_EQ(d.bad[SENSOR_BAD_VERSION], 0);
+		bh_event_done(&ev);
+	}
 }
