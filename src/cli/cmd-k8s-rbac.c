@@ -316,7 +316,7 @@ static int who_can_json(const struct k8s_rbac_grant *g, size_t n, const struct w
 		    subject_kind_name(s->kind), "name", s->name, "binding", "kind",
 		    b->obj->kind_name, "name", b->name, "namespace", b->namespace_, "path",
 		    b->obj->path, "line", (json_int_t)b->obj->line, "role", "kind", b->role_kind,
-		    "name", b->role_name, "scope", b->is_cluster ? "cluster" : b->namespace_);
+		    "name", b->role_name, "scope", b->is_cluster ? "cluster" : "namespace");
 		if (!x)
 			return -ENOMEM;
 		if (s->kind == K8S_SUBJ_SERVICEACCOUNT &&
