@@ -48,7 +48,7 @@ typedef __u64 bh_u64;
 typedef __s64 bh_s64;
 #endif
 
-#define BH_ABI_VERSION 2
+#define BH_ABI_VERSION 3
 
 enum bh_rec_type {
 	BH_REC_EXEC = 1,
@@ -100,12 +100,30 @@ enum bh_counter {
 #define BH_CNT_SLOTS 4
 
 /*
- * How the BPF side treats one syscall: value of the `syscalls` array map, index = nr (below
- * BH_SC_NR_MAX). User space fills the entries of the enabled kinds and sets `on`; every
+ * How the BPF side treats one syscall: value of the `syscalls` array map, index = the key
+ * below (abi * BH_SC_NR_MAX + nr, nr below BH_SC_NR_MAX). User space fills the entries of the enabled kinds and sets `on`; every
  * other entry stays zero, so sys_enter and sys_exit drop a syscall nobody asked for with
  * one array load before any other work.
+ *
+ * A syscall is named by its ABI and its number in that ABI, and the map holds one block of
+ * BH_SC_NR_MAX entries per ABI (key = abi * BH_SC_NR_MAX + nr): a 32-bit (ia32) process on a
+ * 64-bit x86 kernel makes its syscalls with the i386 numbers (arch/x86/entry/syscalls/
+ * syscall_32.tbl), which the sys_enter/sys_exit tracepoints pass unchanged, so the BPF side
+ * tells them apart by the task's TS_COMPAT status and never looks an i386 number up in the
+ * native block. i386 socketcall(2) multiplexes the socket calls: its entry has
+ * BH_SC_SOCKETCALL, and the call it makes (arg0: SYS_SOCKET 1, SYS_CONNECT 3, ...) is looked
+ * up in the BH_SC_ABI_IA32_SOCKETCALL block, whose entries give the number of 32-bit
+ * arguments (nargs) to read from the user array at arg1.
  */
 #define BH_SC_NR_MAX 1024
+enum bh_sc_abi {
+	BH_SC_ABI_NATIVE = 0,	       /* the kernel's own ABI (x86-64, arm64) */
+	BH_SC_ABI_IA32 = 1,	       /* i386 syscalls of a compat task (x86-64 only) */
+	BH_SC_ABI_IA32_SOCKETCALL = 2, /* nr = the socketcall call (SYS_CONNECT ...) */
+	_BH_SC_ABI_MAX,
+};
+#define BH_SC_KEYS	       (_BH_SC_ABI_MAX * BH_SC_NR_MAX) /* entries of the `syscalls` map */
+#define BH_SC_SOCKETCALL_NARGS 6 /* at most this many arguments to unpack */
 enum bh_sc_flags {
 	BH_SC_STR0 = 1 << 0, /* argument n is a user string: copy it (at most 3 are copied) */
 	BH_SC_STR1 = 1 << 1,
@@ -120,6 +138,8 @@ enum bh_sc_flags {
 	/* the header's capabilities are the caller's at entry, not at exit: for calls that
 	 * change them (unshare and setns into a user namespace grant a full set) */
 	BH_SC_ENTRY_CAPS = 1 << 11,
+	/* i386 socketcall(2): arg0 is the call, arg1 the user address of its u32 arguments */
+	BH_SC_SOCKETCALL = 1 << 12,
 };
 
 struct bh_sc_desc {
@@ -127,7 +147,8 @@ struct bh_sc_desc {
 	bh_u16 flags; /* enum bh_sc_flags */
 	bh_u8 fd_arg; /* with BH_SC_FD_IS_ARG */
 	bh_u8 on;     /* 1: followed; 0 (an entry never filled): ignored */
-	bh_u8 pad[2];
+	bh_u8 nargs;  /* BH_SC_ABI_IA32_SOCKETCALL entries: u32 arguments in user memory */
+	bh_u8 pad;
 };
 
 struct bh_rec_str {
@@ -224,13 +245,14 @@ enum bh_fd_kind {
  * BH_REC_SYSCALL: one syscall, seen at its exit with the arguments saved at its entry.
  *  120  u32 nr, u16 kind, u16 sc_flags
  *  128  s64 ret
- *  136  u64 args[6]
+ *  136  u64 args[6]    a compat task's are its 32-bit values, zero-extended; for a
+ *                      socketcall, the unpacked arguments of the call it made
  *  184  str str[3]     the user strings of the BH_SC_STRn arguments, in argument order
  *  196  str path       components of the described fd's path (files, directories)
  *  200  str sockaddr   raw bytes of the user's sockaddr (at most 128)
  *  204  u16 path_flags, u16 fd_kind (enum bh_fd_kind)
  *  208  s32 fd (described fd, -1 none) as u32, u32 fd_mode (inode mode)
- *  216  u16 sk_family, sk_type, sk_proto, u16 pad
+ *  216  u16 sk_family, sk_type, sk_proto, u16 abi (enum bh_sc_abi: nr is in that ABI)
  *  224  u16 sk_lport, sk_rport  (host order)
  *  228  u32 fd_flags   the open file's f_flags (O_*), 0 for none
  *  232  u8 sk_laddr[16], sk_raddr[16]  IPv4 in the first 4 bytes
@@ -250,7 +272,8 @@ struct bh_rec_syscall {
 	bh_u16 fd_kind;
 	bh_u32 fd;
 	bh_u32 fd_mode;
-	bh_u16 sk_family, sk_type, sk_proto, sk_pad;
+	bh_u16 sk_family, sk_type, sk_proto;
+	bh_u16 abi; /* enum bh_sc_abi */
 	bh_u16 sk_lport, sk_rport;
 	bh_u32 fd_flags;
 	bh_u8 sk_laddr[16];
@@ -306,4 +329,6 @@ _Static_assert(sizeof(struct bh_rec_cgroup) == 136, "bh_rec_cgroup size");
 _Static_assert(sizeof(struct bh_sc_desc) == 8, "bh_sc_desc size");
 _Static_assert(sizeof(struct bh_rec_str) == 4, "bh_rec_str size");
 _Static_assert(_BH_KIND_MAX <= BH_KIND_SLOTS, "enabled map too small");
+_Static_assert(BH_SC_KEYS == 3072, "syscalls map size");
+_Static_assert(__builtin_offsetof(struct bh_rec_syscall, abi) == 222, "bh_rec_syscall abi");
 _Static_assert(_BH_CNT_MAX <= BH_CNT_SLOTS, "counter map too small");

@@ -16,7 +16,10 @@
  * the result is known. Which syscalls matter, and which of their arguments are strings
  * or socket addresses, is the `syscalls` array that user space fills by number, so no
  * architecture's syscall table lives here; both sys_enter and sys_exit look the number
- * up first and return at once for the (many) syscalls nobody follows. Big records are
+ * up first and return at once for the (many) syscalls nobody follows. The number is looked
+ * up in the block of the task's ABI: a 32-bit task on x86-64 (TS_COMPAT) makes i386
+ * syscalls, which have their own block, their arguments in other registers, and i386
+ * socketcall(2) whose call and arguments are unpacked here (see BH_SC_SOCKETCALL). Big records are
  * built in a per-CPU scratch buffer and copied with bpf_ringbuf_output(); a full ring
  * buffer is counted per CPU. The reader is woken in batches (see BH_WAKEUP_BYTES_DEFAULT).
  */
@@ -78,14 +81,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, BH_SC_NR_MAX);
+	__uint(max_entries, BH_SC_KEYS);
 	__type(key, __u32);
 	__type(value, struct bh_sc_desc);
 } syscalls SEC(".maps");
 
 struct inflight {
 	__u64 args[6];
-	__u32 nr;
+	__u32 nr; /* the syscalls map key: abi * BH_SC_NR_MAX + nr */
 	__u32 has_caps;
 	__u64 caps[3]; /* permitted, effective, inheritable at entry (BH_SC_ENTRY_CAPS) */
 };
@@ -606,17 +609,40 @@ int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 /* ---- syscalls ---- */
 
 /*
- * The descriptor of syscall nr when it is followed, else NULL: the first thing both syscall
- * hooks do, before reading any argument (one inlined array load; user space fills only the
- * syscalls of the enabled kinds).
+ * The descriptor of the syscall with this key (abi * BH_SC_NR_MAX + nr) when it is followed,
+ * else NULL: the first thing both syscall hooks do, before reading any argument (one
+ * inlined array load; user space fills only the syscalls of the enabled kinds).
  */
-static __always_inline struct bh_sc_desc *sc_followed(__u64 nr)
+static __always_inline struct bh_sc_desc *sc_followed(__u64 key)
+{
+	if (key >= BH_SC_KEYS)
+		return NULL;
+	__u32 k = (__u32)key;
+	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &k);
+	return d && d->on ? d : NULL;
+}
+
+/*
+ * The map key of syscall nr made by the current task, or BH_SC_KEYS (never followed) for a
+ * number out of range. A 32-bit task on x86-64 (int 0x80, sysenter, or a 64-bit task's int
+ * 0x80) runs with TS_COMPAT in thread_info.status from the syscall's entry until its return
+ * to user mode, so both tracepoints see it; its nr is an i386 number.
+ */
+#define TS_COMPAT 0x0002
+static __always_inline __u64 sc_key(__u64 nr, struct task_struct *t, const bool btf)
 {
 	if (nr >= BH_SC_NR_MAX)
-		return NULL;
-	__u32 key = (__u32)nr;
-	struct bh_sc_desc *d = bpf_map_lookup_elem(&syscalls, &key);
-	return d && d->on ? d : NULL;
+		return BH_SC_KEYS;
+#if defined(__TARGET_ARCH_x86)
+	if (RD(btf, t, thread_info.status) & TS_COMPAT)
+		return BH_SC_ABI_IA32 * BH_SC_NR_MAX + nr;
+#endif
+	return nr;
+}
+
+static __always_inline bool key_is_compat(__u64 key)
+{
+	return key >= BH_SC_NR_MAX;
 }
 
 /*
@@ -630,7 +656,7 @@ static __always_inline bool save_at_entry(const struct bh_sc_desc *d)
 }
 
 /* Save a followed syscall's arguments (and, when asked, the caller's capabilities). */
-static __always_inline int on_sys_enter(__u64 nr, const struct bh_sc_desc *d, const __u64 *args)
+static __always_inline int on_sys_enter(__u64 key, const struct bh_sc_desc *d, const __u64 *args)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if ((__u32)(id >> 32) == self_tgid)
@@ -638,7 +664,7 @@ static __always_inline int on_sys_enter(__u64 nr, const struct bh_sc_desc *d, co
 	struct inflight in = {};
 	for (int i = 0; i < 6; i++)
 		in.args[i] = args[i];
-	in.nr = (__u32)nr;
+	in.nr = (__u32)key;
 	if (d->flags & BH_SC_ENTRY_CAPS) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 		read_caps(BPF_CORE_READ(t, real_cred), in.caps, false);
@@ -730,7 +756,7 @@ static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, _
  * A followed syscall's exit. regs_args holds the arguments read from the saved registers
  * (NULL for the classic tracepoint); the saved entry is used when sys_enter made one.
  */
-static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_desc *d,
+static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_desc *d,
 				       const __u64 *regs_args, const bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -741,14 +767,37 @@ static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_d
 			return 0;
 		a = *in;
 		bpf_map_delete_elem(&inflight, &id);
-		if (a.nr != nr)
+		if (a.nr != key)
 			return 0; /* an entry whose exit was never seen (the task was killed) */
 	} else {
 		if ((__u32)(id >> 32) == self_tgid || !regs_args)
 			return 0;
 		for (int i = 0; i < 6; i++)
 			a.args[i] = regs_args[i];
-		a.nr = (__u32)nr;
+		a.nr = (__u32)key;
+	}
+	if (key_is_compat(key)) {
+		/* a compat task's arguments are 32 bits: the registers' upper halves are junk */
+		for (int i = 0; i < 6; i++)
+			a.args[i] &= 0xffffffffULL;
+	}
+	if (d->flags & BH_SC_SOCKETCALL) {
+		/* socketcall(call, args): follow the call, with its arguments from user memory */
+		__u64 call = a.args[0];
+		if (call >= BH_SC_NR_MAX)
+			return 0;
+		key = BH_SC_ABI_IA32_SOCKETCALL * BH_SC_NR_MAX + call;
+		d = sc_followed(key);
+		if (!d)
+			return 0;
+		__u32 ua[BH_SC_SOCKETCALL_NARGS] = {};
+		__u32 len = (__u32)d->nargs * sizeof(__u32);
+		if (len > sizeof(ua))
+			return 0;
+		if (len && bpf_probe_read_user(ua, len & 31, (void *)a.args[1]) < 0)
+			return 0;
+		for (int i = 0; i < 6; i++)
+			a.args[i] = ua[i];
 	}
 	__u16 flags = d->flags;
 	__u8 fd_arg = d->fd_arg;
@@ -767,7 +816,8 @@ static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_d
 		r->hdr.cap_effective = a.caps[1];
 		r->hdr.cap_inheritable = a.caps[2];
 	}
-	r->nr = a.nr;
+	r->nr = (__u32)(key % BH_SC_NR_MAX);
+	r->abi = (__u16)(key / BH_SC_NR_MAX);
 	r->kind = d->kind;
 	r->sc_flags = flags;
 	r->ret = ret;
@@ -779,7 +829,7 @@ static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_d
 	r->fd_kind = BH_FDK_NONE;
 	r->fd = (__u32)-1;
 	r->fd_mode = 0;
-	r->sk_family = r->sk_type = r->sk_proto = r->sk_pad = 0;
+	r->sk_family = r->sk_type = r->sk_proto = 0;
 	r->sk_lport = r->sk_rport = 0;
 	r->fd_flags = 0;
 	__builtin_memset(r->sk_laddr, 0, sizeof(r->sk_laddr));
@@ -848,40 +898,76 @@ static __always_inline int on_sys_exit(__u64 nr, __s64 ret, const struct bh_sc_d
 #error "unsupported architecture: define SC_ARG6 and SC_NR"
 #endif
 
+/*
+ * The six arguments from the saved registers: the native convention, or for an i386
+ * syscall of a compat task (x86) ebx, ecx, edx, esi, edi, ebp.
+ */
+static __always_inline void sc_regs_args(struct pt_regs *regs, __u64 key, __u64 *a, const bool btf)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (key_is_compat(key)) {
+		a[0] = RD(btf, regs, bx);
+		a[1] = RD(btf, regs, cx);
+		a[2] = RD(btf, regs, dx);
+		a[3] = RD(btf, regs, si);
+		a[4] = RD(btf, regs, di);
+		a[5] = RD(btf, regs, bp);
+		return;
+	}
+#endif
+	if (btf) {
+		a[0] = PT_REGS_PARM1_SYSCALL(regs);
+		a[1] = PT_REGS_PARM2_SYSCALL(regs);
+		a[2] = PT_REGS_PARM3_SYSCALL(regs);
+		a[3] = PT_REGS_PARM4_SYSCALL(regs);
+		a[4] = PT_REGS_PARM5_SYSCALL(regs);
+		a[5] = SC_ARG6_BTF(regs);
+	} else {
+		a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		a[5] = SC_ARG6(regs);
+	}
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 {
-	const struct bh_sc_desc *d = sc_followed((__u64)id);
+	__u64 key = sc_key((__u64)id, bpf_get_current_task_btf(), true);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !save_at_entry(d))
 		return 0;
-	__u64 a[6] = {PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs),
-		      PT_REGS_PARM3_SYSCALL(regs), PT_REGS_PARM4_SYSCALL(regs),
-		      PT_REGS_PARM5_SYSCALL(regs), SC_ARG6_BTF(regs)};
-	return on_sys_enter((__u64)id, d, a);
+	__u64 a[6];
+	sc_regs_args(regs, key, a, true);
+	return on_sys_enter(key, d, a);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 {
-	const struct bh_sc_desc *d = sc_followed((__u64)id);
+	__u64 key = sc_key((__u64)id, (struct task_struct *)bpf_get_current_task(), false);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !save_at_entry(d))
 		return 0;
-	__u64 a[6] = {PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
-		      PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM4_CORE_SYSCALL(regs),
-		      PT_REGS_PARM5_CORE_SYSCALL(regs), SC_ARG6(regs)};
-	return on_sys_enter((__u64)id, d, a);
+	__u64 a[6];
+	sc_regs_args(regs, key, a, false);
+	return on_sys_enter(key, d, a);
 }
 
+/* the classic tracepoint's args are already the compat registers for a compat task */
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	const struct bh_sc_desc *d = sc_followed((__u64)ctx->id);
+	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !save_at_entry(d))
 		return 0;
 	/* constant offsets: the verifier refuses a moving context pointer */
 	__u64 a[6] = {ctx->args[0], ctx->args[1], ctx->args[2],
 		      ctx->args[3], ctx->args[4], ctx->args[5]};
-	return on_sys_enter((__u64)ctx->id, d, a);
+	return on_sys_enter(key, d, a);
 }
 
 /*
@@ -892,34 +978,33 @@ int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
 {
-	__u64 nr = (__u64)SC_NR_BTF(regs);
-	const struct bh_sc_desc *d = sc_followed(nr);
+	__u64 key = sc_key((__u64)SC_NR_BTF(regs), bpf_get_current_task_btf(), true);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)
 		return 0;
-	__u64 a[6] = {PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs),
-		      PT_REGS_PARM3_SYSCALL(regs), PT_REGS_PARM4_SYSCALL(regs),
-		      PT_REGS_PARM5_SYSCALL(regs), SC_ARG6_BTF(regs)};
-	return on_sys_exit(nr, ret, d, a, true);
+	__u64 a[6];
+	sc_regs_args(regs, key, a, true);
+	return on_sys_exit(key, ret, d, a, true);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 {
-	__u64 nr = (__u64)SC_NR(regs);
-	const struct bh_sc_desc *d = sc_followed(nr);
+	__u64 key = sc_key((__u64)SC_NR(regs), (struct task_struct *)bpf_get_current_task(), false);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)
 		return 0;
-	__u64 a[6] = {PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
-		      PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM4_CORE_SYSCALL(regs),
-		      PT_REGS_PARM5_CORE_SYSCALL(regs), SC_ARG6(regs)};
-	return on_sys_exit(nr, ret, d, a, false);
+	__u64 a[6];
+	sc_regs_args(regs, key, a, false);
+	return on_sys_exit(key, ret, d, a, false);
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int sysexit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	const struct bh_sc_desc *d = sc_followed((__u64)ctx->id);
+	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
+	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)
 		return 0;
-	return on_sys_exit((__u64)ctx->id, ctx->ret, d, NULL, false);
+	return on_sys_exit(key, ctx->ret, d, NULL, false);
 }

@@ -627,7 +627,8 @@ static int decode_syscall(struct sensor_decoder *d, const char *rec, size_t size
 		return -EBADMSG;
 	memcpy(&x, rec, sizeof(x));
 	struct blob b = {rec + sizeof(x), size - sizeof(x)};
-	const struct sensor_syscall *sc = sensor_syscall_by_nr(x.nr);
+	/* the ABI first: an i386 number is never looked up as a native one */
+	const struct sensor_syscall *sc = sensor_syscall_lookup(x.abi, x.nr);
 	if (!sc || sc->kind != x.kind)
 		return -ENOSYS;
 	if (x.fd_kind > BH_FDK_OTHER)

@@ -211,15 +211,28 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds)
 			return -errno;
 	}
 	const struct sensor_syscall *sc;
+	bool socketcall = false;
 	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
 		if (!(kinds & (1u << sc->kind)))
 			continue;
-		struct bh_sc_desc d = {
-		    .kind = sc->kind, .flags = sc->flags, .fd_arg = sc->fd_arg, .on = 1};
-		uint32_t nr = sc->nr;
-		if (nr >= BH_SC_NR_MAX)
+		struct bh_sc_desc d = {.kind = sc->kind,
+				       .flags = sc->flags,
+				       .fd_arg = sc->fd_arg,
+				       .on = 1,
+				       .nargs = sc->nargs};
+		if (sc->nr >= BH_SC_NR_MAX || sc->abi >= _BH_SC_ABI_MAX ||
+		    sc->nargs > BH_SC_SOCKETCALL_NARGS)
 			return -E2BIG;
-		if (bpf_map_update_elem(sfd, &nr, &d, BPF_ANY) < 0)
+		uint32_t key = sensor_syscall_key(sc);
+		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
+			return -errno;
+		socketcall |= sc->abi == BH_SC_ABI_IA32_SOCKETCALL;
+	}
+	if (socketcall) {
+		/* i386 socketcall(2) itself: the BPF side follows the call it makes */
+		struct bh_sc_desc d = {.flags = BH_SC_SOCKETCALL, .on = 1};
+		uint32_t key = BH_SC_ABI_IA32 * BH_SC_NR_MAX + SENSOR_IA32_NR_SOCKETCALL;
+		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
 			return -errno;
 	}
 	return 0;

@@ -526,9 +526,44 @@ TEST(syscall_table_consistent)
 		ASSERT_TRUE(sc->kind > BH_KIND_FORK);
 		ASSERT_TRUE(sc->fd_arg < 6);
 		ASSERT_TRUE(strlen(sc->name) < sizeof(((struct bh_event *)0)->type));
-		ASSERT_TRUE(sensor_syscall_by_nr(sc->nr) == sc);
+		ASSERT_TRUE(sensor_syscall_lookup(sc->abi, sc->nr) == sc);
 		ASSERT_NOT_NULL(sensor_kind_to_string(sc->kind));
 		ASSERT_TRUE(sc->nr < BH_SC_NR_MAX); /* an index of the BPF `syscalls` array */
+		ASSERT_TRUE(sc->abi < _BH_SC_ABI_MAX);
+		ASSERT_TRUE(sensor_syscall_key(sc) < BH_SC_KEYS);
+		ASSERT_FALSE(sc->flags & BH_SC_SOCKETCALL); /* the loader's, not the table's */
+		/* socketcall's calls, and only they, say how many u32 arguments to unpack */
+		size_t nargs = 0;
+		while (nargs < 6 && sc->args[nargs].name)
+			nargs++;
+		if (sc->abi == BH_SC_ABI_IA32_SOCKETCALL) {
+			ASSERT_TRUE(sc->nargs >= nargs);
+			ASSERT_TRUE(sc->nargs <= BH_SC_SOCKETCALL_NARGS);
+		} else {
+			ASSERT_EQ(sc->nargs, 0);
+		}
+		/* a 32-bit syscall is the native one under another number: same name, kind,
+		 * flags and arguments, so rules and the decoder see one syscall */
+		if (sc->abi != BH_SC_ABI_NATIVE) {
+			const struct sensor_syscall *nat = NULL, *t;
+			for (size_t j = 0; (t = sensor_syscall_at(j)); j++)
+				if (t->abi == BH_SC_ABI_NATIVE && streq(t->name, sc->name))
+					nat = t;
+			if (!nat)
+				tap_fail(__FILE__, __LINE__,
+					 "%s (abi %u): no native syscall of that name", sc->name,
+					 sc->abi);
+			ASSERT_NOT_NULL(nat);
+			ASSERT_EQ(nat->kind, sc->kind);
+			ASSERT_EQ(nat->flags, sc->flags);
+			ASSERT_EQ(nat->fd_arg, sc->fd_arg);
+			for (size_t a = 0; a < 6; a++) {
+				ASSERT_EQ(nat->args[a].fmt, sc->args[a].fmt);
+				ASSERT_TRUE(!nat->args[a].name == !sc->args[a].name);
+				if (nat->args[a].name)
+					ASSERT_STREQ(nat->args[a].name, sc->args[a].name);
+			}
+		}
 		/* capabilities at entry exactly for the calls that can grant a full set */
 		ASSERT_EQ(!!(sc->flags & BH_SC_ENTRY_CAPS), sc->kind == BH_KIND_NS);
 	}
@@ -536,6 +571,93 @@ TEST(syscall_table_consistent)
 	ASSERT_NOT_NULL(sensor_syscall_by_nr(SYS_openat));
 	ASSERT_NULL(sensor_syscall_by_nr(SYS_getpid));
 	ASSERT_TRUE(sensor_syscall_by_nr(SYS_unshare)->flags & BH_SC_ENTRY_CAPS);
+	ASSERT_NULL(sensor_syscall_lookup(_BH_SC_ABI_MAX, SYS_openat));
+#if defined(__x86_64__)
+	/* i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl) */
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 5)->name, "open");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 295)->name, "openat");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 10)->name, "unlink");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 362)->name, "connect");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 359)->name, "socket");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 364)->name, "accept4");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 310)->name, "unshare");
+	ASSERT_NULL(sensor_syscall_lookup(BH_SC_ABI_IA32, 42)); /* pipe, x86-64's connect */
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32, 41)->name, "dup"); /* x86-64 socket */
+	ASSERT_NULL(sensor_syscall_lookup(BH_SC_ABI_IA32, SENSOR_IA32_NR_SOCKETCALL));
+	/* socketcall's calls (<linux/net.h>) */
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32_SOCKETCALL, 1)->name, "socket");
+	ASSERT_STREQ(sensor_syscall_lookup(BH_SC_ABI_IA32_SOCKETCALL, 3)->name, "connect");
+	ASSERT_EQ(sensor_syscall_lookup(BH_SC_ABI_IA32_SOCKETCALL, 4)->nargs, 2);
+	ASSERT_EQ(sensor_syscall_lookup(BH_SC_ABI_IA32_SOCKETCALL, 18)->nargs, 4);
+	ASSERT_NULL(sensor_syscall_lookup(BH_SC_ABI_IA32_SOCKETCALL, 9)); /* SYS_SEND */
+#else
+	ASSERT_NULL(sensor_syscall_lookup(BH_SC_ABI_IA32, SYS_openat));
+#endif
+}
+
+/*
+ * A record's ABI picks the table: an i386 number is never read as the native syscall with
+ * that number, and the native one never as the i386 one.
+ */
+TEST(compat_abi)
+{
+	struct rec r;
+	struct bh_rec_syscall x;
+#if defined(__x86_64__)
+	struct sensor_decoder d = {0};
+	struct bh_event ev;
+	/* i386 openat (295), 32-bit arguments */
+	sc_start(&r, &x, 295, BH_KIND_OPEN, 3);
+	x.abi = BH_SC_ABI_IA32;
+	x.args[0] = (uint32_t)AT_FDCWD;
+	x.args[2] = O_RDONLY | O_CLOEXEC;
+	x.str[0] = rec_text(&r, "/etc/passwd");
+	x.path = COMPONENTS("passwd\0etc\0");
+	x.path_flags = BH_STR_COMPONENTS;
+	x.fd = 3;
+	x.fd_kind = BH_FDK_FILE;
+	size_t len = sc_finish(&r, &x);
+	ASSERT_OK(sensor_decode(&d, r.buf, len, &ev));
+	ASSERT_STREQ(ev.type, "openat");
+	ASSERT_STREQ(ev.fd.name, "/etc/passwd");
+	ASSERT_STREQ(bh_event_arg(&ev, "dirfd"), "-100");
+	ASSERT_STREQ(bh_event_arg(&ev, "flags"), "O_RDONLY|O_CLOEXEC");
+	bh_event_done(&ev);
+
+	/* socketcall(SYS_CONNECT) with its unpacked arguments */
+	sc_start(&r, &x, 3, BH_KIND_CONNECT, 0);
+	x.abi = BH_SC_ABI_IA32_SOCKETCALL;
+	x.args[0] = 4;
+	x.args[2] = 16;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(8443)};
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	x.sockaddr = rec_put(&r, &sin, sizeof(sin));
+	len = sc_finish(&r, &x);
+	ASSERT_OK(sensor_decode(&d, r.buf, len, &ev));
+	ASSERT_STREQ(ev.type, "connect");
+	ASSERT_EQ(ev.fd.num, 4);
+	ASSERT_STREQ(ev.fd.sip, "127.0.0.1");
+	ASSERT_EQ(ev.fd.sport, 8443);
+	bh_event_done(&ev);
+
+	/* the same number as a native record is x86-64's, not i386's */
+	sc_start(&r, &x, 295, BH_KIND_OPEN, 3); /* x86-64 preadv: not followed */
+	len = sc_finish(&r, &x);
+	expect_bad(r.buf, len, SENSOR_BAD_SYSCALL);
+	sc_start(&r, &x, 3, BH_KIND_CONNECT, 0); /* x86-64 close */
+	len = sc_finish(&r, &x);
+	expect_bad(r.buf, len, SENSOR_BAD_SYSCALL);
+	/* i386 pipe (42) is not x86-64's connect (42) */
+	sc_start(&r, &x, SYS_connect, BH_KIND_CONNECT, 0);
+	x.abi = BH_SC_ABI_IA32;
+	len = sc_finish(&r, &x);
+	expect_bad(r.buf, len, SENSOR_BAD_SYSCALL);
+#endif
+	/* an ABI the decoder does not know */
+	sc_start(&r, &x, SYS_openat, BH_KIND_OPEN, 3);
+	x.abi = _BH_SC_ABI_MAX;
+	size_t blen = sc_finish(&r, &x);
+	expect_bad(r.buf, blen, SENSOR_BAD_SYSCALL);
 }
 
 TEST(open_flags_text)
@@ -656,6 +778,13 @@ TEST(decode_falco_renderings)
  * named bad-*, which fail for their reason. A version bump that forgets the corpus fails
  * here instead of leaving the fuzzer with seeds that stop at the version check.
  */
+/* the *-ia32 seeds are events where the i386 ABI exists, else syscalls nobody follows */
+#if defined(__x86_64__)
+#define IA32_SEED 0
+#else
+#define IA32_SEED (-1)
+#endif
+
 TEST(fuzz_corpus_is_current)
 {
 	static const struct {
@@ -668,6 +797,10 @@ TEST(fuzz_corpus_is_current)
 	    {"connect-unix", 0, 0},
 	    {"connect4", 0, 0},
 	    {"connect6", 0, 0},
+	    {"connect4-ia32", IA32_SEED, SENSOR_BAD_SYSCALL},
+	    {"connect4-ia32-socketcall", IA32_SEED, SENSOR_BAD_SYSCALL},
+	    {"openat-ia32", IA32_SEED, SENSOR_BAD_SYSCALL},
+	    {"bad-ia32-as-native", -1, SENSOR_BAD_SYSCALL},
 	    {"exec", 0, 0},
 	    {"exit", 0, 0},
 	    {"fork", 0, 0},
