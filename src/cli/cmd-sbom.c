@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 
 #include "bulkhead/image.h"
 #include "bulkhead/report.h"
@@ -29,6 +30,34 @@ const char cmd_sbom_usage[] =
 	"SOURCE_DATE_EPOCH fixes the timestamp and serial number of the document.\n"
 	"Exit codes: 0 success, 2 usage or input error (nothing is written), 3 runtime error.\n";
 
+/*
+ * Leak-checked builds (ASan, which brings LeakSanitizer) free the image like any library
+ * user must; see sbom_img_release().
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBOM_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBOM_FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef SBOM_FREE_AT_EXIT
+#define SBOM_FREE_AT_EXIT 0
+#endif
+
+/*
+ * The image is the last thing the command drops before the process exits. Freeing a big
+ * one (100k file index nodes, their paths and captured contents, 20k packages) costs a
+ * tenth of a second of free() calls that give nothing back to anyone, so a normal build
+ * leaves it to exit(). Only this command does so: img_free() itself always frees all.
+ */
+static void sbom_img_release(struct img **img)
+{
+	if (SBOM_FREE_AT_EXIT)
+		img_free(*img);
+	*img = NULL;
+}
+
 enum sbom_format { FMT_TABLE, FMT_CYCLONEDX, FMT_SPDX, FMT_JSON };
 
 struct sbom_render {
@@ -39,6 +68,8 @@ struct sbom_render {
 static int sbom_render(void *u, FILE *f)
 {
 	const struct sbom_render *x = u;
+	/* Only this thread writes f: skip the stream lock taken by each of ~10^6 small writes. */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	switch (x->fmt) {
 	case FMT_CYCLONEDX:
 		return report_cyclonedx(x->img, f);
@@ -104,7 +135,7 @@ int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
 					 : "too many arguments (see 'bulkhead help sbom')");
 		return CLI_EXIT_INPUT;
 	}
-	_cleanup_(img_freep) struct img *img = NULL;
+	_cleanup_(sbom_img_release) struct img *img = NULL;
 	int r = cli_open_image(ctx, argv[optind], platform, &img);
 	if (r > 0)
 		return r;

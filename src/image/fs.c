@@ -18,6 +18,7 @@ struct fs_node {
 	struct fs_node *parent;
 	const char *name;        /* basename, points into file.path */
 	size_t name_len;
+	uint64_t name_prefix;    /* name_prefix_of(name): the sort key of img_fs_finalize() */
 	struct fs_node **kids;   /* hash table (power-of-two capacity) of children */
 	uint32_t n_kids;         /* live children */
 	uint32_t n_used;         /* live + tombstones */
@@ -32,6 +33,8 @@ struct img_fs {
 	uint64_t n_nodes;
 	const struct img_file **order; /* tree order after finalize */
 	size_t n_order;
+	size_t *with_content; /* indexes into order of regular files with captured content */
+	size_t n_with_content;
 };
 
 static uint32_t name_hash(const char *s, size_t n)
@@ -113,6 +116,7 @@ void img_fs_free(struct img_fs *fs)
 		return;
 	node_free(fs, &fs->root);
 	free(fs->order);
+	free(fs->with_content);
 	free(fs);
 }
 
@@ -205,6 +209,19 @@ static void kids_clear(struct img_fs *fs, struct fs_node *dir)
 	dir->n_kids = 0;
 }
 
+/*
+ * The first 8 bytes of a name, big-endian and zero-padded: ordered like strcmp() on those
+ * bytes (names hold no NUL). Kept in the node, computed while the name is in cache, so
+ * that sorting a directory rarely touches the names themselves.
+ */
+static uint64_t name_prefix_of(const char *name, size_t len)
+{
+	uint64_t p = 0;
+	for (size_t i = 0; i < 8; i++)
+		p = p << 8 | (i < len ? (unsigned char)name[i] : 0u);
+	return p;
+}
+
 /* A new node for path[0..len) whose basename starts at name_off; takes nothing. */
 static struct fs_node *node_new(const char *path, size_t len, size_t name_off)
 {
@@ -218,6 +235,7 @@ static struct fs_node *node_new(const char *path, size_t len, size_t name_off)
 	}
 	n->name = n->file.path + name_off;
 	n->name_len = len - name_off;
+	n->name_prefix = name_prefix_of(n->name, n->name_len);
 	return n;
 }
 
@@ -514,6 +532,7 @@ static int fs_put(struct img_fs *fs, struct img_file *f, int layer_no, bool keep
 	*f = (struct img_file){ 0 };
 	n->name = n->file.path + name_off;
 	n->name_len = nlen;
+	n->name_prefix = name_prefix_of(n->name, nlen);
 	if (hist) {
 		struct img_blob *raw = NULL;
 		for (struct img_blob *b = n->file.content; b; b = b->next)
@@ -600,9 +619,21 @@ int img_fs_apply_layer(struct img_fs *fs, struct img_layer_index *idx, int layer
 	return 0;
 }
 
-static int node_cmp_name(const void *a, const void *b)
+/*
+ * A child to sort by name: its name_prefix first, so that most comparisons touch neither
+ * the node nor its name; equal prefixes fall back to strcmp().
+ */
+struct kid_key {
+	uint64_t prefix;
+	struct fs_node *node;
+};
+
+static int kid_key_cmp(const void *a, const void *b)
 {
-	return strcmp((*(struct fs_node *const *)a)->name, (*(struct fs_node *const *)b)->name);
+	const struct kid_key *x = a, *y = b;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return strcmp(x->node->name, y->node->name);
 }
 
 int img_fs_finalize(struct img_fs *fs)
@@ -610,11 +641,14 @@ int img_fs_finalize(struct img_fs *fs)
 	free(fs->order);
 	fs->order = NULL;
 	fs->n_order = 0;
+	free(fs->with_content);
+	fs->with_content = NULL;
+	fs->n_with_content = 0;
 	size_t cap = fs->n_nodes + 1;
 	fs->order = calloc(cap, sizeof(*fs->order));
 	/* Explicit stack of (node, next index into its sorted children). */
 	struct frame {
-		struct fs_node **kids;
+		struct kid_key *kids;
 		uint32_t n, i;
 	};
 	struct frame *stack = NULL;
@@ -641,8 +675,10 @@ int img_fs_finalize(struct img_fs *fs)
 				}
 				for (uint32_t i = 0; i < cur->cap_kids; i++)
 					if (cur->kids[i] && cur->kids[i] != TOMB)
-						fr.kids[fr.n++] = cur->kids[i];
-				qsort(fr.kids, fr.n, sizeof(*fr.kids), node_cmp_name);
+						fr.kids[fr.n++] = (struct kid_key){
+							cur->kids[i]->name_prefix, cur->kids[i]
+						};
+				qsort(fr.kids, fr.n, sizeof(*fr.kids), kid_key_cmp);
 			}
 			if (GROW(stack, depth, scap) < 0) {
 				free(fr.kids);
@@ -656,7 +692,7 @@ int img_fs_finalize(struct img_fs *fs)
 			break;
 		struct frame *top = &stack[depth - 1];
 		if (top->i < top->n) {
-			cur = top->kids[top->i++];
+			cur = top->kids[top->i++].node;
 			continue;
 		}
 		free(top->kids);
@@ -665,7 +701,20 @@ int img_fs_finalize(struct img_fs *fs)
 	for (size_t i = 0; i < depth; i++)
 		free(stack[i].kids);
 	free(stack);
-	return r;
+	if (r < 0)
+		return r;
+	/* Most files have nothing captured: let catalogers walk only those that do. */
+	size_t n_content = 0;
+	for (size_t i = 0; i < fs->n_order; i++)
+		if (fs->order[i]->type == IMG_FT_REG && fs->order[i]->content)
+			n_content++;
+	fs->with_content = calloc(n_content ? n_content : 1, sizeof(*fs->with_content));
+	if (!fs->with_content)
+		return -ENOMEM;
+	for (size_t i = 0; i < fs->n_order; i++)
+		if (fs->order[i]->type == IMG_FT_REG && fs->order[i]->content)
+			fs->with_content[fs->n_with_content++] = i;
+	return 0;
 }
 
 size_t img_fs_count(const struct img_fs *fs)
@@ -676,4 +725,23 @@ size_t img_fs_count(const struct img_fs *fs)
 const struct img_file *img_fs_at(const struct img_fs *fs, size_t i)
 {
 	return i < fs->n_order ? fs->order[i] : NULL;
+}
+
+struct span img_fs_path_at(const struct img_fs *fs, size_t i)
+{
+	if (i >= fs->n_order)
+		return SPAN_NULL;
+	/* img_file is the first member of fs_node; name is the tail of file.path. */
+	const struct fs_node *n = (const struct fs_node *)(uintptr_t)fs->order[i];
+	return span_make(n->file.path, (size_t)(n->name - n->file.path) + n->name_len);
+}
+
+size_t img_fs_content_count(const struct img_fs *fs)
+{
+	return fs->n_with_content;
+}
+
+size_t img_fs_content_at(const struct img_fs *fs, size_t k)
+{
+	return k < fs->n_with_content ? fs->with_content[k] : SIZE_MAX;
 }

@@ -3,8 +3,10 @@
  * catalog.c — runs the catalogers over a finished file index (see catalog.h) and owns
  * the helpers they share: content lookup, adding packages, warnings, layer attribution.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/sysinfo.h>
 
 #include "image/catalogers/catalog.h"
 #include "image/image-int.h"
@@ -149,11 +151,9 @@ const struct img_blob *img_catalog_content(const struct img_catalog_ctx *ctx,
 
 int img_catalog_foreach_content(struct img_catalog_ctx *ctx, img_catalog_file_fn fn)
 {
-	size_t n = img_fs_count(ctx->fs);
-	for (size_t i = 0; i < n; i++) {
-		const struct img_file *f = img_fs_at(ctx->fs, i);
-		if (f->type != IMG_FT_REG)
-			continue;
+	size_t n = img_fs_content_count(ctx->fs);
+	for (size_t k = 0; k < n; k++) {
+		const struct img_file *f = img_fs_at(ctx->fs, img_fs_content_at(ctx->fs, k));
 		const struct img_blob *b = img_catalog_content(ctx, f);
 		if (!b)
 			continue;
@@ -202,6 +202,108 @@ void img_catalog_warn(const struct img_catalog_ctx *ctx, const char *path, unsig
 		log_warning("%s: /%s:%u: %s, skipping", ctx->cataloger->name, path, line, msg);
 	else
 		log_warning("%s: /%s: %s, skipping", ctx->cataloger->name, path, msg);
+}
+
+void img_catalog_note_set(struct img_catalog_note *n, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	free(n->msg);
+	/* Out of memory: the warning is lost, the record is still skipped. */
+	n->msg = strdup(msg);
+	n->line = line;
+}
+
+void img_catalog_note_flush(const struct img_catalog_ctx *ctx, const char *path,
+			    struct img_catalog_note *n)
+{
+	if (n->msg)
+		img_catalog_warn(ctx, path, n->line, "%s", n->msg);
+	img_catalog_note_done(n);
+}
+
+void img_catalog_note_done(struct img_catalog_note *n)
+{
+	free(n->msg);
+	*n = (struct img_catalog_note){ 0 };
+}
+
+/* ---- parallel per-item work -------------------------------------------------------- */
+
+/* Items per hand-out: big enough that the shared counter is not hot, small for balance. */
+#define PAR_CHUNK 32
+
+struct par_job {
+	const struct img_catalog_ctx *ctx;
+	img_catalog_work_fn fn;
+	void *arg;
+	size_t n;
+	size_t next; /* atomic: first item of the next chunk */
+	int stop;    /* atomic: an item failed, hand out no more chunks */
+	pthread_mutex_t lock;
+	size_t err_i; /* lowest failed item (n: none), under lock */
+	int err;
+};
+
+static void par_run(struct par_job *j)
+{
+	while (!__atomic_load_n(&j->stop, __ATOMIC_RELAXED)) {
+		size_t start = __atomic_fetch_add(&j->next, PAR_CHUNK, __ATOMIC_RELAXED);
+		if (start >= j->n)
+			return;
+		size_t end = MIN(start + PAR_CHUNK, j->n);
+		for (size_t i = start; i < end; i++) {
+			int r = j->fn(j->ctx, i, j->arg);
+			if (r < 0) {
+				/* Items before i here ran; earlier chunks run to their end. */
+				pthread_mutex_lock(&j->lock);
+				if (i < j->err_i) {
+					j->err_i = i;
+					j->err = r;
+				}
+				pthread_mutex_unlock(&j->lock);
+				__atomic_store_n(&j->stop, 1, __ATOMIC_RELAXED);
+				break;
+			}
+		}
+	}
+}
+
+static void *par_thread(void *arg)
+{
+	par_run(arg);
+	return NULL;
+}
+
+int img_catalog_parallel(const struct img_catalog_ctx *ctx, size_t n, img_catalog_work_fn fn,
+			 void *arg)
+{
+	size_t want = ctx->limits->threads ? ctx->limits->threads : (size_t)get_nprocs();
+	want = MIN(want, (n + PAR_CHUNK - 1) / PAR_CHUNK);
+	want = MIN(want, (size_t)256);
+	if (want <= 1) {
+		for (size_t i = 0; i < n; i++) {
+			int r = fn(ctx, i, arg);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	struct par_job j = { .ctx = ctx, .fn = fn, .arg = arg, .n = n, .err_i = n };
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_t threads[255];
+	size_t started = 0;
+	/* A thread that cannot be created only means less parallelism. */
+	while (started < want - 1 && pthread_create(&threads[started], NULL, par_thread, &j) == 0)
+		started++;
+	par_run(&j);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	return j.err_i < n ? j.err : 0;
 }
 
 static int cmp_strp(const void *a, const void *b)
@@ -297,6 +399,35 @@ static bool is_distro_type(enum pkg_type t)
 	return t == PKG_DEB || t == PKG_RPM || t == PKG_APK;
 }
 
+/* Distro fields, purl, bom-ref and sorted lists of package i (img_catalog_work_fn). */
+static int finalize_pkg(const struct img_catalog_ctx *ctx, size_t i, void *arg)
+{
+	const struct img_os *os = ctx->os;
+	struct pkg *p = ctx->img->pkgs.items[i];
+	(void)arg;
+	if (is_distro_type(p->type) && !p->distro && os->id) {
+		struct buf b;
+		buf_init(&b, 0);
+		int r = os->version_id ? buf_printf(&b, "%s-%s", os->id, os->version_id)
+				       : buf_puts(&b, os->id);
+		if (r < 0) {
+			buf_done(&b);
+			return r;
+		}
+		p->distro = buf_take(&b);
+	}
+	if (is_distro_type(p->type) && !p->namespace && os->id &&
+	    pkg_set(&p->namespace, os->id) < 0)
+		return -ENOMEM;
+	int r = pkg_finalize(p);
+	if (r < 0)
+		return r;
+	strv_sort_uniq(&p->files);
+	strv_sort_uniq(&p->licenses);
+	strv_sort_uniq(&p->depends);
+	return 0;
+}
+
 int img_catalog(struct img *img, const struct bh_limits *limits, struct bh_diag *reterr_diag)
 {
 	for (size_t i = 0; img_catalogers[i]; i++) {
@@ -321,30 +452,13 @@ int img_catalog(struct img *img, const struct bh_limits *limits, struct bh_diag 
 			return r;
 		}
 	}
-	for (size_t i = 0; i < img->pkgs.n; i++) {
-		struct pkg *p = img->pkgs.items[i];
-		if (is_distro_type(p->type) && !p->distro && img->os.id) {
-			struct buf b;
-			buf_init(&b, 0);
-			int r = img->os.version_id
-					? buf_printf(&b, "%s-%s", img->os.id, img->os.version_id)
-					: buf_puts(&b, img->os.id);
-			if (r < 0) {
-				buf_done(&b);
-				return r;
-			}
-			p->distro = buf_take(&b);
-		}
-		if (is_distro_type(p->type) && !p->namespace && img->os.id &&
-		    pkg_set(&p->namespace, img->os.id) < 0)
-			return -ENOMEM;
-		int r = pkg_finalize(p);
-		if (r < 0)
-			return r;
-		strv_sort_uniq(&p->files);
-		strv_sort_uniq(&p->licenses);
-		strv_sort_uniq(&p->depends);
-	}
+	/* Packages are independent here: finish them on all threads. */
+	struct img_catalog_ctx ctx = {
+		.img = img, .fs = img->fs, .limits = limits, .os = &img->os
+	};
+	int r = img_catalog_parallel(&ctx, img->pkgs.n, finalize_pkg, NULL);
+	if (r < 0)
+		return r;
 	pkg_list_sort(&img->pkgs);
 	return 0;
 }

@@ -7,8 +7,10 @@
  *  1. while layers stream (worker threads, concurrently): want() says which regular
  *     files it needs the bytes of; optionally reduce() shrinks those bytes right away
  *     (a 40 MB Go binary becomes its few KB of build info) so memory stays small;
- *  2. once the file system is final (one thread): catalog() reads the captured content
- *     through img_catalog_content() and adds packages with img_catalog_add().
+ *  2. once the file system is final: catalog() reads the captured content through
+ *     img_catalog_content() and adds packages with img_catalog_add(). catalog() runs on
+ *     one thread, catalogers one after the other; a cataloger with much per-file work
+ *     fans it out with img_catalog_parallel() and merges the results in order.
  * Catalogers never open files themselves, never follow links on their own (use
  * img_fs_resolve()), and never fail the whole run for one bad record: they call
  * img_catalog_warn() naming file and line and go on.
@@ -74,6 +76,17 @@ typedef int (*img_catalog_file_fn)(struct img_catalog_ctx *ctx, const struct img
 int img_catalog_foreach_content(struct img_catalog_ctx *ctx, img_catalog_file_fn fn);
 
 /*
+ * img_fs_path_at(fs, i): the path of img_fs_at(fs, i) as a span, without a strlen() (file
+ * loops over 100k paths run once per cataloger). SPAN_NULL when i is out of range.
+ * img_fs_content_count() / img_fs_content_at(): the indexes (for img_fs_at()), in tree
+ * order, of the regular files that have any content captured, for any cataloger.
+ * All valid after img_fs_finalize().
+ */
+struct span img_fs_path_at(const struct img_fs *fs, size_t i);
+size_t img_fs_content_count(const struct img_fs *fs);
+size_t img_fs_content_at(const struct img_fs *fs, size_t k);
+
+/*
  * Add a package found in file f (f may be NULL): sets found_by, location ("/" + path)
  * and, when still -1, layer from f. Takes ownership of p (freed on error).
  * 0, -E2BIG (max-packages), -ENOMEM.
@@ -83,6 +96,33 @@ int img_catalog_add(struct img_catalog_ctx *ctx, const struct img_file *f, struc
 /* Warn about a skipped record: "PATH:LINE: MESSAGE, skipping" (line 0 = no line). */
 void img_catalog_warn(const struct img_catalog_ctx *ctx, const char *path, unsigned line,
 		      const char *fmt, ...) _printf_(4, 5);
+
+/*
+ * Run fn(ctx, i, arg) for every i in [0, n) on up to limits->threads threads (0 = CPUs),
+ * the calling thread included; items are handed out in small chunks, so which thread runs
+ * which item is not fixed. fn must only write item i's own state (and its own
+ * allocations) and read what is shared: it must not call img_catalog_add() or
+ * img_catalog_warn(), nor log. Collect per item, then merge in index order on the
+ * calling thread (img_catalog_note_* keep a warning for later), so that the result is
+ * the same whatever the thread count. Once an item fails, items not yet started are
+ * skipped. Returns 0 or the error of the lowest-numbered failed item.
+ */
+typedef int (*img_catalog_work_fn)(const struct img_catalog_ctx *ctx, size_t i, void *arg);
+int img_catalog_parallel(const struct img_catalog_ctx *ctx, size_t n, img_catalog_work_fn fn,
+			 void *arg);
+
+/* A warning kept by a worker for img_catalog_note_flush() (zero-initialised = none). */
+struct img_catalog_note {
+	char *msg;     /* NULL: nothing to say (or no memory to say it) */
+	unsigned line;
+};
+/* Record a warning (as img_catalog_warn() would word it); a later one replaces it. */
+void img_catalog_note_set(struct img_catalog_note *n, unsigned line, const char *fmt, ...)
+	_printf_(3, 4);
+/* Issue the kept warning, if any, through img_catalog_warn(), and clear it. */
+void img_catalog_note_flush(const struct img_catalog_ctx *ctx, const char *path,
+			    struct img_catalog_note *n);
+void img_catalog_note_done(struct img_catalog_note *n);
 
 /*
  * Layer attribution for packages read from a database file that has history

@@ -734,12 +734,11 @@ static int dpkg_catalog(struct img_catalog_ctx *ctx)
 	size_t n_status = s.n;
 
 	/* Distroless: status.d/<name>, skipping the .md5sums companions. */
-	size_t n_files = img_fs_count(ctx->fs);
-	for (size_t i = 0; i < n_files; i++) {
+	size_t n_files = img_fs_content_count(ctx->fs);
+	for (size_t k = 0; k < n_files; k++) {
+		size_t i = img_fs_content_at(ctx->fs, k);
 		const struct img_file *f = img_fs_at(ctx->fs, i);
-		if (f->type != IMG_FT_REG || !f->content)
-			continue;
-		struct span path = span_from(f->path);
+		struct span path = img_fs_path_at(ctx->fs, i);
 		if (!span_startswith(path, DPKG_STATUS_D) || span_endswith(path, ".md5sums") ||
 		    !one_component(span_slice(path, strlen(DPKG_STATUS_D), path.len)))
 			continue;

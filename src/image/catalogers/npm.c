@@ -232,14 +232,15 @@ static int npm_pkg_from(const char *name, const char *version, const json_t *o,
 }
 
 /*
- * Parse a JSON file; a parse failure is warned about and returned as -EBADMSG (skip), only
- * -ENOMEM is passed on. *ret must be an object.
+ * Parse a JSON file; a parse failure is noted in note and returned as -EBADMSG (skip),
+ * only -ENOMEM is passed on. *ret must be an object. Runs on worker threads.
  */
-static int npm_json(struct img_catalog_ctx *ctx, const struct img_file *f, json_t **ret)
+static int npm_json(const struct img_catalog_ctx *ctx, const struct img_file *f,
+		    struct img_catalog_note *note, json_t **ret)
 {
 	const struct img_blob *b = img_catalog_content(ctx, f);
 	if (!b) {
-		img_catalog_warn(ctx, f->path, 0, "content not captured (too big?)");
+		img_catalog_note_set(note, 0, "content not captured (too big?)");
 		return -EBADMSG;
 	}
 	struct bh_diag d = {0};
@@ -248,13 +249,13 @@ static int npm_json(struct img_catalog_ctx *ctx, const struct img_file *f, json_
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		img_catalog_warn(ctx, f->path, d.line, "%s",
-				 d.message[0] ? d.message : "malformed JSON");
+		img_catalog_note_set(note, d.line, "%s",
+				     d.message[0] ? d.message : "malformed JSON");
 		return -EBADMSG;
 	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		img_catalog_warn(ctx, f->path, 0, "not a JSON object");
+		img_catalog_note_set(note, 0, "not a JSON object");
 		return -EBADMSG;
 	}
 	*ret = root;
@@ -273,19 +274,27 @@ static char *installed_key(struct span dir, const char *name, const char *versio
 	return buf_take(&b);
 }
 
-static int npm_catalog_package_json(struct img_catalog_ctx *ctx, const struct img_file *f,
-				    struct strv *installed)
+/* One installed package.json, parsed on a worker thread and merged in tree order. */
+struct npm_item {
+	const struct img_file *f;
+	struct pkg *p;	/* the package; NULL when skipped */
+	char *key;	/* its installed_key() */
+	struct img_catalog_note note;
+};
+
+static int npm_parse_package_json(const struct img_catalog_ctx *ctx, size_t i, void *arg)
 {
+	struct npm_item *it = (struct npm_item *)arg + i;
 	_cleanup_json_ json_t *root = NULL;
-	int r = npm_json(ctx, f, &root);
+	int r = npm_json(ctx, it->f, &it->note, &root);
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r;
 	const char *name = bh_json_str(root, "name"), *version = bh_json_str(root, "version");
 	if (!name || !npm_valid_name(name) || !version || !npm_valid_version(version)) {
-		img_catalog_warn(ctx, f->path, 0, "%s",
-				 !name	    ? "no \"name\""
-				 : !version ? "no \"version\""
-					    : "malformed name or version");
+		img_catalog_note_set(&it->note, 0, "%s",
+				     !name	  ? "no \"name\""
+				     : !version ? "no \"version\""
+						: "malformed name or version");
 		return 0;
 	}
 	struct pkg *p = NULL;
@@ -293,13 +302,42 @@ static int npm_catalog_package_json(struct img_catalog_ctx *ctx, const struct im
 	if (r < 0)
 		return r;
 	struct span dir, base;
-	path_split(span_from(f->path), &dir, &base);
-	r = strv_push_take(installed, installed_key(dir, name, version));
-	if (r < 0) {
+	path_split(span_from(it->f->path), &dir, &base);
+	it->key = installed_key(dir, name, version);
+	if (!it->key) {
 		pkg_free(p);
-		return r;
+		return -ENOMEM;
 	}
-	return img_catalog_add(ctx, f, p);
+	it->p = p;
+	return 0;
+}
+
+/*
+ * Parse every installed package.json in parallel, then, in tree order, warn and add the
+ * packages and their installed keys, exactly as one thread going file by file would.
+ */
+static int npm_catalog_package_jsons(struct img_catalog_ctx *ctx, struct npm_item *items,
+				     size_t n, struct strv *installed)
+{
+	/* jansson makes its hash seed on first use; have it made before threads race to. */
+	json_object_seed(0);
+	int r = img_catalog_parallel(ctx, n, npm_parse_package_json, items);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct npm_item *it = &items[i];
+		img_catalog_note_flush(ctx, it->f->path, &it->note);
+		if (!it->p)
+			continue;
+		r = strv_push_take(installed, TAKE_PTR(it->key));
+		if (r < 0)
+			break;
+		r = img_catalog_add(ctx, it->f, TAKE_PTR(it->p));
+	}
+	for (size_t i = 0; i < n; i++) {
+		img_catalog_note_done(&items[i].note);
+		pkg_free(items[i].p);
+		free(items[i].key);
+	}
+	return r;
 }
 
 /* ---- lock files ------------------------------------------------------------------------------ */
@@ -486,7 +524,9 @@ static int npm_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file *
 			    const struct strv *installed)
 {
 	_cleanup_json_ json_t *root = NULL;
-	int r = npm_json(ctx, f, &root);
+	struct img_catalog_note note = {0};
+	int r = npm_json(ctx, f, &note, &root);
+	img_catalog_note_flush(ctx, f->path, &note);
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r;
 	struct lock_ctx lc = {.ctx = ctx, .f = f, .installed = installed};
@@ -532,28 +572,34 @@ static int npm_catalog_lock(struct img_catalog_ctx *ctx, const struct img_file *
 static int npm_catalog(struct img_catalog_ctx *ctx)
 {
 	struct strv installed = {0};
-	size_t *locks = NULL, n_locks = 0, cap_locks = 0;
+	struct npm_item *items = NULL;
+	size_t *locks = NULL, n_locks = 0, cap_locks = 0, n_items = 0, cap_items = 0;
 	size_t n = img_fs_count(ctx->fs);
 	int r = 0;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		const struct img_file *f = img_fs_at(ctx->fs, i);
 		if (f->type != IMG_FT_REG)
 			continue;
-		struct span path = span_from(f->path);
+		struct span path = img_fs_path_at(ctx->fs, i);
 		if (!span_endswith(path, ".json"))
 			continue;
-		if (npm_is_package_json(path))
-			r = npm_catalog_package_json(ctx, f, &installed);
-		else if (npm_is_lock(path)) {
+		if (npm_is_package_json(path)) {
+			r = GROW(items, n_items, cap_items);
+			if (r == 0)
+				items[n_items++] = (struct npm_item){.f = f};
+		} else if (npm_is_lock(path)) {
 			r = GROW(locks, n_locks, cap_locks);
 			if (r == 0)
 				locks[n_locks++] = i;
 		}
 	}
 	if (r >= 0)
+		r = npm_catalog_package_jsons(ctx, items, n_items, &installed);
+	if (r >= 0)
 		strv_sort_uniq(&installed);
 	for (size_t i = 0; i < n_locks && r >= 0; i++)
 		r = npm_catalog_lock(ctx, img_fs_at(ctx->fs, locks[i]), &installed);
+	free(items);
 	free(locks);
 	strv_done(&installed);
 	return r < 0 ? r : 0;

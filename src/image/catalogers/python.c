@@ -752,7 +752,7 @@ static int python_catalog(struct img_catalog_ctx *ctx)
 		const struct img_file *f = img_fs_at(ctx->fs, i);
 		if (f->type != IMG_FT_REG)
 			continue;
-		enum py_kind kind = python_kind(span_from(f->path));
+		enum py_kind kind = python_kind(img_fs_path_at(ctx->fs, i));
 		if (kind != PY_DIST_METADATA && kind != PY_EGG_PKGINFO && kind != PY_EGG_FILE)
 			continue;
 		int r = py_catalog_one(ctx, f, kind);

@@ -665,7 +665,7 @@ static int ruby_catalog(struct img_catalog_ctx *ctx)
 		const struct img_file *f = img_fs_at(ctx->fs, i);
 		if (f->type != IMG_FT_REG)
 			continue;
-		enum rb_kind kind = ruby_kind(span_from(f->path));
+		enum rb_kind kind = ruby_kind(img_fs_path_at(ctx->fs, i));
 		if (kind == RB_NONE)
 			continue;
 		const struct img_blob *b = img_catalog_content(ctx, f);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* File index semantics: whiteouts, opaque directories, links, resolution, history. */
 #include "fakeimg.h"
+#include "image/catalogers/catalog.h"
 #include "image/image-int.h"
 #include "tap.h"
 
@@ -205,4 +206,65 @@ TEST(max_entries_limit)
 	ASSERT_OK(img_fs_add_take(fs, &f3));
 	ASSERT_ERR(img_fs_add_take(fs, &f4), -E2BIG);
 	img_fs_free(fs);
+}
+
+TEST(path_at_and_content_index)
+{
+	struct img *img = mk();
+	ASSERT_OK(fakeimg_add_file(img, "usr/lib/x/data", "abc", 3, 0644, 0));
+	ASSERT_OK(fakeimg_add_symlink(img, "lib", "usr/lib", 0));
+	/* lands in usr/lib/y: the path is rewritten through the parent symlink */
+	ASSERT_OK(fakeimg_add_file(img, "lib/y/status", "1", 1, 0644, 1));
+	ASSERT_OK(fakeimg_add_file(img, "var/lib/dpkg/status", "Package: a\n", 11, 0644, 1));
+	ASSERT_OK(fakeimg_add_file(img, "top", "x", 1, 0644, 1));
+	ASSERT_OK(fakeimg_finish(img));
+	ASSERT_TRUE(img_fs_path_at(img->fs, img_fs_count(img->fs)).len == 0);
+	size_t with = 0, k = 0;
+	for (size_t i = 0; i < img_fs_count(img->fs); i++) {
+		const struct img_file *f = img_fs_at(img->fs, i);
+		struct span p = img_fs_path_at(img->fs, i);
+		ASSERT_EQ(p.len, strlen(f->path));
+		ASSERT_TRUE(p.ptr == f->path);
+		if (f->type == IMG_FT_REG && f->content) {
+			with++;
+			ASSERT_EQ(img_fs_content_at(img->fs, k), i);
+			k++;
+		}
+	}
+	ASSERT_EQ(img_fs_content_count(img->fs), with);
+	ASSERT_EQ(img_fs_content_at(img->fs, with), SIZE_MAX);
+	/* the dpkg status is captured, so the index is not trivially empty */
+	ASSERT_TRUE(with >= 1);
+	ASSERT_NOT_NULL(img_fs_lookup(img->fs, "usr/lib/y/status"));
+	img_free(img);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+TEST(finalize_orders_children_like_strcmp)
+{
+	/* Names around the 8-byte sort prefix, bytes above 0x7f, a prefix of another name. */
+	static const char *const names[] = {
+		"abcdefgh", "abcdefghi", "abcdefg",  "abcdefgz", "abcdefgh\xc3\xa9", "b",
+		"a\xff",    "a\x01",     "a",        "A",        "abcdefghij0",      "abcdefghi0",
+		"zzzzzzzzzzzzzzzzz",     "zzzzzzzz", "\xe2\x82\xac", "_", "0", "abcdefga",
+	};
+	struct img *img = mk();
+	char path[64];
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		(void)snprintf(path, sizeof(path), "d/%s", names[i]);
+		ASSERT_OK(fakeimg_add_file(img, path, "x", 1, 0644, 0));
+	}
+	ASSERT_OK(fakeimg_finish(img));
+	const char *sorted[ARRAY_SIZE(names)];
+	memcpy(sorted, names, sizeof(names));
+	qsort(sorted, ARRAY_SIZE(sorted), sizeof(sorted[0]), cmp_str);
+	ASSERT_EQ(img_fs_count(img->fs), ARRAY_SIZE(names) + 1);
+	ASSERT_STREQ(img_fs_at(img->fs, 0)->path, "d");
+	for (size_t i = 0; i < ARRAY_SIZE(sorted); i++)
+		ASSERT_STREQ(img_fs_at(img->fs, i + 1)->path + 2, sorted[i]);
+	img_free(img);
 }
