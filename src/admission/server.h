@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.h — the HTTPS server of `bulkhead admission serve`: libevent's evhttp
- * (HTTP/1.1, keep-alive) over bufferevent_openssl (TLS 1.2+), one event loop thread.
+ * (HTTP/1.1, keep-alive) over bufferevent_openssl (TLS 1.2+), one event loop per worker
+ * thread, the listening sockets bound with SO_REUSEPORT.
  * POST /validate runs adm_review() on each AdmissionReview; /healthz and /metrics
  * (Prometheus text 0.0.4) for the kubelet and for monitoring. SIGHUP reloads the policy
  * file, SIGTERM/SIGINT stop accepting, let open requests finish and end the loop.
@@ -9,6 +10,9 @@
 #pragma once
 
 #include "common/common.h"
+
+#define ADM_SERVE_THREADS_MAX	      64u /* --threads and the threads limit */
+#define ADM_SERVE_THREADS_DEFAULT_MAX 16u /* one worker per online CPU, up to this */
 
 struct adm_serve_opts {
 	const char *listen;	  /* borrowed: "HOST:PORT" or "[V6]:PORT"; port 0 = any */
@@ -20,10 +24,13 @@ struct adm_serve_opts {
 	unsigned max_connections; /* connections served; more get 503 */
 	unsigned timeout;	  /* seconds: idle read/write timeout, TLS handshake included */
 	uint64_t max_body;	  /* bytes of one request body; more is 413 */
+	unsigned threads;	  /* workers; 0 = limits->threads, else one per CPU (max 16) */
 };
 
 /*
- * Run the server until SIGTERM/SIGINT; every failure is logged as one line first. 0 after a
+ * Run the server until SIGTERM/SIGINT; every failure is logged as one line first. SIGHUP,
+ * SIGTERM and SIGINT are blocked while it runs (the calling thread reads them from a
+ * signalfd), and the workers are threads of this process. 0 after a
  * clean stop; -EINVAL, -ENOENT, -EBADMSG, -E2BIG when the options, certificate, key or
  * policy are unusable (input errors); -ENOMEM, -EIO, -EADDRINUSE, ... on a runtime failure
  * (cannot bind, out of memory, the event loop failed).

@@ -16,7 +16,8 @@
 const char cmd_admission_usage[] =
     "usage: bulkhead admission serve --listen ADDR --cert FILE --key FILE [--policy FILE]\n"
     "                                [--fail-closed] [--max-connections N] [--timeout SECONDS]\n"
-    "                                [--max-body BYTES] [--log-decisions] [--limit NAME=VALUE]...\n"
+    "                                [--max-body BYTES] [--threads N] [--log-decisions]\n"
+    "                                [--limit NAME=VALUE]...\n"
     "\n"
     "Serve a Kubernetes validating admission webhook over HTTPS (TLS 1.2 or later,\n"
     "HTTP/1.1 with keep-alive). POST /validate takes an AdmissionReview\n"
@@ -40,6 +41,10 @@ const char cmd_admission_usage[] =
     "  --timeout SECONDS      idle timeout of a connection, TLS handshake and each read\n"
     "                         and write (default 10)\n"
     "  --max-body BYTES       largest request body (default 3M; K/M suffixes); more is 413\n"
+    "  --threads N            worker threads, 1 to 64, each with its own event loop and\n"
+    "                         listening socket (SO_REUSEPORT: the kernel spreads new\n"
+    "                         connections). Default: --limit threads=N when set, else one\n"
+    "                         per online CPU, at most 16\n"
     "  --log-decisions        one JSON line per decision on stdout (time, uid, verdict,\n"
     "                         rule counts, seconds)\n"
     "\n"
@@ -92,6 +97,7 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"max-body", required_argument, NULL, 'b'},
 	    {"log-decisions", no_argument, NULL, 'D'},
+	    {"threads", required_argument, NULL, 'T'},
 	    {"limit", required_argument, NULL, 'L'},
 	    {0},
 	};
@@ -147,6 +153,15 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 				return CLI_EXIT_INPUT;
 			}
 			o.max_body = v;
+			break;
+		case 'T':
+			if (parse_u64(span_from(optarg), 10, ADM_SERVE_THREADS_MAX, &v) < 0 ||
+			    v == 0) {
+				log_error("--threads '%s': expected 1 to %u", optarg,
+					  ADM_SERVE_THREADS_MAX);
+				return CLI_EXIT_INPUT;
+			}
+			o.threads = (unsigned)v;
 			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)

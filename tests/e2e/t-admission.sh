@@ -5,6 +5,8 @@
 # body (413), slow, trickling and idle clients (closed after --timeout), garbage instead of
 # a TLS handshake, more connections than --max-connections (503), keep-alive, SIGHUP reloads
 # (an invalid policy keeps the old one), SIGTERM (exit 0) and unusable certificates (exit 2).
+# Worker threads (--threads): connections served by several threads, metrics summed over
+# them, the connection limit and a policy reload applying to all of them, bad values (exit 2).
 . "$BH_SOURCE_ROOT/tests/lib/e2e.sh"
 FIX=$BH_SOURCE_ROOT/tests/e2e/admission
 for t in curl openssl python3 jq timeout; do
@@ -291,8 +293,9 @@ st=$?
 checks=$((checks + 1))
 [ "$st" = 0 ] || fail "SIGTERM: exit $st (want 0): $(tail -3 "$T/main.err")"
 
-# 6. More connections than --max-connections: 503 with Connection: close, no crash.
-start limit --max-connections 2 --timeout 5
+# 6. More connections than --max-connections: 503 with Connection: close, no crash. The
+# limit is one count over all worker threads.
+start limit --max-connections 2 --timeout 5 --threads 3
 timeout 60 python3 "$T/conns.py" "$port" 3 "$T/cert.pem" >"$T/conns" 2>&1
 checks=$((checks + 1))
 [ "$(tr '\n' ' ' <"$T/conns")" = "200 keep-alive 200 keep-alive 503 close " ] ||
@@ -323,11 +326,25 @@ st=$?
 checks=$((checks + 1))
 [ "$st" = 0 ] || fail "SIGTERM (limit server): exit $st"
 
-# 7. SIGHUP: an invalid policy keeps the old one; a valid one takes effect.
+# 7. SIGHUP: an invalid policy keeps the old one; a valid one takes effect in every worker
+# thread (many connections: each one goes to the worker the kernel picks).
+# allowed_on_conns N FILE: POST FILE on N new connections; prints the sorted distinct values
+# of response.allowed ("true", "false", or both).
+allowed_on_conns() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		c -H 'Content-Type: application/json' --data-binary "@$2" "$URL/validate" |
+			jq -r '.response.allowed'
+		i=$((i + 1))
+	done | sort -u | tr '\n' ' '
+}
 cp "$FIX/policy-baseline.yaml" "$T/policy.yaml"
-start reload --policy "$T/policy.yaml"
+start reload --policy "$T/policy.yaml" --threads 4
 review "$FIX/pod-privileged.json"
 expect_json "policy file" '.response.allowed == false'
+checks=$((checks + 1))
+[ "$(allowed_on_conns 12 "$FIX/pod-privileged.json")" = "false " ] ||
+	fail "policy file: not denied on every connection"
 cp "$FIX/policy-invalid.yaml" "$T/policy.yaml"
 kill -HUP "$PID"
 i=0
@@ -355,6 +372,9 @@ review "$FIX/pod-privileged.json"
 expect_code "after valid reload" 200
 expect_json "after valid reload" '.response.allowed == true and .response.uid == "7d3c0a1e-0003-4000-8000-000000000003"'
 checks=$((checks + 1))
+got=$(allowed_on_conns 12 "$FIX/pod-privileged.json")
+[ "$got" = "true " ] || fail "after valid reload: allowed on 12 connections: $got (want only true)"
+checks=$((checks + 1))
 grep -q 'policy reloaded: ' "$T/reload.err" || fail "valid policy: no reload line"
 kill -TERM "$PID"
 wait "$PID"
@@ -362,7 +382,83 @@ st=$?
 checks=$((checks + 1))
 [ "$st" = 0 ] || fail "SIGTERM (reload server): exit $st"
 
-# 8. Unusable start-up input: exit 2, one line.
+# 8. Worker threads: 20 requests on 20 connections with --threads 2 are served by both
+# workers (each has woken up to serve: voluntary context switches of its thread), and
+# /metrics adds up what every worker counted.
+# workers_busy PID: the worker threads (bh-admission-N) that have blocked more than 3 times.
+workers_busy() {
+	n=0
+	for t in /proc/$1/task/*; do
+		case $(cat "$t/comm" 2>/dev/null) in
+		bh-admission-*) ;;
+		*) continue ;;
+		esac
+		v=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t/status" 2>/dev/null)
+		[ "${v:-0}" -gt 3 ] && n=$((n + 1))
+	done
+	echo $n
+}
+start threads --threads 2
+checks=$((checks + 1))
+grep -q 'listening on https://.*, 2 threads)$' "$T/threads.err" ||
+	fail "--threads 2: listening line: $(cat "$T/threads.err")"
+checks=$((checks + 1))
+nw=$(cat /proc/"$PID"/task/*/comm 2>/dev/null | grep -c '^bh-admission-')
+[ "$nw" = 2 ] || fail "--threads 2: $nw worker threads"
+i=0
+while [ $i -lt 20 ]; do
+	if [ $((i % 2)) = 0 ]; then f=pod-privileged.json; else f=pod-plain.json; fi
+	c -o /dev/null -H 'Content-Type: application/json' --data-binary "@$FIX/$f" "$URL/validate"
+	i=$((i + 1))
+done
+checks=$((checks + 1))
+[ "$(workers_busy "$PID")" = 2 ] ||
+	fail "--threads 2: 20 connections did not reach both workers ($(workers_busy "$PID") busy)"
+checks=$((checks + 1))
+[ "$(metric 'bulkhead_admission_requests_total{path="/validate",code="200"}')" = 20 ] ||
+	fail "--threads 2: requests_total $(metric 'bulkhead_admission_requests_total{path="/validate",code="200"}') (want 20)"
+checks=$((checks + 1))
+[ "$(metric 'bulkhead_admission_decisions_total{verdict="deny"}')" = 10 ] &&
+	[ "$(metric 'bulkhead_admission_decisions_total{verdict="allow"}')" = 10 ] ||
+	fail "--threads 2: decisions $(c "$URL/metrics" | grep decisions_total)"
+checks=$((checks + 1))
+n=$(metric 'bulkhead_admission_request_duration_seconds_count')
+inf=$(metric 'bulkhead_admission_request_duration_seconds_bucket{le="+Inf"}')
+[ "$n" = 20 ] && [ "$inf" = 20 ] || fail "--threads 2: histogram count $n, +Inf $inf (want 20)"
+# /healthz counted by whichever worker answered: 5 more on new connections, 5 in all.
+i=0
+while [ $i -lt 5 ]; do
+	c -o /dev/null "$URL/healthz"
+	i=$((i + 1))
+done
+checks=$((checks + 1))
+[ "$(metric 'bulkhead_admission_requests_total{path="/healthz",code="200"}')" = 5 ] ||
+	fail "--threads 2: /healthz count $(metric 'bulkhead_admission_requests_total{path="/healthz",code="200"}')"
+# The port is taken: a second server fails (exit 3) instead of sharing it (SO_REUSEPORT).
+expect_exit 3 "$BULKHEAD" admission serve --listen "127.0.0.1:$port" --threads 2 \
+	--cert "$T/cert.pem" --key "$T/key.pem"
+expect_err_line "cannot listen on 127.0.0.1:$port"
+kill -TERM "$PID"
+wait "$PID"
+st=$?
+checks=$((checks + 1))
+[ "$st" = 0 ] || fail "SIGTERM (threads server): exit $st"
+checks=$((checks + 1))
+[ "$(grep -c 'stopped$' "$T/threads.err")" = 1 ] || fail "--threads 2: stop lines: $(cat "$T/threads.err")"
+# The threads limit is the default; --threads wins over it.
+start limitthreads --limit threads=1
+checks=$((checks + 1))
+grep -q ', 1 thread)$' "$T/limitthreads.err" ||
+	fail "--limit threads=1: $(cat "$T/limitthreads.err")"
+kill -TERM "$PID"
+wait "$PID"
+start both --limit threads=1 --threads 3
+checks=$((checks + 1))
+grep -q ', 3 threads)$' "$T/both.err" || fail "--threads over --limit: $(cat "$T/both.err")"
+kill -TERM "$PID"
+wait "$PID"
+
+# 9. Unusable start-up input: exit 2, one line.
 serve() {
 	"$BULKHEAD" admission serve --listen 127.0.0.1:0 "$@"
 }
@@ -381,6 +477,12 @@ expect_exit 2 "$BULKHEAD" admission serve --listen 127.0.0.1 --cert "$T/cert.pem
 expect_err_line "--listen"
 expect_exit 2 serve --cert "$T/cert.pem" --key "$T/key.pem" --max-connections 0
 expect_err_line "--max-connections"
+expect_exit 2 serve --cert "$T/cert.pem" --key "$T/key.pem" --threads 0
+expect_err_line "--threads '0'"
+expect_exit 2 serve --cert "$T/cert.pem" --key "$T/key.pem" --threads 65
+expect_err_line "--threads '65'"
+expect_exit 2 serve --cert "$T/cert.pem" --key "$T/key.pem" --threads two
+expect_err_line "--threads 'two'"
 expect_exit 2 "$BULKHEAD" admission serve --cert "$T/cert.pem"
 expect_err_line "required"
 
