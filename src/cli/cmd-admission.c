@@ -54,36 +54,6 @@ const char cmd_admission_usage[] =
     "Exit codes: 0 stopped by a signal, 2 usage error or unusable certificate, key or\n"
     "policy (one line), 3 runtime error (cannot listen, out of memory).\n";
 
-/* "123", "64K", "3M", "1G". 0 or -EINVAL. */
-static int parse_size(const char *s, uint64_t *ret)
-{
-	struct span in = span_from(s);
-	unsigned shift = 0;
-	if (in.len > 0) {
-		switch (in.ptr[in.len - 1]) {
-		case 'K':
-		case 'k':
-			shift = 10;
-			break;
-		case 'M':
-		case 'm':
-			shift = 20;
-			break;
-		case 'G':
-		case 'g':
-			shift = 30;
-			break;
-		}
-		if (shift)
-			in.len--;
-	}
-	uint64_t v;
-	if (parse_u64(in, 10, UINT64_MAX >> shift, &v) < 0 || v == 0)
-		return -EINVAL;
-	*ret = v << shift;
-	return 0;
-}
-
 static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -148,7 +118,8 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 			o.timeout = (unsigned)v;
 			break;
 		case 'b':
-			if (parse_size(optarg, &v) < 0 || v > ((uint64_t)1 << 30)) {
+			if (bh_parse_size(span_from(optarg), &v) < 0 || v == 0 ||
+			    v > ((uint64_t)1 << 30)) {
 				log_error("--max-body '%s': expected 1 byte to 1G", optarg);
 				return CLI_EXIT_INPUT;
 			}

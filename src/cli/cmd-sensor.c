@@ -166,39 +166,6 @@ static void report_stats(struct sensor_session *s, const char *when)
 	free(st);
 }
 
-/* BYTES with an optional K, M or G suffix (powers of 1024). */
-static int parse_ring_size(const char *s, uint64_t *ret)
-{
-	struct span sp = span_from(s);
-	unsigned shift = 0;
-	if (sp.len) {
-		switch (sp.ptr[sp.len - 1]) {
-		case 'K':
-		case 'k':
-			shift = 10;
-			break;
-		case 'M':
-		case 'm':
-			shift = 20;
-			break;
-		case 'G':
-		case 'g':
-			shift = 30;
-			break;
-		default:
-			break;
-		}
-		if (shift)
-			sp.len--;
-	}
-	uint64_t v;
-	int r = parse_u64(sp, 10, UINT64_C(1) << 40, &v);
-	if (r < 0)
-		return r;
-	*ret = v << shift;
-	return 0;
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -267,7 +234,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		}
 		case 'R': {
 			uint64_t v;
-			if (parse_ring_size(optarg, &v) < 0 || v < 4096 || v > (1ULL << 30) ||
+			if (bh_parse_size(span_from(optarg), &v) < 0 || v < 4096 || v > (1ULL << 30) ||
 			    (v & (v - 1))) {
 				log_error("bad --ring-size '%s': a power of two from 4K to 1G",
 					  optarg);

@@ -99,6 +99,13 @@ static bool name_matches(struct span given, const char *name)
 	return true;
 }
 
+static int parse_value(struct span v, bool is_size, uint64_t *ret);
+
+int bh_parse_size(struct span v, uint64_t *ret)
+{
+	return parse_value(v, true, ret);
+}
+
 static int parse_value(struct span v, bool is_size, uint64_t *ret)
 {
 	uint64_t mul = 1;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "common/macro.h"
+#include "common/span.h"
 
 struct bh_limits {
 	uint64_t input_max_bytes;     /* any single metadata file read whole (JSON, DBs) */
@@ -51,6 +52,12 @@ void bh_limits_default(struct bh_limits *l);
  * K/M/G/T suffixes for sizes). 0, -EINVAL (unknown name, bad syntax), -ERANGE.
  */
 int bh_limits_set(struct bh_limits *l, const char *assignment);
+
+/*
+ * A byte count as users write it: digits with an optional K, M, G or T suffix (powers of
+ * 1024, either case), e.g. "64K", "3M". 0, -EINVAL (syntax), -ERANGE (overflow).
+ */
+int bh_parse_size(struct span v, uint64_t *ret);
 
 /* Apply BULKHEAD_LIMIT_<NAME>=VALUE variables from the environment (secure_getenv). */
 int bh_limits_from_env(struct bh_limits *l);

@@ -31,6 +31,24 @@ TEST(limits_set_and_env)
 	fclose(f);
 }
 
+TEST(parse_size)
+{
+	uint64_t v = 0;
+	ASSERT_OK(bh_parse_size(span_from("123"), &v));
+	ASSERT_EQ(v, 123);
+	ASSERT_OK(bh_parse_size(span_from("64k"), &v));
+	ASSERT_EQ(v, 64 << 10);
+	ASSERT_OK(bh_parse_size(span_from("3M"), &v));
+	ASSERT_EQ(v, 3 << 20);
+	ASSERT_OK(bh_parse_size(span_from("2T"), &v));
+	ASSERT_EQ(v, (uint64_t)2 << 40);
+	ASSERT_TRUE(bh_parse_size(span_from(""), &v) < 0);
+	ASSERT_TRUE(bh_parse_size(span_from("M"), &v) < 0);
+	ASSERT_TRUE(bh_parse_size(span_from("1.5M"), &v) < 0);
+	ASSERT_TRUE(bh_parse_size(span_from("-1"), &v) < 0);
+	ASSERT_ERR(bh_parse_size(span_from("20000000000T"), &v), -ERANGE);
+}
+
 TEST(sha256_and_digest)
 {
 	char out[BH_DIGEST_STR_LEN + 1];
