@@ -4,7 +4,9 @@
 # a whiteout and an opaque directory, plus a generated layer with a war holding a
 # nested jar) as a gzip OCI layout, list its packages, then import the real OSV
 # advisories bundled in tests/fixtures/advisories/demo/ (see SOURCES.md there) into a
-# database of its own and scan the image with it. Offline: nothing is downloaded.
+# database of its own and scan the image with it; then check a small Kubernetes app's
+# manifests against the restricted Pod Security Standard and show which workloads can
+# reach which. Offline: nothing is downloaded.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,3 +34,11 @@ echo "== bulkhead db import --replace --db $build/demo/vuln.db tests/fixtures/ad
 echo
 echo "== bulkhead scan --db $build/demo/vuln.db oci:$build/demo/sample-oci:demo"
 "$bulkhead" scan --db "$out/vuln.db" "oci:$out/sample-oci:demo"
+echo
+k8s=tests/fixtures/k8s/net/shop.yaml
+echo "== bulkhead k8s check --level restricted --only pss $k8s"
+# exit status 1 means findings: expected here
+"$bulkhead" k8s check --level restricted --only pss "$top/$k8s" || [ $? -eq 1 ]
+echo
+echo "== bulkhead k8s reach $k8s"
+"$bulkhead" k8s reach "$top/$k8s"
