@@ -25,6 +25,14 @@ done
 [ "$nfix" -ge 50 ] || fail "only $nfix hardening fixtures found"
 echo "hardening fixtures: $nfix"
 
+# ---- Helm-rendered output (helm template): empty documents, '# Source:' comments, {} ----
+HELM=$BH_SOURCE_ROOT/tests/fixtures/k8s/helm/rendered.yaml
+expect_exit 0 "$BULKHEAD" k8s check --only pss "$HELM"
+expect_out '^0 findings in 2 workloads \(4 objects, 1 file\)$'
+expect_exit 1 "$BULKHEAD" k8s check --only hardening "$HELM"
+expect_out 'rendered.yaml:66: MEDIUM BH-K8S-HARD-008 Pod/default/release-name-mychart-test-connection'
+expect_out 'BH-K8S-HARD-001 Deployment/default/release-name-mychart'
+
 # ---- --only parsing, both sets by default ----
 POD=$FIX/fail/015-privileged.yaml
 expect_exit 1 "$BULKHEAD" k8s check --only hardening "$POD"
