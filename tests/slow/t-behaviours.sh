@@ -38,31 +38,23 @@ set -u
 REQUIRED="A01 A03 A04 A06 A08 A09 A10 A11 A12 A13 A14 A15 A16 A22 A24 A25 A27 A29 A30 A32 A34
 A35 A37 A41 A42 A44 A47 A49 A52 A54 N01 N02 N03 N04 N05 N06 N08 N09 N10 N11 N12 N13 N15"
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "SKIP: the kernel has no BTF"; exit 77; }
-"$BULKHEAD" help sensor >/dev/null 2>&1 || { echo "SKIP: no sensor command"; exit 77; }
-command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler (cc) for the helpers"; exit 77; }
+. "$BH_SOURCE_ROOT/tests/slow/lib-sensor.sh"
+bh_sensor_require cc || exit $?
 TD=$BH_SOURCE_ROOT/../shared/testdata/runtime
 for f in falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml; do
 	[ -f "$TD/$f" ] || { echo "SKIP: $TD/$f is absent"; exit 77; }
 done
 
 . "$BH_SOURCE_ROOT/tests/slow/lib-containers.sh"
-rc=0
-bh_ctr_require || rc=$?
-[ "$rc" = 0 ] || exit "$rc"
+bh_ctr_require || exit $?
 
 bh_ctr_setup
 W=$BH_CTR_DIR
 NET=bhbehav$$
 net_made=
-spid=
 cleanup()
 {
-	if [ -n "$spid" ]; then
-		kill -TERM "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-	fi
+	bh_sensor_kill
 	# containers first (they hold the network), then the network, then image and state
 	while IFS= read -r n; do
 		[ -n "$n" ] && bh_ctr_podman_stop "$n"
@@ -131,25 +123,9 @@ podman network create --subnet 198.18.0.0/24 "$NET" >/dev/null || {
 }
 net_made=1
 
-"$BULKHEAD" -v sensor run --rules "$TD/falco_rules.yaml" --rules "$TD/falco-incubating_rules.yaml" \
-	--rules "$TD/falco-sandbox_rules.yaml" --rules "$W/container-fields.yaml" --all-matches \
-	--alerts "file:$W/alerts.jsonl" >"$W/sensor.out" 2>"$W/sensor.err" &
-spid=$!
-i=0
-while ! grep -q 'sensor attached' "$W/sensor.err"; do
-	if ! kill -0 "$spid" 2>/dev/null; then
-		wait "$spid" && rc=0 || rc=$?
-		spid=
-		grep -q 'built without BPF support' "$W/sensor.err" &&
-			{ echo "SKIP: no BPF support"; exit 77; }
-		echo "FAIL: the sensor exited with $rc before attaching:"
-		grep -v libbpf "$W/sensor.err" | sed 's/^/    /' | tail -n 20
-		exit 1
-	fi
-	i=$((i + 1))
-	[ "$i" -le 300 ] || { echo "FAIL: not attached within 30 s"; exit 1; }
-	sleep 0.1
-done
+bh_sensor_start "$W/sensor.out" "$W/sensor.err" --rules "$TD/falco_rules.yaml" \
+	--rules "$TD/falco-incubating_rules.yaml" --rules "$TD/falco-sandbox_rules.yaml" \
+	--rules "$W/container-fields.yaml" --all-matches --alerts "file:$W/alerts.jsonl" || exit $?
 
 # --- containers ----------------------------------------------------------------------
 # table: ID|rule|process|container name|status ("run", or "skip:REASON")
@@ -309,13 +285,11 @@ skip D01 '(bulkhead baseline: process)' 'no stock rule; bulkhead has no baseline
 skip D02 '(bulkhead baseline: network)' 'no stock rule; bulkhead has no baseline learning yet'
 
 # N03's healthcheck, run by podman (no terminal); no systemd timers here to run it
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	podman healthcheck run "$P-N03" >/dev/null 2>&1 </dev/null
 done
 sleep 2
-kill -INT "$spid"
-wait "$spid" && rc=0 || rc=$?
-spid=
+bh_sensor_stop
 
 # --- verdicts ------------------------------------------------------------------------
 failures=0
@@ -324,7 +298,10 @@ nfail=0
 nskip=0
 fmt='%-5s %-58s %s\n'
 printf "$fmt" ID RULE RESULT
-[ "$rc" = 0 ] || { echo "FAIL: the sensor exited with $rc"; failures=$((failures + 1)); }
+if [ "$BH_SENSOR_RC" != 0 ]; then
+	echo "FAIL: the sensor exited with $BH_SENSOR_RC"
+	failures=$((failures + 1))
+fi
 is_required()
 {
 	for r in $REQUIRED; do
@@ -353,9 +330,9 @@ while IFS='|' read -r id rule proc name status; do
 		[ -z "$bad" ] || why="raised: $bad"
 		;;
 	*)
-		jq -e -s --arg r "$rule" --arg c "$cid" --arg p "$proc" \
-			'any(.[]; .rule == $r and .output_fields["container.id"] == $c and
-			     .output_fields["proc.name"] == $p)' "$W/alerts.jsonl" >/dev/null 2>&1 ||
+		bh_sensor_any "$W/alerts.jsonl" '.rule == $r and
+			.output_fields["container.id"] == $c and .output_fields["proc.name"] == $p' \
+			--arg r "$rule" --arg c "$cid" --arg p "$proc" 2>/dev/null ||
 			why="fired here: $(jq -r -s --arg c "$cid" '[.[] |
 				select(.output_fields["container.id"] == $c) |
 				"\(.rule)/\(.output_fields["proc.name"])"] | unique | join("; ")' \
@@ -377,7 +354,7 @@ done <"$W/table"
 echo "behaviours: $pass passed, $nfail failed, $nskip skipped in $(($(date +%s) - t0)) s"
 if [ "$failures" != 0 ]; then
 	echo "--- sensor stderr (last lines)"
-	grep -v libbpf "$W/sensor.err" | tail -n 5 | sed 's/^/    /'
+	bh_sensor_print_err 5
 	exit 1
 fi
 exit 0

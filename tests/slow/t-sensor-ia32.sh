@@ -15,29 +15,19 @@
 # listener's address, bind, listen and accept, and no connect or socket event that pipe or
 # dup could have been misread as. Exit 0 pass, 1 fail, 77 skip (not root, not x86-64, no
 # BTF, built without BPF, no 32-bit toolchain or ia32 emulation).
-# Environment (set by tests/meson.build): BULKHEAD.
+# Environment (set by tests/meson.build): BULKHEAD, BH_SOURCE_ROOT (lib-sensor.sh).
 set -eu
 
 : "${BULKHEAD:?BULKHEAD is not set}"
+: "${BH_SOURCE_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+. "$BH_SOURCE_ROOT/tests/slow/lib-sensor.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: ia32 compat is an x86-64 feature"; exit 77; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "SKIP: the kernel has no BTF"; exit 77; }
-command -v jq >/dev/null 2>&1 || { echo "SKIP: jq is missing"; exit 77; }
-command -v gcc >/dev/null 2>&1 || { echo "SKIP: gcc is missing"; exit 77; }
-"$BULKHEAD" help sensor >/dev/null 2>&1 || { echo "SKIP: no sensor command"; exit 77; }
+bh_sensor_require gcc || exit $?
 
-dir=$(mktemp -d /tmp/bh-sensor-ia32.XXXXXX)
-spid=
-cleanup()
-{
-	if [ -n "$spid" ]; then
-		kill -TERM "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
+bh_sensor_setup sensor-ia32
+dir=$BH_SENSOR_DIR
+trap bh_sensor_cleanup EXIT
 trap 'exit 1' INT TERM
 
 cat >"$dir/prog.c" <<'EOF'
@@ -130,59 +120,28 @@ if [ "$prc" -ge 126 ]; then
 	exit 77
 fi
 
-: >"$dir/err.txt"
-"$BULKHEAD" -v sensor run --events exec,open,unlink,connect,bind,listen,accept \
-	--output json >"$dir/out.json" 2>"$dir/err.txt" &
-spid=$!
-i=0
-while ! grep -q 'sensor attached' "$dir/err.txt"; do
-	if ! kill -0 "$spid" 2>/dev/null; then
-		wait "$spid" && rc=0 || rc=$?
-		spid=
-		grep -q 'built without BPF support' "$dir/err.txt" &&
-			{ echo "SKIP: no BPF support"; exit 77; }
-		echo "FAIL: the sensor exited with $rc before attaching:"
-		sed 's/^/    /' "$dir/err.txt"
-		exit 1
-	fi
-	i=$((i + 1))
-	if [ "$i" -gt 300 ]; then
-		echo "FAIL: the sensor did not attach within 30 s:"
-		sed 's/^/    /' "$dir/err.txt"
-		exit 1
-	fi
-	sleep 0.1
-done
+bh_sensor_start "$dir/out.json" "$dir/err.txt" \
+	--events exec,open,unlink,connect,bind,listen,accept --output json || exit $?
 
-uniq="bhia32-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+uniq=$(bh_sensor_unique "bhia32-$$-")
 file="$dir/$uniq"
 "$dir/bhia32" "$file" "$dir/port" &
 ppid_=$!
 wait "$ppid_" && prc=0 || prc=$?
 sleep 1
-kill -INT "$spid"
-wait "$spid" && rc=0 || rc=$?
-spid=
-
-failures=0
-fail()
-{
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-[ "$prc" = 0 ] || fail "the 32-bit program exited with $prc (it did not reach its execve)"
-[ "$rc" = 0 ] || fail "the sensor exited with $rc after SIGINT"
+bh_sensor_stop || bh_sensor_fail "the sensor exited with $BH_SENSOR_RC after SIGINT"
+[ "$prc" = 0 ] || bh_sensor_fail "the 32-bit program exited with $prc (it did not reach its execve)"
 port=$(cat "$dir/port" 2>/dev/null || echo 0)
-[ "$port" -gt 0 ] || fail "the 32-bit program wrote no port"
+[ "$port" -gt 0 ] || bh_sensor_fail "the 32-bit program wrote no port"
 
-jq -c --argjson pid "$ppid_" 'select(.proc.pid == $pid)' "$dir/out.json" >"$dir/mine.json"
+bh_sensor_events_of "$ppid_" "$dir/out.json" >"$dir/mine.json"
 has()
 {
-	jq -e -s "any(.[]; $1)" "$dir/mine.json" >/dev/null || fail "$2"
+	bh_sensor_any "$dir/mine.json" "$1" || bh_sensor_fail "$2"
 }
 count()
 {
-	jq -s "[.[] | select($1)] | length" "$dir/mine.json"
+	bh_sensor_count "$dir/mine.json" "$1"
 }
 real_true=$(realpath /bin/true)
 real_file=$(realpath "$dir")/$uniq
@@ -208,18 +167,19 @@ has "(.type == \"accept\" or .type == \"accept4\") and .fd.sport == $port and .r
 n=$(count ".type == \"connect\" and .fd.sip == \"127.0.0.1\" and .fd.sport == $port and
 	.res == 0 and (.args.tuple | endswith(\"->127.0.0.1:$port\"))")
 [ "$n" = 3 ] ||
-	fail "$n connects to 127.0.0.1:$port, expected 3" \
+	bh_sensor_fail "$n connects to 127.0.0.1:$port, expected 3" \
 		"(glibc socketcall, int 0x80 socketcall, connect 362)"
 # pipe (42) and dup (41) must not show up as x86-64's connect and socket
 n=$(count ".type == \"connect\"")
-[ "$n" = 3 ] || fail "$n connect events, expected 3 (an i386 pipe read as x86-64 connect?)"
+[ "$n" = 3 ] ||
+	bh_sensor_fail "$n connect events, expected 3 (an i386 pipe read as x86-64 connect?)"
 n=$(count ".type == \"socket\" and .args.domain != \"AF_INET\"")
-[ "$n" = 0 ] || fail "$n socket events that are not AF_INET (an i386 dup read as socket?)"
-jq -e -s 'length > 0' "$dir/out.json" >/dev/null || fail "the output is not JSON lines"
+[ "$n" = 0 ] || bh_sensor_fail "$n socket events that are not AF_INET (an i386 dup read as socket?)"
+jq -e -s 'length > 0' "$dir/out.json" >/dev/null || bh_sensor_fail "the output is not JSON lines"
 
-if [ "$failures" != 0 ]; then
+if [ "$BH_SENSOR_FAILURES" != 0 ]; then
 	echo "--- stderr"
-	sed 's/^/    /' "$dir/err.txt"
+	bh_sensor_print_err
 	echo "--- events of pid $ppid_"
 	sed 's/^/    /' "$dir/mine.json" | cut -c1-400 | head -n 40
 	exit 1
