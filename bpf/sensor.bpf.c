@@ -104,7 +104,7 @@ struct {
  * bounded write at any offset below BH_BLOB_MAX stays inside. */
 struct scratch {
 	char buf[BH_REC_MAX + BH_BLOB_MAX];
-	const void *names[BH_PATH_MAX_COMPONENTS]; /* put_path()'s first pass */
+	__u64 names[BH_PATH_MAX_COMPONENTS]; /* put_path()'s first pass: name pointers */
 };
 
 /* [0] for the record being built, [1] for a cgroup record sent while [0] is in use */
@@ -349,45 +349,132 @@ static __always_inline void fill_hdr(struct bh_rec_hdr *h, struct task_struct *t
 }
 
 /*
+ * Span reads: fields of one kernel object that lie close together in the running kernel's
+ * layout are copied with one probe read instead of one each (a probe read is a helper call,
+ * which costs far more than the bytes it copies). The offsets are CO-RE relocations, so
+ * constants for the verifier, which keeps one branch; a layout that puts the fields further
+ * apart than SPAN_MAX bytes takes one read per field.
+ */
+#define SPAN_MAX		    64
+#define FOFF(type, field)	    ((__u32)bpf_core_field_offset(type, field))
+#define SPAN_AT(buf, lo, off, type) (*(type *)((char *)(buf) + ((off) - (lo))))
+
+static __always_inline __u32 min_u32(__u32 a, __u32 b)
+{
+	return a < b ? a : b;
+}
+
+static __always_inline __u32 max_u32(__u32 a, __u32 b)
+{
+	return a > b ? a : b;
+}
+
+/* dentry->d_parent and dentry->d_name.name */
+static __always_inline void dentry_read(struct dentry *dentry, struct dentry **parent,
+					const void **name)
+{
+	__u32 op = FOFF(struct dentry, d_parent), on = FOFF(struct dentry, d_name.name);
+	__u32 lo = min_u32(op, on), hi = max_u32(op, on) + 8;
+	if (hi - lo > SPAN_MAX) {
+		*parent = BPF_CORE_READ(dentry, d_parent);
+		*name = BPF_CORE_READ(dentry, d_name.name);
+		return;
+	}
+	__u64 buf[SPAN_MAX / 8] = {};
+	bpf_probe_read_kernel(buf, hi - lo, (char *)dentry + lo);
+	*parent = SPAN_AT(buf, lo, op, struct dentry *);
+	*name = SPAN_AT(buf, lo, on, const void *);
+}
+
+/* mnt->mnt_parent, mnt->mnt_mountpoint and mnt->mnt.mnt_root */
+static __always_inline void mount_read(struct mount *mnt, struct mount **parent,
+				       struct dentry **mountpoint, struct dentry **root)
+{
+	__u32 op = FOFF(struct mount, mnt_parent), om = FOFF(struct mount, mnt_mountpoint);
+	__u32 ort = FOFF(struct mount, mnt.mnt_root);
+	__u32 lo = min_u32(min_u32(op, om), ort), hi = max_u32(max_u32(op, om), ort) + 8;
+	if (hi - lo > SPAN_MAX) {
+		*parent = BPF_CORE_READ(mnt, mnt_parent);
+		*mountpoint = BPF_CORE_READ(mnt, mnt_mountpoint);
+		*root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		return;
+	}
+	__u64 buf[SPAN_MAX / 8] = {};
+	bpf_probe_read_kernel(buf, hi - lo, (char *)mnt + lo);
+	*parent = SPAN_AT(buf, lo, op, struct mount *);
+	*mountpoint = SPAN_AT(buf, lo, om, struct dentry *);
+	*root = SPAN_AT(buf, lo, ort, struct dentry *);
+}
+
+/* the fields of struct file that describe_fd() needs */
+static __always_inline void file_read(struct file *f, struct inode **ino, struct dentry **dentry,
+				      struct vfsmount **mnt, void **priv, __u32 *flags)
+{
+	__u32 oi = FOFF(struct file, f_inode), od = FOFF(struct file, f_path.dentry);
+	__u32 om = FOFF(struct file, f_path.mnt), op = FOFF(struct file, private_data);
+	__u32 of = FOFF(struct file, f_flags);
+	__u32 lo = min_u32(min_u32(min_u32(oi, od), min_u32(om, op)), of);
+	__u32 hi = max_u32(max_u32(max_u32(oi, od), max_u32(om, op)), of) + 8;
+	if (hi - lo > SPAN_MAX) {
+		*ino = BPF_CORE_READ(f, f_inode);
+		*dentry = BPF_CORE_READ(f, f_path.dentry);
+		*mnt = BPF_CORE_READ(f, f_path.mnt);
+		*priv = BPF_CORE_READ(f, private_data);
+		*flags = BPF_CORE_READ(f, f_flags);
+		return;
+	}
+	__u64 buf[SPAN_MAX / 8] = {};
+	bpf_probe_read_kernel(buf, hi - lo, (char *)f + lo);
+	*ino = SPAN_AT(buf, lo, oi, struct inode *);
+	*dentry = SPAN_AT(buf, lo, od, struct dentry *);
+	*mnt = SPAN_AT(buf, lo, om, struct vfsmount *);
+	*priv = SPAN_AT(buf, lo, op, void *);
+	*flags = SPAN_AT(buf, lo, of, __u32);
+}
+
+/*
  * Append the path of (dentry, mnt) to the blob at off as leaf-first components; stops at
  * the root of the task's mount namespace (a mount that is its own parent). Returns the
  * new offset; s and flags describe what was written. Two passes keep the verifier
  * linear: the walk (with its mount-crossing branch) only collects name pointers, the
- * copy (with the variable offset) has one branch.
+ * copy (with the variable offset) has one branch. One probe read per level (d_parent and
+ * d_name.name) and one per mount (its parent, mountpoint and root).
  */
-static __always_inline __u32 put_path(char *blob, __u32 off, const void **names,
-				      struct dentry *dentry, struct vfsmount *vfsmnt,
-				      struct bh_rec_str *s, __u16 *flags)
+static __always_inline __u32 put_path(char *blob, __u32 off, __u64 *names, struct dentry *dentry,
+				      struct vfsmount *vfsmnt, struct bh_rec_str *s, __u16 *flags)
 {
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	__u16 fl = BH_STR_COMPONENTS | BH_STR_TRUNCATED;
 	__u32 start = off;
 	int depth = 0; /* entries of names[] the walk filled: the rest is stale */
-	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	struct mount *mp;
+	struct dentry *mountpoint, *root;
+	mount_read(mnt, &mp, &mountpoint, &root);
 
 	for (int i = 0; i < BH_PATH_MAX_COMPONENTS; i++) {
 		depth = i + 1;
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		names[i] = NULL;
+		struct dentry *parent;
+		const void *name;
+		dentry_read(dentry, &parent, &name);
+		names[i] = 0;
 		if (dentry == root || dentry == parent) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
 			if (dentry != root || mp == mnt || !mp) {
 				fl &= ~BH_STR_TRUNCATED;
 				depth = i;
 				break;
 			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			dentry = mountpoint;
 			mnt = mp;
-			root = BPF_CORE_READ(mnt, mnt.mnt_root);
+			mount_read(mnt, &mp, &mountpoint, &root);
 			continue;
 		}
-		names[i] = BPF_CORE_READ(dentry, d_name.name);
+		names[i] = (__u64)name;
 		dentry = parent;
 	}
 	for (int i = 0; i < BH_PATH_MAX_COMPONENTS; i++) {
 		if (i >= depth)
 			break;
-		const void *name = names[i];
+		const void *name = (const void *)names[i];
 		if (!name)
 			continue;
 		if (off >= BH_BLOB_MAX - BH_NAME_MAX) {
@@ -675,30 +762,53 @@ static __always_inline int on_sys_enter(__u64 key, const struct bh_sc_desc *d, c
 	return 0;
 }
 
-static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd)
+/* t->files->fdt->fd[fd]: plain loads down to the array in the tp_btf flavour (the
+ * variable index needs a probe read in every flavour) */
+static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd, const bool btf)
 {
 	if (fd < 0 || fd > 0x7fffffff)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if ((__u64)fd >= (__u64)BPF_CORE_READ(fdt, max_fds))
+	struct files_struct *files = RD(btf, t, files);
+	if (!files)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = RD(btf, files, fdt);
+	if (!fdt || (__u64)fd >= (__u64)RD(btf, fdt, max_fds))
+		return NULL;
+	struct file **fds = RD(btf, fdt, fd);
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
 
-static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, __u32 off,
-					 const void **names, struct task_struct *t, __s64 fd)
+/*
+ * Describe the current task's descriptor fd in the syscall record being built in sc (its
+ * path at blob offset off); returns the new offset. Called through describe_fd_btf() or
+ * describe_fd_core(): global functions, which the verifier checks once, on their own,
+ * rather than on every path of the caller that reaches them (inlined, the path walk
+ * multiplied sys_exit's paths to the verifier's limit). Their arguments can only be scalars
+ * and pointers to memory, so the task is read here, not passed.
+ */
+static __always_inline __u32 describe_fd(struct scratch *sc, __s64 fd, __u32 off, const bool btf)
 {
-	struct file *f = task_fd_file(t, fd);
+	if (!sc)
+		return off;
+	struct bh_rec_syscall *r = (void *)sc->buf;
+	char *blob = sc->buf + sizeof(*r);
+	struct task_struct *t =
+	    btf ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
+	struct file *f = task_fd_file(t, fd, btf);
 	if (!f)
 		return off;
 	r->fd = (__u32)fd;
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	struct inode *ino;
+	struct dentry *dentry;
+	struct vfsmount *mnt;
+	void *priv;
+	__u32 fflags;
+	file_read(f, &ino, &dentry, &mnt, &priv, &fflags);
 	__u32 mode = BPF_CORE_READ(ino, i_mode);
 	r->fd_mode = mode;
-	r->fd_flags = BPF_CORE_READ(f, f_flags);
+	r->fd_flags = fflags;
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		r->fd_kind = BH_FDK_FILE;
@@ -727,10 +837,9 @@ static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, _
 	if (r->fd_kind != BH_FDK_SOCK) {
 		if (r->fd_kind == BH_FDK_PIPE)
 			return off;
-		return put_path(blob, off, names, BPF_CORE_READ(f, f_path.dentry),
-				BPF_CORE_READ(f, f_path.mnt), &r->path, &r->path_flags);
+		return put_path(blob, off, sc->names, dentry, mnt, &r->path, &r->path_flags);
 	}
-	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct socket *sock = priv;
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 	if (!sk)
 		return off;
@@ -750,6 +859,16 @@ static __always_inline __u32 describe_fd(struct bh_rec_syscall *r, char *blob, _
 		bpf_core_read(r->sk_raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	return off;
+}
+
+__noinline int describe_fd_btf(struct scratch *sc, __s64 fd, __u32 off)
+{
+	return (int)describe_fd(sc, fd, off, true);
+}
+
+__noinline int describe_fd_core(struct scratch *sc, __s64 fd, __u32 off)
+{
+	return (int)describe_fd(sc, fd, off, false);
 }
 
 /*
@@ -874,10 +993,13 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 		}
 	}
 
+	__s64 fd = -1;
 	if (flags & BH_SC_FD_IS_RET)
-		off = describe_fd(r, blob, off, sc->names, t, ret);
+		fd = ret;
 	else if ((flags & BH_SC_FD_IS_ARG) && fd_arg < 6)
-		off = describe_fd(r, blob, off, sc->names, t, (__s64)(int)a.args[fd_arg & 7]);
+		fd = (__s64)(int)a.args[fd_arg & 7];
+	if (fd >= 0)
+		off = (__u32)(btf ? describe_fd_btf(sc, fd, off) : describe_fd_core(sc, fd, off));
 
 	emit(r, sizeof(*r), off);
 	return 0;
