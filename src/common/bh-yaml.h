@@ -28,6 +28,13 @@
 struct bh_yaml_doc {
 	json_t *value; /* owned reference; JSON null for an empty document */
 	unsigned line; /* 1-based line of the document's first node */
+	/*
+	 * When the document is a mapping whose "items" is a sequence written in place (a
+	 * Kubernetes List, `kubectl get -o yaml|json`): the 1-based line of each element, in
+	 * order (owned; n_item_lines may be short of the array if elements came from aliases).
+	 */
+	unsigned *item_lines;
+	size_t n_item_lines;
 };
 
 struct bh_yaml_stream {

@@ -43,6 +43,9 @@ struct yaml_builder {
 	json_t *root;
 	bool has_root;
 	unsigned root_line;
+	json_t *items;	      /* borrowed: the root mapping's "items" sequence, when written */
+	unsigned *item_lines; /* lines of its elements (see struct bh_yaml_doc) */
+	size_t n_item_lines, cap_item_lines;
 };
 
 static int fail(struct yaml_builder *b, int r, const yaml_mark_t *mark, const char *fmt, ...)
@@ -208,6 +211,10 @@ static void builder_reset_doc(struct yaml_builder *b)
 	json_decref(b->root);
 	b->root = NULL;
 	b->has_root = false;
+	b->items = NULL;
+	free(b->item_lines);
+	b->item_lines = NULL;
+	b->n_item_lines = b->cap_item_lines = 0;
 }
 
 static int count_nodes(struct yaml_builder *b, size_t n, const yaml_mark_t *mark)
@@ -254,8 +261,14 @@ static int deliver(struct yaml_builder *b, json_t *value, const char *key_text, 
 		return 0;
 	}
 	struct yaml_frame *f = &b->frames[b->depth - 1];
-	if (!f->is_map)
+	if (!f->is_map) {
+		if (f->node == b->items && b->depth == 2) {
+			if (GROW(b->item_lines, b->n_item_lines, b->cap_item_lines) < 0)
+				return -ENOMEM;
+			b->item_lines[b->n_item_lines++] = (unsigned)mark->line + 1;
+		}
 		return json_array_append(f->node, value) < 0 ? -ENOMEM : 0;
+	}
 	if (!f->key) {
 		if (!key_text)
 			return fail(b, -EBADMSG, mark, "mapping key is not a scalar");
@@ -281,8 +294,12 @@ static int deliver(struct yaml_builder *b, json_t *value, const char *key_text, 
 		if (!f->merges && !(f->merges = json_array()))
 			return -ENOMEM;
 		r = json_array_append(f->merges, value);
-	} else
+	} else {
 		r = json_object_set(f->node, f->key, value);
+		if (b->depth == 1 && json_is_array(value) && json_array_size(value) == 0 &&
+		    streq(f->key, "items"))
+			b->items = value; /* a sequence starting here: its elements come next */
+	}
 	free(f->key);
 	f->key = NULL;
 	return r < 0 ? -ENOMEM : 0;
@@ -425,7 +442,10 @@ static int finish_doc(struct yaml_builder *b, struct bh_yaml_stream *out, unsign
 	out->docs[out->n++] = (struct bh_yaml_doc){
 	    .value = v,
 	    .line = b->has_root ? b->root_line : doc_line,
+	    .item_lines = TAKE_PTR(b->item_lines),
+	    .n_item_lines = b->n_item_lines,
 	};
+	b->n_item_lines = b->cap_item_lines = 0;
 	builder_reset_doc(b);
 	return 0;
 }
@@ -507,8 +527,10 @@ int bh_yaml_parse(struct span in, const struct bh_limits *limits, const char *so
 
 void bh_yaml_stream_done(struct bh_yaml_stream *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		json_decref(s->docs[i].value);
+		free(s->docs[i].item_lines);
+	}
 	free(s->docs);
 	*s = (struct bh_yaml_stream){0};
 }

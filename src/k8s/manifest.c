@@ -17,6 +17,8 @@ struct ld {
 	const char *path;
 	unsigned line;
 	struct bh_diag *diag;
+	const unsigned *item_lines; /* lines of a top-level List's items (bh_yaml_doc) */
+	size_t n_item_lines;
 };
 
 static int bad(struct ld *ld, const char *where, const char *key, const char *what)
@@ -846,12 +848,16 @@ static int load_value(struct k8s_manifests *m, struct ld *ld, json_t *v, unsigne
 		r = get_arr(ld, v, "items", "", &items);
 		size_t i;
 		json_t *it;
+		unsigned list_line = ld->line;
 		json_array_foreach(items, i, it)
 		{
 			if (r < 0)
 				break;
+			/* each item of a top-level List carries its own line */
+			ld->line = depth == 0 && i < ld->n_item_lines ? ld->item_lines[i] : list_line;
 			r = load_value(m, ld, it, depth + 1);
 		}
+		ld->line = list_line;
 		return r;
 	}
 	if (GROW(m->objs, m->n, m->cap) < 0)
@@ -893,7 +899,11 @@ int k8s_manifests_load_buf(struct k8s_manifests *m, const char *source, struct s
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < s.n; i++) {
-		struct ld ld = {.path = source, .line = s.docs[i].line, .diag = reterr_diag};
+		struct ld ld = {.path = source,
+				.line = s.docs[i].line,
+				.diag = reterr_diag,
+				.item_lines = s.docs[i].item_lines,
+				.n_item_lines = s.docs[i].n_item_lines};
 		r = load_value(m, &ld, s.docs[i].value, 0);
 	}
 	bh_yaml_stream_done(&s);

@@ -144,6 +144,9 @@ TEST(manifest_lists_namespaces_secrets_unknown)
 	ASSERT_NULL(json_object_get(m.objs[5].raw, "data"));
 	ASSERT_EQ(m.objs[2].kind, K8S_KIND_KNOWN);
 	ASSERT_EQ(m.objs[2].line, 7);
+	/* each item of a List has its own line, not the List's */
+	ASSERT_EQ(m.objs[0].line, 4);
+	ASSERT_EQ(m.objs[1].line, 5);
 	ASSERT_EQ(m.objs[3].kind, K8S_KIND_OTHER);
 	ASSERT_EQ(m.objs[4].kind, K8S_KIND_OTHER); /* Deployment outside apps/extensions */
 	ASSERT_FALSE(m.objs[4].has_pod);
