@@ -123,6 +123,8 @@ struct img_config {
 	struct strv volumes;       /* sorted */
 	struct strv labels;        /* "key=value", sorted by key */
 	char *stop_signal;
+	bool has_healthcheck;      /* a Healthcheck object is present */
+	struct strv healthcheck;   /* its Test array: ["CMD-SHELL", "curl …"] or ["NONE"] */
 	struct img_history *history;
 	size_t n_history;
 };
@@ -149,10 +151,37 @@ struct img {
 	uint64_t bytes_compressed, bytes_uncompressed;
 };
 
+/*
+ * A visitor sees the bytes of every regular file of every layer while the layer streams —
+ * including files that a later layer deletes or replaces — so scanners that need every
+ * byte (secrets) run in the same pass as the catalogers, with one decompression.
+ *
+ * Streams run in parallel (one per layer; for dir: targets the files are split over a few
+ * workers). stream_begin() is called once per stream, in that stream's thread, and returns
+ * the stream's state; the file callbacks of one state are never called concurrently.
+ * Hard links, symlinks and special files are not visited. A callback's -errno aborts the
+ * image read with that error (the diag names the file).
+ */
+struct img_visitor {
+	void *userdata;
+	/* layer_digest: the layer's blob digest ("sha256:…"), NULL for dir:. 0 or -errno. */
+	int (*stream_begin)(void *userdata, int layer_no, const char *layer_digest,
+			    void **ret_state);
+	/* A regular file starts; return 1 to receive its bytes, 0 to skip it, or -errno. */
+	int (*file_begin)(void *state, const char *path, uint32_t mode, uint64_t size);
+	/* The next bytes of the file, in order. 0, 1 = stop sending this file, or -errno. */
+	int (*file_data)(void *state, const void *data, size_t len);
+	/* After the last file_data of a file that file_begin accepted. 0 or -errno. */
+	int (*file_end)(void *state);
+	/* The stream is over (err < 0: it failed or was cancelled); frees the state. */
+	void (*stream_end)(void *state, int err);
+};
+
 struct img_open_opts {
 	const char *platform;   /* "os/arch[/variant]", NULL = linux/amd64 */
 	const struct bh_limits *limits;
 	bool progress;          /* draw a progress bar when stderr is a TTY */
+	const struct img_visitor *visitor; /* NULL: none */
 };
 
 /*

@@ -157,45 +157,9 @@ struct pl {
 	struct bh_diag *diag;
 };
 
-static bool is_word_char(char c)
-{
-	return ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == '*';
-}
-
-/*
- * The line of the first occurrence of token in the document (as a key: followed by an
- * optional quote and ':'), since the YAML reader keeps lines per document only. Falls back to
- * the document's line.
- */
 static unsigned find_line(const struct pl *pl, const char *token, bool as_key)
 {
-	size_t tl = strlen(token);
-	if (tl == 0)
-		return pl->doc_line;
-	struct span in = pl->text, line;
-	unsigned no = 0;
-	while (span_next_line(&in, &line) == 0) {
-		if (++no < pl->doc_line)
-			continue;
-		for (size_t i = 0; i + tl <= line.len; i++) {
-			if (memcmp(line.ptr + i, token, tl) != 0)
-				continue;
-			if (i > 0 && is_word_char(line.ptr[i - 1]))
-				continue;
-			size_t j = i + tl;
-			if (j < line.len && is_word_char(line.ptr[j]))
-				continue;
-			if (!as_key)
-				return no;
-			if (j < line.len && (line.ptr[j] == '"' || line.ptr[j] == '\''))
-				j++;
-			while (j < line.len && line.ptr[j] == ' ')
-				j++;
-			if (j < line.len && line.ptr[j] == ':')
-				return no;
-		}
-	}
-	return pl->doc_line;
+	return bh_yaml_find_line(pl->text, pl->doc_line, token, as_key);
 }
 
 static int pbad(const struct pl *pl, const char *token, bool as_key, const char *fmt, ...)

@@ -44,6 +44,12 @@ int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_usage[];
 int cmd_admission(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_admission_usage[];
+int cmd_lint(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_lint_usage[];
+int cmd_sign(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_sign_usage[];
+int cmd_verify(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_verify_usage[];
 /* `bulkhead k8s who-can ...` and `bulkhead k8s rbac ...` (cmd-k8s-rbac.c); argv[0] is the name. */
 int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_who_can_usage[];
@@ -79,11 +85,12 @@ struct k8s_manifests;
 int cli_k8s_load(struct cli_ctx *ctx, char *const *paths, int n, struct k8s_manifests *m);
 
 struct img;
+struct img_visitor;
 /*
  * Open and catalogue the image named by target_str for a command (sbom, scan): parses
- * the target, reads the image with the context's limits and a progress bar, runs every
- * cataloger. On failure logs one line naming the input and returns the exit code (> 0);
- * 0 with *ret set on success.
+ * the target, reads the image with the context's limits and a progress bar (and visitor,
+ * may be NULL, in the same pass), runs every cataloger. On failure logs one line naming
+ * the input and returns the exit code (> 0); 0 with *ret set on success.
  */
 int cli_open_image(struct cli_ctx *ctx, const char *target_str, const char *platform,
-		   struct img **ret);
+		   const struct img_visitor *visitor, struct img **ret);

@@ -136,7 +136,7 @@ int cmd_sbom(int argc, char **argv, struct cli_ctx *ctx)
 		return CLI_EXIT_INPUT;
 	}
 	_cleanup_(sbom_img_release) struct img *img = NULL;
-	int r = cli_open_image(ctx, argv[optind], platform, &img);
+	int r = cli_open_image(ctx, argv[optind], platform, NULL, &img);
 	if (r > 0)
 		return r;
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd-scan.c — `bulkhead scan TARGET`: read and catalogue the image, match its packages
- * against the vulnerability database, apply VEX, render, and turn --fail-on into the
- * exit code. Output is all-or-nothing, as for sbom.
+ * cmd-scan.c — `bulkhead scan TARGET`: read and catalogue the image in one pass over its
+ * layers (the secret scanner sees every file of every layer while they stream), match the
+ * packages against the vulnerability database and apply VEX, check the image
+ * configuration, optionally require a signature, render, and turn --fail-on (over all
+ * scanners together) into the exit code. Output is all-or-nothing, as for sbom.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,31 +12,51 @@
 
 #include "bulkhead/image.h"
 #include "bulkhead/report.h"
+#include "checks/imgconfig.h"
+#include "checks/secrets.h"
+#include "checks/sign.h"
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/finding.h"
 #include "common/limits.h"
+#include "common/timeutil.h"
 #include "vuln/match.h"
 #include "vuln/vex.h"
 
 const char cmd_scan_usage[] =
-	"usage: bulkhead scan TARGET [--scanners vuln] [--db FILE] [--vex FILE]...\n"
+	"usage: bulkhead scan TARGET [--scanners vuln,secret,config] [--db FILE] [--vex FILE]...\n"
+	"                     [--secret-config FILE] [--max-age DAYS]\n"
+	"                     [--require-signature --key PUB]\n"
 	"                     [--format table|json|sarif|cyclonedx] [-o FILE]\n"
 	"                     [--fail-on SEVERITY] [--ignore-unfixed] [--platform P]\n"
 	"                     [--limit NAME=VALUE]...\n"
 	"\n"
-	"Find known vulnerabilities in every package of a container image, offline, from the\n"
-	"database that `bulkhead db import|update` builds. Packages are matched by exact\n"
-	"identity (distro packages by source package and release, language packages by\n"
-	"normalised name) and versions are compared the way each ecosystem orders them.\n"
+	"Scan a container image in one pass over its layers (one decompression):\n"
+	"  vuln    known vulnerabilities of every package, offline, from the database that\n"
+	"          `bulkhead db import|update` builds (exact package identity, each\n"
+	"          ecosystem's version order)\n"
+	"  secret  credentials in every file of every layer (also files deleted or replaced by\n"
+	"          a later layer: they are still in the image), in Env and in the build\n"
+	"          history; values are redacted to a prefix and a hash\n"
+	"  config  the image configuration: root user, HEALTHCHECK, secrets in ENV, remote\n"
+	"          ADD, exposed ports, setuid/setgid and world-writable files, tools that let\n"
+	"          an intruder alter the container, latest/untagged, age, end-of-life release\n"
 	"\n"
-	"  --scanners LIST        vuln (the default and, for now, the only scanner)\n"
+	"  --scanners LIST        comma-separated; default vuln,secret\n"
 	"  --db FILE              vulnerability database (see 'bulkhead help db')\n"
 	"  --vex FILE             OpenVEX or CycloneDX VEX document; not_affected and fixed\n"
 	"                         statements suppress findings (repeatable)\n"
+	"  --secret-config FILE   secret scanner allow-list and rule selection (YAML, see\n"
+	"                         docs/secret-config.md)\n"
+	"  --max-age DAYS         config: report images built more than DAYS ago (365)\n"
+	"  --require-signature    report a finding (high) unless the image (an OCI layout) has\n"
+	"                         a signature by --key PUB over its manifest digest (see\n"
+	"                         'bulkhead help verify')\n"
+	"  --key PUB              public key (PEM) for --require-signature\n"
 	"  -f, --format FORMAT    table (default), json (bulkhead.scan/v1), sarif (2.1.0),\n"
-	"                         cyclonedx (CycloneDX 1.6 with vulnerabilities)\n"
+	"                         cyclonedx (CycloneDX 1.6 with vulnerabilities only)\n"
 	"  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
-	"  --fail-on SEVERITY     exit 1 when a finding is at or above SEVERITY\n"
+	"  --fail-on SEVERITY     exit 1 when a finding of any scanner is at or above SEVERITY\n"
 	"                         (critical, high, medium, low, info, unknown)\n"
 	"  --ignore-unfixed       leave out vulnerabilities that have no fixed version\n"
 	"  --platform P           pick P from a multi-platform index (default linux/amd64)\n"
@@ -44,21 +66,71 @@ const char cmd_scan_usage[] =
 
 enum scan_format { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
 
-static int parse_scanners(const char *list)
+static int parse_scanners(const char *list, unsigned *ret)
 {
 	struct span in = span_from(list), tok;
+	unsigned set = 0;
 	while (span_next_token(&in, ',', &tok) == 0) {
 		tok = span_trim(tok);
 		if (span_eq_str(tok, "vuln"))
-			continue;
-		if (span_eq_str(tok, "secret") || span_eq_str(tok, "config"))
-			log_error("the %.*s scanner is not available in this version; available: vuln",
+			set |= SCAN_VULN;
+		else if (span_eq_str(tok, "secret"))
+			set |= SCAN_SECRET;
+		else if (span_eq_str(tok, "config") || span_eq_str(tok, "misconfig"))
+			set |= SCAN_CONFIG;
+		else {
+			log_error("unknown scanner '%.*s' (available: vuln, secret, config)",
 				  (int)tok.len, tok.ptr);
-		else
-			log_error("unknown scanner '%.*s' (available: vuln)", (int)tok.len, tok.ptr);
+			return -EINVAL;
+		}
+	}
+	if (!set) {
+		log_error("--scanners needs at least one of vuln, secret, config");
 		return -EINVAL;
 	}
+	*ret = set;
 	return 0;
+}
+
+/* The secret engine, from the built-in rules and an optional config file. */
+static int load_secret_engine(const char *path, struct cli_ctx *ctx, struct sec_engine **ret)
+{
+	_cleanup_(sec_config_freep) struct sec_config *cfg = NULL;
+	struct bh_diag diag = { 0 };
+	int r = 0;
+	if (path) {
+		_cleanup_buf_ struct buf data;
+		buf_init(&data, (size_t)ctx->limits.input_max_bytes);
+		r = bh_read_file_at(AT_FDCWD, path, 0, (size_t)ctx->limits.input_max_bytes, &data);
+		if (r < 0) {
+			if (r == -E2BIG)
+				log_error("%s: larger than %llu bytes (input-max-bytes)", path,
+					  (unsigned long long)ctx->limits.input_max_bytes);
+			else
+				log_error_errno(r, "%s: cannot read: %m", path);
+			return cli_exit_for_errno(r);
+		}
+		r = sec_config_parse(buf_span(&data), &ctx->limits, path, &cfg, &diag);
+	}
+	if (r >= 0)
+		r = sec_engine_new(cfg, &ctx->limits, ret, &diag);
+	return r < 0 ? cli_fail_diag(r, &diag, path ? path : "secret rules") : 0;
+}
+
+/* One note line for what the secret scanner left out. */
+static int secret_note(const struct sec_stats *st, struct strv *notes)
+{
+	_cleanup_free_ char *s = NULL;
+	if (asprintf(&s,
+		     "secret: %llu files (%llu bytes) scanned; skipped %llu binary, %llu over "
+		     "secret-max-file-bytes, %llu allow-listed paths; %llu matches allow-listed, "
+		     "%llu over secret-max-per-file",
+		     (unsigned long long)st->files_scanned, (unsigned long long)st->bytes_scanned,
+		     (unsigned long long)st->skipped_binary, (unsigned long long)st->skipped_size,
+		     (unsigned long long)st->skipped_allowlist, (unsigned long long)st->suppressed,
+		     (unsigned long long)st->over_cap) < 0)
+		return -ENOMEM;
+	return strv_push_take(notes, TAKE_PTR(s));
 }
 
 static int load_vex(const char *path, struct cli_ctx *ctx, struct vuln_report *rep)
@@ -93,10 +165,42 @@ static int load_vex(const char *path, struct cli_ctx *ctx, struct vuln_report *r
 	return 0;
 }
 
+/* --require-signature: a finding unless a signature by key covers the manifest digest. */
+static int check_signature(const struct img *img, const struct sign_key *key, const char *key_path,
+			   struct cli_ctx *ctx, struct bh_findings *out)
+{
+	if (img->target.kind != IMG_KIND_OCI || !img->manifest_digest) {
+		log_error("%s: --require-signature needs an OCI image layout (signatures are "
+			  "stored next to the image, as cosign stores them)",
+			  img->target.original);
+		return CLI_EXIT_INPUT;
+	}
+	struct sign_result res;
+	struct bh_diag diag = { 0 };
+	int r = sign_verify_image_key(&img->target, img->manifest_digest, key, &ctx->limits, &res,
+				      &diag);
+	if (r < 0) {
+		sign_result_done(&res);
+		return cli_fail_diag(r, &diag, img->target.original);
+	}
+	if (res.status != SIGN_STATUS_VERIFIED) {
+		struct bh_finding f;
+		r = sign_result_finding(&res, key_path, &f);
+		if (r >= 0)
+			r = bh_findings_add_take(out, &f);
+	}
+	sign_result_done(&res);
+	if (r < 0) {
+		log_error_errno(r, "signature check failed: %m");
+		return CLI_EXIT_RUNTIME;
+	}
+	return CLI_EXIT_OK;
+}
+
 struct scan_render {
 	enum scan_format fmt;
 	const struct img *img;
-	const struct vuln_report *rep;
+	const struct scan_results *res;
 };
 
 static int scan_render(void *u, FILE *f)
@@ -104,13 +208,13 @@ static int scan_render(void *u, FILE *f)
 	const struct scan_render *x = u;
 	switch (x->fmt) {
 	case FMT_JSON:
-		return report_scan_json(x->img, x->rep, f);
+		return report_scan_json(x->img, x->res, f);
 	case FMT_SARIF:
-		return report_scan_sarif(x->img, x->rep, f);
+		return report_scan_sarif(x->img, x->res, f);
 	case FMT_CYCLONEDX:
-		return report_scan_cyclonedx(x->img, x->rep, f);
+		return report_scan_cyclonedx(x->img, x->res->vuln, f);
 	default:
-		return report_scan_table(x->img, x->rep, f);
+		return report_scan_table(x->img, x->res, f);
 	}
 }
 
@@ -121,6 +225,10 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 		{ "scanners", required_argument, NULL, 's' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "vex", required_argument, NULL, 'x' },
+		{ "secret-config", required_argument, NULL, 'S' },
+		{ "max-age", required_argument, NULL, 'A' },
+		{ "require-signature", no_argument, NULL, 'R' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "fail-on", required_argument, NULL, 'F' },
@@ -130,11 +238,15 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 		{ 0 },
 	};
 	enum scan_format fmt = FMT_TABLE;
-	const char *out_path = NULL, *platform = NULL, *db_opt = NULL;
+	const char *out_path = NULL, *platform = NULL, *db_opt = NULL, *secret_cfg = NULL;
+	const char *key_path = NULL;
+	bool require_sig = false;
 	struct strv vex = { 0 };
+	unsigned scanners = SCAN_VULN | SCAN_SECRET;
 	bool fail_on_set = false;
-	enum vuln_severity fail_on = VULN_SEV_UNKNOWN;
+	enum bh_severity fail_on = BH_SEV_UNKNOWN;
 	struct vuln_match_opts mo = { 0 };
+	struct imgcfg_opts co = { 0 };
 	int c, ret = CLI_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) >= 0) {
 		bool handled;
@@ -144,7 +256,7 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			strv_done(&vex);
 			return CLI_EXIT_OK;
 		case 's':
-			if (parse_scanners(optarg) < 0)
+			if (parse_scanners(optarg, &scanners) < 0)
 				ret = CLI_EXIT_INPUT;
 			break;
 		case 'd':
@@ -154,6 +266,25 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			if (strv_push(&vex, optarg) < 0)
 				ret = CLI_EXIT_RUNTIME;
 			break;
+		case 'S':
+			secret_cfg = optarg;
+			break;
+		case 'R':
+			require_sig = true;
+			break;
+		case 'K':
+			key_path = optarg;
+			break;
+		case 'A': {
+			uint64_t days;
+			if (bh_parse_size(span_from(optarg), &days) < 0 || days == 0 ||
+			    days > 100000 || !ascii_isdigit(optarg[strlen(optarg) - 1])) {
+				log_error("--max-age: '%s' is not a number of days (1-100000)", optarg);
+				ret = CLI_EXIT_INPUT;
+			}
+			co.max_age_days = (uint32_t)days;
+			break;
+		}
 		case 'f':
 			if (streq(optarg, "table"))
 				fmt = FMT_TABLE;
@@ -172,7 +303,7 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			out_path = optarg;
 			break;
 		case 'F':
-			if (vuln_severity_from_name(optarg, &fail_on) < 0) {
+			if (bh_severity_from_name(optarg, &fail_on) < 0) {
 				log_error("unknown severity '%s' (critical, high, medium, low, info, "
 					  "unknown)",
 					  optarg);
@@ -203,8 +334,28 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 					 : "too many arguments (see 'bulkhead help scan')");
 		ret = CLI_EXIT_INPUT;
 	}
+	if (ret == CLI_EXIT_OK && fmt == FMT_CYCLONEDX && !(scanners & SCAN_VULN)) {
+		log_error("--format cyclonedx carries vulnerabilities only: add vuln to --scanners");
+		ret = CLI_EXIT_INPUT;
+	}
+	if (ret == CLI_EXIT_OK && vex.n && !(scanners & SCAN_VULN)) {
+		log_error("--vex applies to vulnerabilities: add vuln to --scanners");
+		ret = CLI_EXIT_INPUT;
+	}
+	if (ret == CLI_EXIT_OK && require_sig != (key_path != NULL)) {
+		log_error(require_sig ? "--require-signature needs --key PUB"
+				      : "--key is used with --require-signature");
+		ret = CLI_EXIT_INPUT;
+	}
+	_cleanup_(sign_key_freep) struct sign_key *key = NULL;
+	if (ret == CLI_EXIT_OK && require_sig) {
+		struct bh_diag diag = { 0 };
+		int r = sign_key_load(key_path, false, &key, &diag);
+		if (r < 0)
+			ret = cli_fail_diag(r, &diag, key_path);
+	}
 	_cleanup_free_ char *db_path = NULL;
-	if (ret == CLI_EXIT_OK) {
+	if (ret == CLI_EXIT_OK && (scanners & SCAN_VULN)) {
 		int r = db_opt ? ((db_path = strdup(db_opt)) ? 0 : -ENOMEM)
 			       : vuln_db_default_path(&db_path);
 		if (r < 0) {
@@ -213,9 +364,9 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			ret = CLI_EXIT_INPUT;
 		}
 	}
-	/* Open the database first: a missing one is the most likely mistake, and cheap. */
+	/* Open the database and load rules first: mistakes there are likely, and cheap. */
 	_cleanup_(vuln_db_freep) struct vuln_db *db = NULL;
-	if (ret == CLI_EXIT_OK) {
+	if (ret == CLI_EXIT_OK && (scanners & SCAN_VULN)) {
 		struct bh_diag diag = { 0 };
 		int r = vuln_db_open(db_path, &db, &diag);
 		if (r < 0) {
@@ -225,11 +376,31 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			ret = cli_exit_for_errno(r);
 		}
 	}
+	_cleanup_(sec_engine_freep) struct sec_engine *engine = NULL;
+	struct sec_image_scan sec = { 0 };
+	bool sec_init = false;
+	if (ret == CLI_EXIT_OK && (scanners & SCAN_SECRET)) {
+		ret = load_secret_engine(secret_cfg, ctx, &engine);
+		if (ret == CLI_EXIT_OK) {
+			int r = sec_image_scan_init(&sec, engine);
+			if (r < 0) {
+				log_error_errno(r, "cannot start the secret scanner: %m");
+				ret = CLI_EXIT_RUNTIME;
+			}
+			sec_init = r >= 0;
+		}
+	} else if (ret == CLI_EXIT_OK && secret_cfg) {
+		log_error("--secret-config applies to the secret scanner: add secret to --scanners");
+		ret = CLI_EXIT_INPUT;
+	}
 	_cleanup_(img_freep) struct img *img = NULL;
 	if (ret == CLI_EXIT_OK)
-		ret = cli_open_image(ctx, argv[optind], platform, &img);
+		ret = cli_open_image(ctx, argv[optind], platform, sec_init ? sec.visitor : NULL,
+				     &img);
 	struct vuln_report rep = { 0 };
-	if (ret == CLI_EXIT_OK) {
+	struct bh_findings other = { 0 };
+	struct scan_results res = { .scanners = scanners, .vuln = &rep, .other = &other };
+	if (ret == CLI_EXIT_OK && (scanners & SCAN_VULN)) {
 		int r = vuln_match_image(db, img, &mo, &rep);
 		if (r < 0) {
 			log_error_errno(r, "%s: cannot read the vulnerability database: %m", db_path);
@@ -239,13 +410,40 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 	for (size_t i = 0; ret == CLI_EXIT_OK && i < vex.n; i++)
 		ret = load_vex(vex.v[i], ctx, &rep);
 	strv_done(&vex);
+	if (ret == CLI_EXIT_OK && sec_init) {
+		struct sec_stats st = { 0 };
+		int r = sec_image_scan_finish(&sec, img, &other, &st);
+		if (r >= 0)
+			r = secret_note(&st, &res.notes);
+		if (r < 0) {
+			log_error_errno(r, "secret scan failed: %m");
+			ret = CLI_EXIT_RUNTIME;
+		}
+	}
+	if (sec_init)
+		sec_image_scan_done(&sec);
+	if (ret == CLI_EXIT_OK && (scanners & SCAN_CONFIG)) {
+		co.now = (int64_t)bh_now(NULL);
+		int r = imgcfg_check(img, &co, &other);
+		if (r < 0) {
+			log_error_errno(r, "configuration checks failed: %m");
+			ret = CLI_EXIT_RUNTIME;
+		}
+	}
+	if (ret == CLI_EXIT_OK && require_sig)
+		ret = check_signature(img, key, key_path, ctx, &other);
+	bh_findings_sort(&other);
 
 	if (ret == CLI_EXIT_OK) {
-		struct scan_render sr = { .fmt = fmt, .img = img, .rep = &rep };
+		struct scan_render sr = { .fmt = fmt, .img = img, .res = &res };
 		ret = cli_write_output(out_path, scan_render, &sr);
 	}
-	if (ret == CLI_EXIT_OK && fail_on_set && vuln_report_count_at_least(&rep, fail_on) > 0)
+	if (ret == CLI_EXIT_OK && fail_on_set &&
+	    (vuln_report_count_at_least(&rep, (enum vuln_severity)fail_on) > 0 ||
+	     bh_findings_count_at_least(&other, fail_on) > 0))
 		ret = CLI_EXIT_FINDINGS;
 	vuln_report_done(&rep);
+	bh_findings_done(&other);
+	strv_done(&res.notes);
 	return ret;
 }

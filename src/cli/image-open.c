@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 
 int cli_open_image(struct cli_ctx *ctx, const char *target_str, const char *platform,
-		   struct img **ret)
+		   const struct img_visitor *visitor, struct img **ret)
 {
 	struct img_target target;
 	int r = img_target_parse(target_str, &target);
@@ -14,7 +14,8 @@ int cli_open_image(struct cli_ctx *ctx, const char *target_str, const char *plat
 		log_error_errno(r, "invalid target '%s'", target_str);
 		return CLI_EXIT_INPUT;
 	}
-	struct img_open_opts o = { .platform = platform, .limits = &ctx->limits, .progress = true };
+	struct img_open_opts o = { .platform = platform, .limits = &ctx->limits, .progress = true,
+				   .visitor = visitor };
 	struct bh_diag diag = { 0 };
 	_cleanup_(img_freep) struct img *img = NULL;
 	r = img_open(&target, &o, &img, &diag);

@@ -20,6 +20,12 @@ static const struct cli_command commands[] = {
 	  cmd_k8s_usage },
 	{ "admission", cmd_admission, "serve a Kubernetes validating admission webhook (HTTPS)",
 	  cmd_admission_usage },
+	{ "lint", cmd_lint, "lint Dockerfiles (hadolint-compatible rule codes, SARIF)",
+	  cmd_lint_usage },
+	{ "sign", cmd_sign, "sign an image's manifest digest (cosign simple signing, ECDSA P-256)",
+	  cmd_sign_usage },
+	{ "verify", cmd_verify, "verify an image's signature against a public key",
+	  cmd_verify_usage },
 };
 
 static const char main_usage[] =

@@ -59,3 +59,12 @@ void bh_yaml_stream_done(struct bh_yaml_stream *s);
  * OOM. Exposed for tests.
  */
 json_t *bh_yaml_plain_scalar(const char *s, size_t len);
+
+/*
+ * The 1-based line, at or after from_line, where token first stands as a word (as_key
+ * false) or as a mapping key ("token:" / "'token':", as_key true) in text; from_line when
+ * it is nowhere. A word is bounded by characters other than letters, digits and . _ / * -.
+ * Used to point a configuration error at the offending key after the document was turned
+ * into JSON.
+ */
+unsigned bh_yaml_find_line(struct span text, unsigned from_line, const char *token, bool as_key);

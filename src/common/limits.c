@@ -70,6 +70,12 @@ static const struct limit_def limit_table[] = {
 	  "bytes of one rule condition or output after appends"),
 	L("regex-max-steps", regex_max_steps, 100000, 100, 1000000000, false,
 	  "backtracking steps of one rules regex match (PCRE2 match limit)"),
+	L("secret-max-file-bytes", secret_max_file_bytes, 64 * MiB, 0, UINT64_MAX / 2, true,
+	  "files larger than this are not scanned for secrets (counted; 0 = no limit)"),
+	L("secret-max-per-file", secret_max_per_file, 100, 1, 1000000, false,
+	  "secret findings reported per file; the rest are counted"),
+	L("dockerfile-max-lines", dockerfile_max_lines, 100000, 1, 100000000, false,
+	  "lines of one Dockerfile, continuations included"),
 	L("threads", threads, 0, 0, 1024, false, "worker threads (0 = one per CPU)"),
 };
 #undef L

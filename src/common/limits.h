@@ -41,6 +41,9 @@ struct bh_limits {
 	uint64_t rules_max_list;      /* items of one rules list or `in (...)` after expansion */
 	uint64_t rules_max_text;      /* bytes of one condition/output after appends and macros */
 	uint64_t regex_max_steps;     /* PCRE2 match limit of one rules regex (backtracking) */
+	uint64_t secret_max_file_bytes; /* larger files are skipped by the secret scanner */
+	uint64_t secret_max_per_file; /* secret findings reported per file (rest counted) */
+	uint64_t dockerfile_max_lines; /* lines of one Dockerfile */
 	uint64_t threads;             /* worker threads; 0 = number of CPUs */
 };
 

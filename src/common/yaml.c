@@ -534,3 +534,39 @@ void bh_yaml_stream_done(struct bh_yaml_stream *s)
 	free(s->docs);
 	*s = (struct bh_yaml_stream){0};
 }
+
+static bool is_word_char(char c)
+{
+	return ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == '*';
+}
+
+unsigned bh_yaml_find_line(struct span text, unsigned from_line, const char *token, bool as_key)
+{
+	size_t tl = token ? strlen(token) : 0;
+	if (tl == 0)
+		return from_line;
+	struct span in = text, line;
+	unsigned no = 0;
+	while (span_next_line(&in, &line) == 0) {
+		if (++no < from_line)
+			continue;
+		for (size_t i = 0; i + tl <= line.len; i++) {
+			if (memcmp(line.ptr + i, token, tl) != 0)
+				continue;
+			if (i > 0 && is_word_char(line.ptr[i - 1]))
+				continue;
+			size_t j = i + tl;
+			if (j < line.len && is_word_char(line.ptr[j]))
+				continue;
+			if (!as_key)
+				return no;
+			if (j < line.len && (line.ptr[j] == '"' || line.ptr[j] == '\''))
+				j++;
+			while (j < line.len && line.ptr[j] == ' ')
+				j++;
+			if (j < line.len && line.ptr[j] == ':')
+				return no;
+		}
+	}
+	return from_line;
+}

@@ -24,6 +24,7 @@ void img_config_done(struct img_config *c)
 	free(c->user);
 	free(c->working_dir);
 	free(c->stop_signal);
+	strv_done(&c->healthcheck);
 	strv_done(&c->env);
 	strv_done(&c->entrypoint);
 	strv_done(&c->cmd);
@@ -177,6 +178,23 @@ static int get_labels(struct cfg_ctx *x, const json_t *obj, struct strv *ret)
 	return 0;
 }
 
+/*
+ * config.Healthcheck (Docker's HealthConfig; OCI's config.md does not define it, but
+ * Docker and BuildKit write it into OCI configs too): only Test is kept, as written —
+ * ["NONE"] disables a check inherited from the base image, [] (or no Test) inherits.
+ * Interval, Timeout, StartPeriod and Retries are not read.
+ */
+static int get_healthcheck(struct cfg_ctx *x, const json_t *cc, struct img_config *c)
+{
+	json_t *h = json_object_get(cc, "Healthcheck");
+	if (!h || json_is_null(h))
+		return 0;
+	if (!json_is_object(h))
+		return bad(x, "config.Healthcheck", "expected an object");
+	c->has_healthcheck = true;
+	return get_strv(x, h, "Test", "config.Healthcheck.Test", &c->healthcheck);
+}
+
 static int parse_history(struct cfg_ctx *x, const json_t *root, struct img_config *c)
 {
 	json_t *h = json_object_get(root, "history");
@@ -294,6 +312,8 @@ static int parse_config(struct cfg_ctx *x, const json_t *root, struct img_config
 			r = get_keys(x, cc, "Volumes", "config.Volumes", &c->volumes);
 		if (r >= 0)
 			r = get_labels(x, cc, &c->labels);
+		if (r >= 0)
+			r = get_healthcheck(x, cc, c);
 		if (r < 0)
 			return r;
 	}

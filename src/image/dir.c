@@ -6,10 +6,17 @@
  * the tree is recorded as data and never followed out of ROOTFS. The walk stays on one
  * file system (like find -xdev): mount points below ROOTFS (a live /proc) are skipped.
  * The walk is iterative; its depth and the number of entries are bounded by limits.
+ * img_dir_visit() then gives every regular file's bytes to a visitor (secret scanning),
+ * opening each beneath the root with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS).
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
 
 #include "common/fileio.h"
 #include "image/catalogers/catalog.h"
@@ -204,4 +211,112 @@ int img_dir_read(const char *root, const struct bh_limits *l, struct img_fs *fs,
 	free(stack);
 	buf_done(&path);
 	return r < 0 ? r : 0;
+}
+
+/* ---- visiting every regular file (secret scanning) ---------------------------------- */
+
+struct dir_visit {
+	int rootfd;
+	const struct img_fs *fs;
+	const struct img_visitor *v;
+	size_t next;	 /* atomic: next index into fs */
+	int err;	 /* atomic: first failure; the other workers stop */
+	pthread_mutex_t lock;
+	struct bh_diag *diag;
+};
+
+enum { VISIT_BUF = 256 * 1024 };
+
+/* Feed one file. 0, or -errno from the visitor (open/read failures only warn). */
+static int visit_one(struct dir_visit *d, void *state, const struct img_file *f,
+		     unsigned char *buf)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+	int r = d->v->file_begin(state, f->path, f->mode, f->size);
+	if (r <= 0)
+		return r;
+	_cleanup_close_ int fd = NERRNO((int)syscall(SYS_openat2, d->rootfd, f->path, &how,
+						     sizeof(how)));
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		fd = -EBADF;
+	if (fd < 0)
+		log_warning("%s: skipped, cannot open: %s", f->path, strerror(-fd));
+	for (r = 0; fd >= 0 && r == 0;) {
+		ssize_t n = read(fd, buf, VISIT_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warning("%s: skipped the rest, cannot read: %m", f->path);
+			break;
+		}
+		if (n == 0)
+			break;
+		r = d->v->file_data(state, buf, (size_t)n);
+	}
+	if (r >= 0)
+		r = d->v->file_end(state);
+	return r < 0 ? r : 0;
+}
+
+static void *visit_worker(void *arg)
+{
+	struct dir_visit *d = arg;
+	void *state = NULL;
+	unsigned char *buf = malloc(VISIT_BUF);
+	int r = buf ? d->v->stream_begin(d->v->userdata, -1, NULL, &state) : -ENOMEM;
+	bool began = r == 0;
+	const struct img_file *f = NULL;
+	size_t n = img_fs_count(d->fs);
+	while (r == 0 && !__atomic_load_n(&d->err, __ATOMIC_RELAXED)) {
+		size_t i = __atomic_fetch_add(&d->next, 1, __ATOMIC_RELAXED);
+		if (i >= n)
+			break;
+		f = img_fs_at(d->fs, i);
+		if (f->type == IMG_FT_REG)
+			r = visit_one(d, state, f, buf);
+	}
+	if (began)
+		d->v->stream_end(state, r);
+	if (r < 0) {
+		pthread_mutex_lock(&d->lock);
+		if (!d->err) {
+			d->err = r;
+			bh_diag_set(d->diag, f ? f->path : "", 0, 0, "cannot scan: %s", strerror(-r));
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	free(buf);
+	return NULL;
+}
+
+int img_dir_visit(const char *root, const struct img_fs *fs, const struct bh_limits *l,
+		  const struct img_visitor *v, struct bh_diag *reterr_diag)
+{
+	struct dir_visit d = { .fs = fs, .v = v, .diag = reterr_diag };
+	d.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d.rootfd < 0) {
+		int r = -errno;
+		bh_diag_set(reterr_diag, root, 0, 0, "cannot open directory: %s", strerror(errno));
+		return r;
+	}
+	pthread_mutex_init(&d.lock, NULL);
+	unsigned want = l->threads ? (unsigned)l->threads : (unsigned)get_nprocs();
+	want = want < 1 ? 1 : want > 64 ? 64 : want;
+	pthread_t thr[64];
+	unsigned started = 0;
+	for (; started < want; started++)
+		if (pthread_create(&thr[started], NULL, visit_worker, &d) != 0)
+			break;
+	if (started == 0)
+		visit_worker(&d);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(thr[i], NULL);
+	pthread_mutex_destroy(&d.lock);
+	close(d.rootfd);
+	return d.err;
 }

@@ -56,6 +56,7 @@ struct img_read_shared {
 	uint64_t bytes_out;    /* atomic: uncompressed bytes over all layers (image-max-bytes) */
 	struct bh_progress *progress; /* may be NULL */
 	int cancel;            /* atomic: set when one layer failed, so the others stop early */
+	const struct img_visitor *visitor; /* may be NULL */
 };
 
 enum img_compression {
@@ -172,3 +173,10 @@ int img_docker_archive_probe(int fd, const struct bh_limits *limits);
 /* dir:ROOTFS — walk the tree (no symlink followed, openat-relative) into fs. */
 int img_dir_read(const char *root, const struct bh_limits *limits, struct img_fs *fs,
 		 struct bh_diag *reterr_diag);
+/*
+ * dir:ROOTFS — give every regular file of the finalised index fs to the visitor, split over
+ * a few worker threads; files are opened beneath root without following any symlink.
+ * A file that vanished or cannot be opened is skipped with a warning. 0 or -errno.
+ */
+int img_dir_visit(const char *root, const struct img_fs *fs, const struct bh_limits *limits,
+		  const struct img_visitor *v, struct bh_diag *reterr_diag);

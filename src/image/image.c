@@ -135,7 +135,7 @@ static int stream_layers(struct img *img, struct img_layout *layout, struct strv
 		}
 		total += layout->layers[i].length;
 	}
-	struct img_read_shared shared = { .limits = l };
+	struct img_read_shared shared = { .limits = l, .visitor = o->visitor };
 	if (o->progress)
 		shared.progress = bh_progress_new("reading layers", total);
 	struct job j = {
@@ -327,6 +327,13 @@ int img_open(const struct img_target *target, const struct img_open_opts *opts, 
 	r = img_fs_finalize(img->fs);
 	if (r < 0)
 		return r;
+	if (img->target.kind == IMG_KIND_DIR && o.visitor) {
+		r = img_dir_visit(img->target.path, img->fs, l, o.visitor, diag);
+		if (r < 0) {
+			bh_diag_wrap(diag, img->target.original);
+			return r;
+		}
+	}
 	*ret = TAKE_PTR(img);
 	return 0;
 }

@@ -55,6 +55,7 @@ struct pipe {
 	/* consumer state */
 	struct bh_sha256 tar_hash;
 	uint64_t consumed;
+	void *visit; /* the visitor's state for this layer, when shared->visitor is set */
 };
 
 static bool cancelled(struct pipe *p)
@@ -474,6 +475,44 @@ static enum img_ftype ftype_of(struct archive_entry *e)
 	}
 }
 
+/*
+ * Give one regular file to the visitor: the captured bytes when a cataloger took them,
+ * else the entry's data blocks straight from libarchive (no copy). Holes of sparse entries
+ * are not given. 0, or -errno with diag filled.
+ */
+static int visit_file(struct archive *a, struct pipe *p, const struct img_file *f,
+		      const unsigned char *captured, size_t captured_len, struct bh_diag *diag)
+{
+	const struct img_visitor *v = p->shared->visitor;
+	int r = v->file_begin(p->visit, f->path, f->mode, f->size);
+	if (r <= 0)
+		goto out;
+	if (captured)
+		r = captured_len ? v->file_data(p->visit, captured, captured_len) : 0;
+	else
+		for (;;) {
+			const void *blk;
+			size_t n;
+			la_int64_t off;
+			int ar = archive_read_data_block(a, &blk, &n, &off);
+			if (ar == ARCHIVE_EOF)
+				break;
+			if (ar < ARCHIVE_WARN) {
+				bh_diag_set(diag, p->src->name, 0, 0, "cannot read '%s': %s", f->path,
+					    archive_error_string(a));
+				return -EBADMSG;
+			}
+			if (n && (r = v->file_data(p->visit, blk, n)) != 0)
+				break;
+		}
+	if (r >= 0)
+		r = v->file_end(p->visit);
+out:
+	if (r < 0)
+		bh_diag_set(diag, p->src->name, 0, 0, "cannot scan '%s': %s", f->path, strerror(-r));
+	return r < 0 ? r : 0;
+}
+
 /* Index one tar entry. Returns 0, or -errno with diag filled. */
 static int index_entry(struct archive *a, struct archive_entry *e, struct pipe *p,
 		       struct img_layer_index *idx, int layer_no, struct buf *path,
@@ -609,11 +648,18 @@ static int index_entry(struct archive *a, struct archive_entry *e, struct pipe *
 					goto fail;
 				}
 				data[len] = 0;
+				if (p->shared->visitor &&
+				    (r = visit_file(a, p, &ent.file, data, len, diag)) < 0) {
+					free(data);
+					goto fail;
+				}
 				r = img_capture_store(&ent.file, span_from(ent.file.path), ent.file.mode,
 						      data, len, layer_no, l);
 				if (r < 0)
 					goto fail;
-			}
+			} else if (p->shared->visitor &&
+				   (r = visit_file(a, p, &ent.file, NULL, 0, diag)) < 0)
+				goto fail;
 		}
 	}
 	if (GROW(idx->entries, idx->n, idx->cap) < 0) {
@@ -652,6 +698,15 @@ int img_layer_read(const struct img_region *src, enum img_compression comp,
 	if (r < 0) {
 		for (unsigned i = 0; i < RING; i++)
 			free(p.ring[i].data);
+		free(idx);
+		return r;
+	}
+	const struct img_visitor *v = shared->visitor;
+	if (v && (r = v->stream_begin(v->userdata, layer_no, expect_digest, &p.visit)) < 0) {
+		bh_diag_set(reterr_diag, src->name, 0, 0, "cannot start scanning: %s", strerror(-r));
+		for (unsigned i = 0; i < RING; i++)
+			free(p.ring[i].data);
+		bh_sha256_done(&p.tar_hash);
 		free(idx);
 		return r;
 	}
@@ -743,6 +798,8 @@ int img_layer_read(const struct img_region *src, enum img_compression comp,
 		bh_sha256_done(&p.tar_hash);
 	if (r < 0 && r != -ECANCELED)
 		__atomic_store_n(&shared->cancel, 1, __ATOMIC_RELAXED);
+	if (v)
+		v->stream_end(p.visit, r);
 	for (unsigned i = 0; i < RING; i++)
 		free(p.ring[i].data);
 	pthread_mutex_destroy(&p.lock);

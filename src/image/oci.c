@@ -216,9 +216,29 @@ struct oci_desc {
 	uint64_t size;
 	const char *ref_name, *containerd_name;
 	bool has_platform, attestation;
+	bool cosign; /* a cosign signature/attestation/SBOM artefact, not an image */
 	struct platform platform; /* normalised */
 	char platform_str[100];	  /* as declared, for messages */
 };
+
+/*
+ * cosign keeps signatures, attestations and SBOMs next to the image they describe: tagged
+ * "sha256-<64 hex>.sig|.att|.sbom" and, in a layout it wrote, annotated with kind
+ * "dev.cosignproject.cosign/sigs|atts". They are not images to pick when no tag is given.
+ */
+static bool is_cosign_artefact(const char *ref_name, const char *kind)
+{
+	if (kind && (streq(kind, "dev.cosignproject.cosign/sigs") ||
+		     streq(kind, "dev.cosignproject.cosign/atts")))
+		return true;
+	if (!ref_name || strncmp(ref_name, "sha256-", 7) != 0)
+		return false;
+	const char *h = ref_name + 7;
+	for (int i = 0; i < 64; i++)
+		if (!ascii_isdigit(h[i]) && !(h[i] >= 'a' && h[i] <= 'f'))
+			return false;
+	return streq(h + 64, ".sig") || streq(h + 64, ".att") || streq(h + 64, ".sbom");
+}
 
 static void desc_done(struct oci_desc *d)
 {
@@ -295,6 +315,7 @@ static int desc_parse(struct oci_ctx *x, json_t *o, const char *src, const char 
 	const char *reftype = bh_json_str(ann, "vnd.docker.reference.type");
 	if (reftype && streq(reftype, "attestation-manifest"))
 		d.attestation = true;
+	d.cosign = is_cosign_artefact(d.ref_name, bh_json_str(ann, "kind"));
 	json_t *plat = json_object_get(o, "platform");
 	if (plat && !json_is_null(plat)) {
 		const char *os = bh_json_str(plat, "os"), *arch = bh_json_str(plat, "architecture");
@@ -788,6 +809,14 @@ static int select_top(struct oci_ctx *x, const struct desc_list *l, const char *
 			bh_diag_set(x->diag, src, 0, 0, "the index lists no manifests");
 			return -ENOENT;
 		}
+		/* The one image next to its cosign artefacts is the image. */
+		ssize_t only = -1;
+		size_t images = 0;
+		for (size_t i = 0; i < l->n; i++)
+			if (!l->v[i].cosign && (only < 0 || !streq(l->v[i].digest, l->v[only].digest))) {
+				images++;
+				only = (ssize_t)i;
+			}
 		bool one = true, names_differ = false;
 		for (size_t i = 1; i < l->n; i++) {
 			if (!streq(l->v[i].digest, l->v[0].digest))
@@ -795,7 +824,9 @@ static int select_top(struct oci_ctx *x, const struct desc_list *l, const char *
 			if (!streq_ptr(l->v[i].ref_name, l->v[0].ref_name))
 				names_differ = true;
 		}
-		if (one)
+		if (images == 1 && !one)
+			pick = only;
+		else if (one)
 			pick = 0;
 		else if (names_differ) {
 			char avail[400];

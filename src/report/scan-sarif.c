@@ -7,6 +7,7 @@
  * with a stable partial fingerprint so that services can track a finding across runs.
  */
 #include "bulkhead/report.h"
+#include "common/finding.h"
 #include "report/sbom-common.h"
 #include "report/scan-common.h"
 
@@ -145,8 +146,9 @@ static int result_json(const struct img *img, const struct vuln_finding *x, size
 	return 0;
 }
 
-int report_scan_sarif(const struct img *img, const struct vuln_report *v, FILE *f)
+int report_scan_sarif(const struct img *img, const struct scan_results *s, FILE *f)
 {
+	const struct vuln_report *v = s->vuln;
 	_cleanup_json_ json_t *rules = json_array(), *results = json_array();
 	if (!rules || !results)
 		return -ENOMEM;
@@ -174,6 +176,8 @@ int report_scan_sarif(const struct img *img, const struct vuln_report *v, FILE *
 		if (r >= 0)
 			r = bh_json_append_new(results, res);
 	}
+	if (r >= 0)
+		r = report_findings_sarif_append(s->other, "ROOTPATH", rules, &rule_ids, results);
 	strv_done(&rule_ids);
 	if (r < 0)
 		return r;

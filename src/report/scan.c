@@ -4,6 +4,7 @@
  * bulkhead.scan/v1 JSON in the finding model of DESIGN.md (docs/schema/scan.schema.json).
  */
 #include "bulkhead/report.h"
+#include "common/finding.h"
 #include "common/hash.h"
 #include "common/timeutil.h"
 #include "report/sbom-common.h"
@@ -16,7 +17,7 @@ enum { COL_PKG, COL_INSTALLED, COL_FIXED, COL_SEV, COL_ID, COL_TITLE, _COLS };
 static const char *const titles[_COLS] = { "PACKAGE", "INSTALLED", "FIXED", "SEVERITY",
 					   "VULNERABILITY", "TITLE" };
 
-int report_scan_table(const struct img *img, const struct vuln_report *v, FILE *f)
+static int vuln_table(const struct img *img, const struct vuln_report *v, FILE *f)
 {
 	struct text_table t;
 	text_table_init(&t, _COLS, titles);
@@ -85,6 +86,32 @@ int report_scan_table(const struct img *img, const struct vuln_report *v, FILE *
 		return -ENOMEM;
 	fprintf(f, "%s\n", safe);
 	return ferror(f) ? -EIO : 0;
+}
+
+int report_scan_table(const struct img *img, const struct scan_results *s, FILE *f)
+{
+	int r = 0;
+	bool any = false;
+	if (s->scanners & SCAN_VULN) {
+		r = vuln_table(img, s->vuln, f);
+		any = true;
+	}
+	if (r >= 0 && (s->scanners & ~SCAN_VULN)) {
+		if (any)
+			fputc('\n', f);
+		r = report_findings_table(s->other,
+					  (s->scanners & ~SCAN_VULN) == SCAN_SECRET   ? "secret"
+					  : (s->scanners & ~SCAN_VULN) == SCAN_CONFIG ? "configuration"
+										      : "secret and configuration",
+					  f);
+	}
+	for (size_t i = 0; r >= 0 && i < s->notes.n; i++) {
+		_cleanup_free_ char *safe = sbom_sanitize(s->notes.v[i], NULL);
+		if (!safe)
+			return -ENOMEM;
+		fprintf(f, "note: %s\n", safe);
+	}
+	return r < 0 ? r : ferror(f) ? -EIO : 0;
 }
 
 /* ---- JSON (finding model) --------------------------------------------------------- */
@@ -260,18 +287,36 @@ static int finding_json(const struct img *img, const struct vuln_finding *x, con
 
 struct json_stream {
 	const struct img *img;
-	const struct vuln_report *v;
+	const struct scan_results *s;
+	struct report_target t;
 	const char *now;
 };
 
 static int fill_finding(void *userdata, size_t i, json_t *into)
 {
-	const struct json_stream *s = userdata;
-	return finding_json(s->img, &s->v->v[i], s->now, into);
+	const struct json_stream *js = userdata;
+	if (i < js->s->vuln->n)
+		return finding_json(js->img, &js->s->vuln->v[i], js->now, into);
+	json_t *o;
+	int r = report_finding_json(&js->s->other->v[i - js->s->vuln->n], &js->t, js->now, &o);
+	return r < 0 ? r : bh_json_append_new(into, o);
 }
 
-int report_scan_json(const struct img *img, const struct vuln_report *v, FILE *f)
+static json_t *scanners_json(unsigned scanners)
 {
+	static const char *const names[] = { "vuln", "secret", "config" };
+	json_t *a = json_array();
+	for (unsigned i = 0; a && i < ARRAY_SIZE(names); i++)
+		if ((scanners & (1u << i)) && json_array_append_new(a, json_string(names[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int report_scan_json(const struct img *img, const struct scan_results *s, FILE *f)
+{
+	const struct vuln_report *v = s->vuln;
 	char now[32];
 	int r = bh_format_rfc3339(bh_now(NULL), now, sizeof(now));
 	if (r < 0)
@@ -283,12 +328,19 @@ int report_scan_json(const struct img *img, const struct vuln_report *v, FILE *f
 	for (size_t i = 0; i < v->n; i++)
 		if (!v->v[i].vex)
 			count[v->v[i].severity]++;
+	_Static_assert((int)BH_SEV_CRITICAL == (int)VULN_SEV_CRITICAL &&
+			       (int)_BH_SEV_MAX == (int)_VULN_SEV_MAX,
+		       "finding and vulnerability severities share their values");
+	for (size_t i = 0; i < s->other->n; i++)
+		count[s->other->v[i].severity < _BH_SEV_MAX ? s->other->v[i].severity : 0]++;
 	const char *digest = sbom_image_digest(img);
 	r = sbom_set_str(doc, "schema", "bulkhead.scan/v1");
 	if (r >= 0)
 		r = sbom_set_str(doc, "generator", "bulkhead " BULKHEAD_VERSION);
 	if (r >= 0)
 		r = sbom_set_str(doc, "scanned", now);
+	if (r >= 0)
+		r = bh_json_set_new(doc, "scanners", scanners_json(s->scanners));
 	if (r >= 0)
 		r = bh_json_set_new(doc, "target",
 				    json_pack("{s:s, s:o, s:o, s:o}", "type", "image", "name",
@@ -299,20 +351,34 @@ int report_scan_json(const struct img *img, const struct vuln_report *v, FILE *f
 	if (r >= 0)
 		r = bh_json_set_new(
 			doc, "summary",
-			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "critical",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "critical",
 				  (json_int_t)count[VULN_SEV_CRITICAL], "high",
 				  (json_int_t)count[VULN_SEV_HIGH], "medium",
 				  (json_int_t)count[VULN_SEV_MEDIUM], "low", (json_int_t)count[VULN_SEV_LOW],
 				  "info", (json_int_t)count[VULN_SEV_INFO], "unknown",
 				  (json_int_t)count[VULN_SEV_UNKNOWN], "suppressed",
-				  (json_int_t)v->suppressed, "packages", (json_int_t)v->packages,
+				  (json_int_t)v->suppressed, "suppressed_by_allowlist",
+				  (json_int_t)s->other->suppressed, "packages", (json_int_t)v->packages,
 				  "packages_not_covered", (json_int_t)v->unmatched,
 				  "packages_bad_version", (json_int_t)v->bad_versions));
+	json_t *notes = json_array();
+	for (size_t i = 0; notes && r >= 0 && i < s->notes.n; i++)
+		r = sbom_append_str(notes, s->notes.v[i]);
+	if (r >= 0)
+		r = bh_json_set_new(doc, "notes", notes);
+	else
+		json_decref(notes);
 	if (r >= 0)
 		r = bh_json_set_new(doc, "findings", json_array());
 	if (r < 0)
 		return r;
-	struct json_stream s = { .img = img, .v = v, .now = now };
-	const struct bh_json_stream streams[] = { { "findings", v->n, fill_finding, &s } };
+	struct json_stream js = {
+		.img = img,
+		.s = s,
+		.t = { .type = "image", .name = sbom_image_name(img), .digest = digest },
+		.now = now,
+	};
+	const struct bh_json_stream streams[] = { { "findings", v->n + s->other->n, fill_finding,
+						    &js } };
 	return bh_json_dump_file_streamed(doc, streams, ARRAY_SIZE(streams), f);
 }

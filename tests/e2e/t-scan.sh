@@ -211,8 +211,8 @@ expect_err_line 'nodb\.db: no vulnerability database here; build one with `bulkh
 expect_exit 2 "$BULKHEAD" scan --db "$DB" "oci:$T/does-not-exist"
 expect_err_line 'does-not-exist'
 expect_exit 2 "$BULKHEAD" scan --db "$DB" --format xml "$IMG"
-expect_exit 2 "$BULKHEAD" scan --db "$DB" --scanners secret "$IMG"
-expect_err_line 'secret scanner is not available'
+expect_exit 2 "$BULKHEAD" scan --db "$DB" --scanners vuln,malware "$IMG"
+expect_err_line "unknown scanner 'malware'"
 expect_exit 2 "$BULKHEAD" scan --db "$DB" --fail-on severe "$IMG"
 checks=$((checks + 1))
 [ ! -e "$T/none.json" ] || fail "a failed scan wrote its output file"

@@ -10,8 +10,9 @@
   mkimage.py docker-archive OUT.tar LAYERS... [--format legacy|oci] [--repo-tag NAME:TAG]...
              [--append] [--config KEY=VALUE]... [--corrupt WHAT]...
 
-LAYERS are --layer DIR (a committed directory; entries sorted, mtime 0, uid/gid 0, whiteout
-files ".wh.NAME" copied as they are) and --raw-layer FILE.tar (a pre-made, possibly hostile,
+LAYERS are --layer DIR (a committed directory; entries sorted, mtime 0, uid/gid 0, modes
+normalised to 0755/0644 unless --keep-modes keeps them exactly (setuid, sticky, 0777),
+whiteout files ".wh.NAME" copied as they are) and --raw-layer FILE.tar (a pre-made, possibly hostile,
 uncompressed tar used byte for byte), in the order given.
 
 --config KEY=VALUE sets User, WorkingDir, StopSignal, Cmd, Entrypoint (JSON array or a
@@ -70,6 +71,9 @@ def jdump(obj):
 
 # ---- layers -------------------------------------------------------------------------------
 
+KEEP_MODES = False
+
+
 def tar_dir(root):
     """A deterministic uncompressed tar of a directory tree."""
     bio = io.BytesIO()
@@ -103,10 +107,12 @@ def add(tf, full, arc):
         tf.addfile(ti)
     elif stat.S_ISDIR(st.st_mode):
         ti.type = tarfile.DIRTYPE
-        ti.mode = 0o755
+        if not KEEP_MODES:
+            ti.mode = 0o755
         tf.addfile(ti)
     elif stat.S_ISREG(st.st_mode):
-        ti.mode = 0o755 if st.st_mode & 0o111 else 0o644
+        if not KEEP_MODES:
+            ti.mode = 0o755 if st.st_mode & 0o111 else 0o644
         ti.size = st.st_size
         with open(full, "rb") as f:
             tf.addfile(ti, f)
@@ -467,6 +473,8 @@ def main():
         sp.add_argument("--layer", action=LayerAction, dest="layers", metavar="DIR")
         sp.add_argument("--raw-layer", action=LayerAction, dest="layers", metavar="FILE.tar")
         sp.add_argument("--platform", default="linux/amd64")
+        sp.add_argument("--keep-modes", action="store_true",
+                        help="keep file and directory modes exactly (setuid, sticky, 0777)")
         sp.add_argument("--config", action="append", metavar="KEY=VALUE")
         sp.add_argument("--corrupt", action="append",
                         choices=["diff-id", "blob-digest", "truncate-blob", "config-digest",
@@ -498,6 +506,8 @@ def main():
     d.add_argument("--repo-tag", action="append")
 
     args = p.parse_args()
+    global KEEP_MODES
+    KEEP_MODES = bool(getattr(args, "keep_modes", False))
     if args.cmd == "oci":
         cmd_oci(args)
     elif args.cmd == "oci-index":

@@ -2,7 +2,10 @@
 /* tap.c — see tap.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -123,4 +126,56 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	return failed ? 1 : 0;
+}
+
+/* ---- temporary files and child processes -------------------------------------------- */
+
+static char tmp_root[256];
+
+static void rm_tmp_root(void)
+{
+	if (!tmp_root[0])
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", tmp_root, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		(void)waitpid(pid, NULL, 0);
+}
+
+const char *tap_tmp_path(const char *name)
+{
+	static char bufs[16][512];
+	static unsigned slot;
+	if (!tmp_root[0]) {
+		(void)xsnprintf(tmp_root, sizeof(tmp_root), "/tmp/bh-test-XXXXXX");
+		if (!mkdtemp(tmp_root)) {
+			tmp_root[0] = '\0';
+			return NULL;
+		}
+		atexit(rm_tmp_root);
+	}
+	char *b = bufs[slot++ % 16];
+	(void)xsnprintf(b, 512, "%s/%s", tmp_root, name);
+	return b;
+}
+
+int tap_run(const char *const *argv)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			(void)dup2(fd, 1);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }

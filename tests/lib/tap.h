@@ -23,6 +23,13 @@ const char *tap_src_path(const char *rel);
 const char *tap_shared_path(const char *rel);
 /* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
 char *tap_read_file(const char *path, size_t *ret_len);
+/*
+ * NAME under this test program's temporary directory (made on first use, removed with its
+ * contents at exit); a static buffer per call slot (16 slots). NULL if it cannot be made.
+ */
+const char *tap_tmp_path(const char *name);
+/* Run argv (PATH searched, stdout to /dev/null): its exit status, 128 if killed, -errno. */
+int tap_run(const char *const *argv);
 
 #define TEST(name)                                                                                 \
 	static void test_##name(void);                                                             \

@@ -8,8 +8,9 @@
 
 static unsigned os_want(struct span path, uint32_t mode, uint64_t size)
 {
+	/* etc/passwd is kept for the config scanner: a USER given by name may be uid 0. */
 	if (span_eq_str(path, "etc/os-release") || span_eq_str(path, "usr/lib/os-release") ||
-	    span_eq_str(path, "etc/alpine-release"))
+	    span_eq_str(path, "etc/alpine-release") || span_eq_str(path, "etc/passwd"))
 		return IMG_WANT_CONTENT;
 	return 0;
 }

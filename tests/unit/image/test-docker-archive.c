@@ -17,58 +17,10 @@
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static char tmp_root[256];
-
-static void rm_tmp(void)
-{
-	if (!tmp_root[0])
-		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", tmp_root, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		(void)waitpid(pid, NULL, 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-	static char bufs[16][512];
-	static unsigned slot;
-	if (!tmp_root[0]) {
-		(void)xsnprintf(tmp_root, sizeof(tmp_root), "/tmp/bh-test-darchive-XXXXXX");
-		if (!mkdtemp(tmp_root))
-			return NULL;
-		atexit(rm_tmp);
-	}
-	char *b = bufs[slot++ % 16];
-	(void)xsnprintf(b, 512, "%s/%s", tmp_root, name);
-	return b;
-}
-
-static int run(const char *const *argv)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0)
-			(void)dup2(fd, 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void need_python(void)
 {
 	const char *py[] = {"python3", "-c", "pass", NULL};
-	if (run(py) != 0)
+	if (tap_run(py) != 0)
 		TEST_SKIP("python3 not available");
 }
 
@@ -77,7 +29,7 @@ static void need_python(void)
 		need_python();                                                                     \
 		const char *_tool_argv[] = {"python3", tap_src_path("tests/lib/" script),          \
 					    __VA_ARGS__, NULL};                                    \
-		ASSERT_EQ(run(_tool_argv), 0);                                                     \
+		ASSERT_EQ(tap_run(_tool_argv), 0);                                                     \
 	} while (0)
 #define MKIMAGE(...) TOOL("mkimage.py", __VA_ARGS__)
 #define MKTAR(...)   TOOL("mktar.py", __VA_ARGS__)
@@ -154,7 +106,7 @@ static void check_diff_ids(const struct img_layout *lay)
 
 TEST(legacy_archive)
 {
-	const char *a = tmp_path("legacy.tar");
+	const char *a = tap_tmp_path("legacy.tar");
 	/* the third layer repeats the first: docker links it to the first copy */
 	MKIMAGE("docker-archive", a, "--layer", layer_dir("base"), "--layer", layer_dir("top"),
 		"--layer", layer_dir("base"), "--repo-tag", "foo/bar:1", "--repo-tag",
@@ -187,7 +139,7 @@ TEST(legacy_archive)
 
 TEST(oci_archive)
 {
-	const char *a = tmp_path("oci.tar");
+	const char *a = tap_tmp_path("oci.tar");
 	MKIMAGE("docker-archive", a, "--format", "oci", "--layer", layer_dir("base"), "--layer",
 		layer_dir("top"), "--repo-tag", "busybox:latest");
 	struct img_layout lay;
@@ -212,7 +164,7 @@ TEST(oci_archive)
 
 TEST(select_image)
 {
-	const char *a = tmp_path("multi.tar");
+	const char *a = tap_tmp_path("multi.tar");
 	MKIMAGE("docker-archive", a, "--layer", layer_dir("base"), "--repo-tag", "one:1");
 	MKIMAGE("docker-archive", a, "--layer", layer_dir("top"), "--repo-tag", "two/x:2",
 		"--append");
@@ -239,7 +191,7 @@ TEST(select_image)
 
 TEST(archive_name_with_colon)
 {
-	const char *a = tmp_path("img:one:1");
+	const char *a = tap_tmp_path("img:one:1");
 	MKIMAGE("docker-archive", a, "--layer", layer_dir("base"), "--repo-tag", "x:1");
 	struct img_layout lay;
 	struct bh_diag diag;
@@ -256,7 +208,7 @@ TEST(corrupt_config)
 	for (size_t i = 0; i < 2; i++) {
 		char n[64];
 		(void)xsnprintf(n, sizeof(n), "corrupt-%s.tar", fmts[i]);
-		const char *a = tmp_path(n);
+		const char *a = tap_tmp_path(n);
 		MKIMAGE("docker-archive", a, "--format", fmts[i], "--layer", layer_dir("base"),
 			"--corrupt", "config-digest");
 		struct img_layout lay;
@@ -271,10 +223,10 @@ TEST(not_an_archive)
 {
 	struct img_layout lay;
 	struct bh_diag diag;
-	ASSERT_ERR(open_file(tmp_path("missing.tar"), &lay, &diag), -ENOENT);
+	ASSERT_ERR(open_file(tap_tmp_path("missing.tar"), &lay, &diag), -ENOENT);
 	ASSERT_ERR(open_file("/", &lay, &diag), -EOPNOTSUPP);
 
-	const char *txt = tmp_path("text");
+	const char *txt = tap_tmp_path("text");
 	FILE *f = fopen(txt, "w");
 	ASSERT_NOT_NULL(f);
 	for (int i = 0; i < 100; i++)
@@ -283,12 +235,12 @@ TEST(not_an_archive)
 	ASSERT_ERR(open_file(txt, &lay, &diag), -EBADMSG);
 	ASSERT_TRUE(strstr(diag.message, "not a tar archive") != NULL);
 
-	const char *plain = tmp_path("plain.tar");
+	const char *plain = tap_tmp_path("plain.tar");
 	MKTAR(plain, "file:etc/hostname=box");
 	ASSERT_ERR(open_file(plain, &lay, &diag), -EOPNOTSUPP);
 	ASSERT_STREQ(diag.message, "not an image: no manifest.json in the archive");
 
-	const char *oci = tmp_path("ocionly.tar");
+	const char *oci = tap_tmp_path("ocionly.tar");
 	MKTAR(oci, "file:oci-layout={}", "file:index.json={}");
 	ASSERT_ERR(open_file(oci, &lay, &diag), -EOPNOTSUPP);
 	ASSERT_TRUE(strstr(diag.message, "oci:DIR") != NULL);
@@ -298,12 +250,12 @@ TEST(compressed)
 {
 	struct img_layout lay;
 	struct bh_diag diag;
-	const char *gz = tmp_path("img.tar.gz"), *zs = tmp_path("img.tar.zst");
+	const char *gz = tap_tmp_path("img.tar.gz"), *zs = tap_tmp_path("img.tar.zst");
 	MKTAR(gz, "--gzip", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(gz, &lay, &diag), -EOPNOTSUPP);
 	ASSERT_TRUE(strstr(diag.message, "gzip-compressed; decompress it first") != NULL);
 	const char *zargv[] = {"zstd", "--version", NULL};
-	if (run(zargv) != 0)
+	if (tap_run(zargv) != 0)
 		return;
 	MKTAR(zs, "--zstd", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(zs, &lay, &diag), -EOPNOTSUPP);
@@ -314,46 +266,46 @@ TEST(hostile_tars)
 {
 	struct img_layout lay;
 	struct bh_diag diag;
-	const char *dup = tmp_path("dup.tar");
+	const char *dup = tap_tmp_path("dup.tar");
 	MKTAR(dup, "file:manifest.json=[]", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(dup, &lay, &diag), -EBADMSG);
 	ASSERT_STREQ(diag.message, "duplicate member 'manifest.json'");
 
 	/* "./manifest.json" and "manifest.json" are the same member */
-	const char *dup2 = tmp_path("dup2.tar");
+	const char *dup2 = tap_tmp_path("dup2.tar");
 	MKTAR(dup2, "file:./manifest.json=[]", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(dup2, &lay, &diag), -EBADMSG);
 
-	const char *trunc = tmp_path("trunc.tar");
+	const char *trunc = tap_tmp_path("trunc.tar");
 	MKTAR(trunc, "--truncate", "-1100", "file:manifest.json=[]", "big:x=3000");
 	ASSERT_ERR(open_file(trunc, &lay, &diag), -EBADMSG);
 	ASSERT_TRUE(strstr(diag.message, "truncated") != NULL);
 
-	const char *noend = tmp_path("noend.tar");
+	const char *noend = tap_tmp_path("noend.tar");
 	MKTAR(noend, "--truncate", "-1024", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(noend, &lay, &diag), -EBADMSG);
 	ASSERT_TRUE(strstr(diag.message, "no end-of-archive marker") != NULL);
 
-	const char *lie = tmp_path("lie.tar");
+	const char *lie = tap_tmp_path("lie.tar");
 	MKTAR(lie, "file:manifest.json=[]", "lie:x=999999999");
 	ASSERT_ERR(open_file(lie, &lay, &diag), -EBADMSG);
 
-	const char *half = tmp_path("half.tar");
+	const char *half = tap_tmp_path("half.tar");
 	MKTAR(half, "--truncate", "700", "file:manifest.json=[]", "file:a=b");
 	ASSERT_ERR(open_file(half, &lay, &diag), -EBADMSG);
 
-	const char *trav = tmp_path("trav.tar");
+	const char *trav = tap_tmp_path("trav.tar");
 	MKTAR(trav, "file:manifest.json=[]", "file:../../etc/passwd=root");
 	ASSERT_ERR(open_file(trav, &lay, &diag), -EBADMSG);
 	ASSERT_TRUE(strstr(diag.message, "invalid member name '../../etc/passwd'") != NULL);
 
 	/* absolute names are normalised (and then duplicate here) */
-	const char *abs = tmp_path("abs.tar");
+	const char *abs = tap_tmp_path("abs.tar");
 	MKTAR(abs, "file:/manifest.json=[]", "file:manifest.json=[]");
 	ASSERT_ERR(open_file(abs, &lay, &diag), -EBADMSG);
 
 	/* manifest.json entries that lead out of the archive or loop */
-	const char *esc = tmp_path("escape.tar");
+	const char *esc = tap_tmp_path("escape.tar");
 	MKTAR(esc, "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[\"l/layer.tar\"]}]",
 	      "file:c.json={\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
 	      "symlink:l/layer.tar=../../../etc/passwd");
@@ -361,19 +313,19 @@ TEST(hostile_tars)
 	ASSERT_TRUE(strstr(diag.source, "l/layer.tar") != NULL);
 	ASSERT_STREQ(diag.message, "layer link points outside the archive");
 
-	const char *loop = tmp_path("loop.tar");
+	const char *loop = tap_tmp_path("loop.tar");
 	MKTAR(loop, "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[\"a\"]}]",
 	      "file:c.json={}", "symlink:a=b", "symlink:b=a");
 	ASSERT_ERR(open_file(loop, &lay, &diag), -EBADMSG);
 	ASSERT_STREQ(diag.message, "too many levels of links");
 
-	const char *dirlayer = tmp_path("dirlayer.tar");
+	const char *dirlayer = tap_tmp_path("dirlayer.tar");
 	MKTAR(dirlayer, "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[\"d\"]}]",
 	      "file:c.json={}", "dir:d");
 	ASSERT_ERR(open_file(dirlayer, &lay, &diag), -EBADMSG);
 
 	/* a hard link and a relative symlink that stay inside are followed */
-	const char *links = tmp_path("links.tar");
+	const char *links = tap_tmp_path("links.tar");
 	MKTAR(links, "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[\"x/l\",\"y\"]}]",
 	      "file:c.json={\"rootfs\":{\"type\":\"layers\"}}", "file:real=abc",
 	      "symlink:x/l=../real", "hardlink:y=real");
@@ -383,22 +335,22 @@ TEST(hostile_tars)
 	ASSERT_EQ(lay.layers[0].offset, lay.layers[1].offset);
 	img_layout_done(&lay);
 
-	const char *badjson = tmp_path("badjson.tar");
+	const char *badjson = tap_tmp_path("badjson.tar");
 	MKTAR(badjson, "file:manifest.json=[{\"Config\": }]");
 	ASSERT_ERR(open_file(badjson, &lay, &diag), -EBADMSG);
 	ASSERT_TRUE(strncmp(diag.message, "invalid JSON: ", 14) == 0);
 	ASSERT_TRUE(strstr(diag.source, "manifest.json") != NULL);
 
-	const char *shapes = tmp_path("shapes.tar");
+	const char *shapes = tap_tmp_path("shapes.tar");
 	MKTAR(shapes, "file:manifest.json={\"Config\":\"x\"}");
 	ASSERT_ERR(open_file(shapes, &lay, &diag), -EBADMSG);
-	const char *missing = tmp_path("missing-layer.tar");
+	const char *missing = tap_tmp_path("missing-layer.tar");
 	MKTAR(missing,
 	      "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[\"nope/layer.tar\"]}]",
 	      "file:c.json={}");
 	ASSERT_ERR(open_file(missing, &lay, &diag), -EBADMSG);
 	ASSERT_STREQ(diag.message, "layer missing from the archive");
-	const char *nocfg = tmp_path("missing-config.tar");
+	const char *nocfg = tap_tmp_path("missing-config.tar");
 	MKTAR(nocfg, "file:manifest.json=[{\"Config\":\"c.json\",\"Layers\":[]}]");
 	ASSERT_ERR(open_file(nocfg, &lay, &diag), -EBADMSG);
 	ASSERT_STREQ(diag.message, "missing from the archive");
@@ -412,7 +364,7 @@ TEST(limits)
 	bh_limits_default(&limits);
 	char s[600];
 
-	const char *many = tmp_path("many.tar");
+	const char *many = tap_tmp_path("many.tar");
 	MKTAR(many, "file:manifest.json=[]", "many:2000");
 	limits.max_entries = 1000;
 	(void)xsnprintf(s, sizeof(s), "docker-archive:%s", many);
@@ -420,14 +372,14 @@ TEST(limits)
 	ASSERT_TRUE(strstr(diag.message, "max-entries") != NULL);
 
 	/* 10,000 directories deep, named through a pax header */
-	const char *deep = tmp_path("deep.tar");
+	const char *deep = tap_tmp_path("deep.tar");
 	MKTAR(deep, "file:manifest.json=[]", "deep:10000");
 	bh_limits_default(&limits);
 	(void)xsnprintf(s, sizeof(s), "docker-archive:%s", deep);
 	ASSERT_ERR(open_target_limits(s, &limits, &lay, &diag), -E2BIG);
 	ASSERT_TRUE(strstr(diag.message, "path-max-bytes") != NULL);
 
-	const char *deep2 = tmp_path("deep2.tar");
+	const char *deep2 = tap_tmp_path("deep2.tar");
 	MKTAR(deep2, "file:manifest.json=[]", "deep:300:x");
 	limits.path_max_bytes = 100000;
 	(void)xsnprintf(s, sizeof(s), "docker-archive:%s", deep2);

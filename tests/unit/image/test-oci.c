@@ -17,63 +17,15 @@
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static char tmp_root[256];
-
-static void rm_tmp(void)
-{
-	if (!tmp_root[0])
-		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", tmp_root, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		(void)waitpid(pid, NULL, 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-	static char bufs[16][512];
-	static unsigned slot;
-	if (!tmp_root[0]) {
-		(void)xsnprintf(tmp_root, sizeof(tmp_root), "/tmp/bh-test-oci-XXXXXX");
-		if (!mkdtemp(tmp_root))
-			return NULL;
-		atexit(rm_tmp);
-	}
-	char *b = bufs[slot++ % 16];
-	(void)xsnprintf(b, 512, "%s/%s", tmp_root, name);
-	return b;
-}
-
-static int run(const char *const *argv)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0)
-			(void)dup2(fd, 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* mkimage.py SUBCOMMAND OUT ARGS... (NULL-terminated); skips the test without python3. */
 #define MKIMAGE(...)                                                                               \
 	do {                                                                                       \
 		const char *_py[] = {"python3", "-c", "pass", NULL};                               \
-		if (run(_py) != 0)                                                                 \
+		if (tap_run(_py) != 0)                                                                 \
 			TEST_SKIP("python3 not available");                                        \
 		const char *_mk_argv[] = {"python3", tap_src_path("tests/lib/mkimage.py"),         \
 					  __VA_ARGS__, NULL};                                      \
-		ASSERT_EQ(run(_mk_argv), 0);                                                       \
+		ASSERT_EQ(tap_run(_mk_argv), 0);                                                       \
 	} while (0)
 
 static const char *layer_dir(const char *name)
@@ -152,7 +104,7 @@ static void put(const char *dir, const char *name, const void *data, size_t len)
 
 static const char *new_layout(const char *name)
 {
-	const char *d = tmp_path(name);
+	const char *d = tap_tmp_path(name);
 	char p[600];
 	ASSERT_OK(NERRNO(mkdir(d, 0755)));
 	(void)xsnprintf(p, sizeof(p), "%s/blobs", d);
@@ -241,7 +193,7 @@ TEST(media_types)
 
 TEST(open_basic)
 {
-	const char *dir = tmp_path("basic");
+	const char *dir = tap_tmp_path("basic");
 	MKIMAGE("oci", dir, "--layer", layer_dir("base"), "--layer", layer_dir("top"), "--tag",
 		"v1");
 	struct img_layout lay;
@@ -298,7 +250,7 @@ TEST(open_basic)
 
 TEST(open_compressions_and_docker_types)
 {
-	const char *z = tmp_path("zstd"), *n = tmp_path("none"), *dk = tmp_path("docker");
+	const char *z = tap_tmp_path("zstd"), *n = tap_tmp_path("none"), *dk = tap_tmp_path("docker");
 	MKIMAGE("oci", z, "--layer", layer_dir("base"), "--compress", "zstd");
 	MKIMAGE("oci", n, "--layer", layer_dir("base"), "--compress", "none");
 	MKIMAGE("oci", dk, "--layer", layer_dir("base"), "--docker-media-types");
@@ -320,7 +272,7 @@ TEST(open_compressions_and_docker_types)
 
 TEST(select_by_tag_and_ambiguity)
 {
-	const char *dir = tmp_path("two");
+	const char *dir = tap_tmp_path("two");
 	MKIMAGE("oci", dir, "--layer", layer_dir("base"), "--tag", "v1");
 	MKIMAGE("oci", dir, "--layer", layer_dir("top"), "--tag", "v2", "--append");
 	struct img_layout lay;
@@ -351,8 +303,8 @@ static void build_arch(const char *out, const char *platform)
 
 TEST(select_platform_nested)
 {
-	const char *amd = tmp_path("amd64"), *arm = tmp_path("arm64"), *s390 = tmp_path("s390x");
-	const char *multi = tmp_path("multi");
+	const char *amd = tap_tmp_path("amd64"), *arm = tap_tmp_path("arm64"), *s390 = tap_tmp_path("s390x");
+	const char *multi = tap_tmp_path("multi");
 	build_arch(amd, "linux/amd64");
 	build_arch(arm, "linux/arm64");
 	build_arch(s390, "linux/s390x");
@@ -400,7 +352,7 @@ TEST(select_platform_nested)
 	img_layout_done(&lay);
 
 	/* flat: the platform manifests directly in index.json, Docker manifest list */
-	const char *flat = tmp_path("flat"), *list = tmp_path("list"), *deep = tmp_path("deep");
+	const char *flat = tap_tmp_path("flat"), *list = tap_tmp_path("list"), *deep = tap_tmp_path("deep");
 	MKIMAGE("oci-index", flat, "--image", i1, "--image", i2, "--flat");
 	(void)xsnprintf(s, sizeof(s), "oci:%s", flat);
 	ASSERT_OK(open_target(s, "linux/arm64", &lay, &diag));
@@ -429,8 +381,8 @@ TEST(select_platform_nested)
 
 TEST(select_arm_variants)
 {
-	const char *v6 = tmp_path("armv6"), *v7 = tmp_path("armv7"), *multi = tmp_path("arms");
-	const char *only6 = tmp_path("only6");
+	const char *v6 = tap_tmp_path("armv6"), *v7 = tap_tmp_path("armv7"), *multi = tap_tmp_path("arms");
+	const char *only6 = tap_tmp_path("only6");
 	build_arch(v6, "linux/arm/v6");
 	build_arch(v7, "linux/arm/v7");
 	char i1[600], i2[600];
@@ -471,7 +423,7 @@ TEST(corrupt_blobs)
 	for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
 		char name[64];
 		(void)xsnprintf(name, sizeof(name), "corrupt-%s", what[i]);
-		const char *dir = tmp_path(name);
+		const char *dir = tap_tmp_path(name);
 		MKIMAGE("oci", dir, "--layer", layer_dir("base"), "--corrupt", what[i]);
 		struct img_layout lay;
 		struct bh_diag diag;
@@ -481,7 +433,7 @@ TEST(corrupt_blobs)
 		ASSERT_TRUE(strncmp(diag.source, "oci:", 4) == 0);
 	}
 	/* a layer's digest is the streamer's to check: opening succeeds */
-	const char *dir = tmp_path("corrupt-layer");
+	const char *dir = tap_tmp_path("corrupt-layer");
 	MKIMAGE("oci", dir, "--layer", layer_dir("base"), "--corrupt", "blob-digest");
 	struct img_layout lay;
 	struct bh_diag diag;
@@ -493,14 +445,14 @@ TEST(not_a_layout)
 {
 	struct img_layout lay;
 	struct bh_diag diag;
-	ASSERT_ERR(open_dir(tmp_path("does-not-exist"), &lay, &diag), -ENOENT);
+	ASSERT_ERR(open_dir(tap_tmp_path("does-not-exist"), &lay, &diag), -ENOENT);
 	ASSERT_STREQ(diag.message, "no such directory");
 
-	const char *file = tmp_path("plain-file");
-	put(tmp_path(""), "plain-file", "x", 1);
+	const char *file = tap_tmp_path("plain-file");
+	put(tap_tmp_path(""), "plain-file", "x", 1);
 	ASSERT_ERR(open_dir(file, &lay, &diag), -EOPNOTSUPP);
 
-	const char *empty = tmp_path("empty-dir");
+	const char *empty = tap_tmp_path("empty-dir");
 	ASSERT_OK(NERRNO(mkdir(empty, 0755)));
 	ASSERT_ERR(open_dir(empty, &lay, &diag), -EOPNOTSUPP);
 	ASSERT_TRUE(strstr(diag.message, "no oci-layout") != NULL);
@@ -742,7 +694,7 @@ TEST(bad_manifests)
 TEST(path_with_colon)
 {
 	/* a layout directory whose own name ends in ":x" is found though "x" looks like a tag */
-	const char *dir = tmp_path("img:x");
+	const char *dir = tap_tmp_path("img:x");
 	MKIMAGE("oci", dir, "--layer", layer_dir("base"));
 	struct img_layout lay;
 	struct bh_diag diag;

@@ -14,58 +14,10 @@
 
 /* ---- helpers: temp dir, running the fixture builders ---------------------------------- */
 
-static char tmp_root[256];
-
-static void rm_tmp(void)
-{
-	if (!tmp_root[0])
-		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", tmp_root, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		(void)waitpid(pid, NULL, 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned slot;
-	if (!tmp_root[0]) {
-		(void)xsnprintf(tmp_root, sizeof(tmp_root), "/tmp/bh-test-target-XXXXXX");
-		if (!mkdtemp(tmp_root))
-			return NULL;
-		atexit(rm_tmp);
-	}
-	char *b = bufs[slot++ % 8];
-	(void)xsnprintf(b, 512, "%s/%s", tmp_root, name);
-	return b;
-}
-
-static int run(const char *const *argv)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0)
-			(void)dup2(fd, 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void need_python(void)
 {
 	const char *argv[] = {"python3", "-c", "pass", NULL};
-	if (run(argv) != 0)
+	if (tap_run(argv) != 0)
 		TEST_SKIP("python3 not available");
 }
 
@@ -223,14 +175,14 @@ TEST(detect_kinds)
 	need_python();
 	const char *layer = tap_src_path("tests/fixtures/images/layers/base");
 	const char *mk = tap_src_path("tests/lib/mkimage.py");
-	const char *oci = tmp_path("oci"), *arc = tmp_path("a.tar"), *arc2 = tmp_path("b.tar");
+	const char *oci = tap_tmp_path("oci"), *arc = tap_tmp_path("a.tar"), *arc2 = tap_tmp_path("b.tar");
 	const char *a1[] = {"python3", mk, "oci", oci, "--layer", layer, "--tag", "v1", NULL};
-	ASSERT_EQ(run(a1), 0);
+	ASSERT_EQ(tap_run(a1), 0);
 	const char *a2[] = {"python3", mk, "docker-archive", arc, "--layer", layer, NULL};
-	ASSERT_EQ(run(a2), 0);
+	ASSERT_EQ(tap_run(a2), 0);
 	const char *a3[] = {"python3", mk,  "docker-archive", arc2, "--format", "oci", "--layer",
 			    layer,     NULL};
-	ASSERT_EQ(run(a3), 0);
+	ASSERT_EQ(tap_run(a3), 0);
 
 	struct img_target t;
 	ASSERT_OK(detect(oci, &t));
@@ -258,7 +210,7 @@ TEST(detect_kinds)
 	ASSERT_STREQ(t.reference, "v1");
 	img_target_done(&t);
 
-	ASSERT_ERR(detect(tmp_path("missing"), &t), -ENOENT);
+	ASSERT_ERR(detect(tap_tmp_path("missing"), &t), -ENOENT);
 	img_target_done(&t);
 	ASSERT_ERR(detect("/nonexistent/x:y", &t), -ENOENT);
 	img_target_done(&t);
@@ -272,29 +224,29 @@ TEST(detect_kinds)
 TEST(detect_not_images)
 {
 	need_python();
-	const char *txt = tmp_path("notes.txt");
+	const char *txt = tap_tmp_path("notes.txt");
 	write_file(txt, "hello, not an image\n");
 	struct img_target t;
 	ASSERT_ERR(detect(txt, &t), -EOPNOTSUPP);
 	img_target_done(&t);
 
-	const char *empty = tmp_path("empty");
+	const char *empty = tap_tmp_path("empty");
 	write_file(empty, "");
 	ASSERT_ERR(detect(empty, &t), -EOPNOTSUPP);
 	img_target_done(&t);
 
 	/* a tar that is not an image */
 	const char *mt = tap_src_path("tests/lib/mktar.py");
-	const char *plain = tmp_path("plain.tar");
+	const char *plain = tap_tmp_path("plain.tar");
 	const char *a1[] = {"python3", mt, plain, "file:etc/hostname=box", NULL};
-	ASSERT_EQ(run(a1), 0);
+	ASSERT_EQ(tap_run(a1), 0);
 	ASSERT_ERR(detect(plain, &t), -EOPNOTSUPP);
 	img_target_done(&t);
 
 	/* a compressed tar is handed to the archive reader, which explains */
-	const char *gz = tmp_path("img.tar.gz");
+	const char *gz = tap_tmp_path("img.tar.gz");
 	const char *a2[] = {"python3", mt, gz, "--gzip", "file:manifest.json=[]", NULL};
-	ASSERT_EQ(run(a2), 0);
+	ASSERT_EQ(tap_run(a2), 0);
 	ASSERT_OK(detect(gz, &t));
 	ASSERT_EQ(t.kind, IMG_KIND_DOCKER_ARCHIVE);
 	img_target_done(&t);
