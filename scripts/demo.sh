@@ -4,9 +4,12 @@
 # a whiteout and an opaque directory, plus a generated layer with a war holding a
 # nested jar) as a gzip OCI layout, list its packages, then import the real OSV
 # advisories bundled in tests/fixtures/advisories/demo/ (see SOURCES.md there) into a
-# database of its own and scan the image with it; then check a small Kubernetes app's
-# manifests against the restricted Pod Security Standard and show which workloads can
-# reach which. Offline: nothing is downloaded.
+# database of its own and scan the image with it — vulnerabilities, secrets (a credential
+# left in a file that a later layer deletes is still found) and configuration in one pass;
+# lint the Dockerfile such an image comes from; sign the image with a key made here and
+# verify it; then check a small Kubernetes app's manifests against the restricted Pod
+# Security Standard and show which workloads can reach which. Offline: nothing is
+# downloaded.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,21 +22,36 @@ fx=$top/tests/fixtures/images/sample
 advisories=$top/tests/fixtures/advisories/demo
 bulkhead=$bdir/src/cli/bulkhead
 rm -rf "$out"
-mkdir -p "$out/extra/opt/app"
+mkdir -p "$out/extra/opt/app" "$out/extra/opt/build" "$out/cleanup/opt/build"
+# A build credential, assembled here (no secret is committed), deleted by a later layer.
+printf 'export GITHUB_TOKEN=ghp_%s%s\n' 'Dm7pQ2xK9vL4tR8w' 'Z1nB6cY5hD0fG2sAe9U3' \
+	>"$out/extra/opt/build/token.env"
+: >"$out/cleanup/opt/build/.wh.token.env"
 python3 "$top/tests/lib/mkjar.py" "$out/log4j-core.jar" \
 	org.apache.logging.log4j:log4j-core:2.14.1
 python3 "$top/tests/lib/mkjar.py" "$out/extra/opt/app/shop.war" com.example:shop:1.4.0 \
 	--manifest Implementation-Title=shop --nest "$out/log4j-core.jar"
 python3 "$top/tests/lib/mkimage.py" oci "$out/sample-oci" --compress gzip --tag demo \
-	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3"
+	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3" \
+	--layer "$out/cleanup" --config ExposedPort=8080/tcp
 echo "== bulkhead sbom oci:$build/demo/sample-oci:demo"
 "$bulkhead" sbom "oci:$out/sample-oci:demo"
 echo
 echo "== bulkhead db import --replace --db $build/demo/vuln.db tests/fixtures/advisories/demo"
 "$bulkhead" db import --replace --db "$out/vuln.db" "$advisories"
 echo
-echo "== bulkhead scan --db $build/demo/vuln.db oci:$build/demo/sample-oci:demo"
-"$bulkhead" scan --db "$out/vuln.db" "oci:$out/sample-oci:demo"
+echo "== bulkhead scan --db $build/demo/vuln.db --scanners vuln,secret,config oci:$build/demo/sample-oci:demo"
+"$bulkhead" scan --db "$out/vuln.db" --scanners vuln,secret,config "oci:$out/sample-oci:demo"
+echo
+echo "== bulkhead lint tests/fixtures/images/sample/Dockerfile"
+# exit status 1 means findings: expected here
+"$bulkhead" lint "$fx/Dockerfile" || [ $? -eq 1 ]
+echo
+echo "== bulkhead sign / verify oci:$build/demo/sample-oci:demo (ECDSA P-256 key made here)"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/demo.key" 2>/dev/null
+openssl pkey -in "$out/demo.key" -pubout -out "$out/demo.pub"
+"$bulkhead" sign "oci:$out/sample-oci:demo" --key "$out/demo.key"
+"$bulkhead" verify "oci:$out/sample-oci:demo" --key "$out/demo.pub"
 echo
 k8s=tests/fixtures/k8s/net/shop.yaml
 echo "== bulkhead k8s check --level restricted --only pss $k8s"

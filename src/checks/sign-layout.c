@@ -525,12 +525,6 @@ int sign_image(const struct img_target *t, const char *manifest_digest, const st
 		}
 		break;
 	}
-	if (m.n >= SIGN_MAX_LAYERS) {
-		bh_diag_set(reterr_diag, t->path, 0, 0, "the image already has %d signatures",
-			    SIGN_MAX_LAYERS);
-		r = -E2BIG;
-		goto out_m;
-	}
 	if (already_signed(&l, &m, out.payload_digest, key)) {
 		out.already_signed = true;
 		out.n_signatures = m.n;
@@ -543,6 +537,13 @@ int sign_image(const struct img_target *t, const char *manifest_digest, const st
 		}
 		*ret = out;
 		r = 0;
+		goto out_m;
+	}
+	/* Checked after already_signed(): re-signing with the same key is not an error. */
+	if (m.n >= SIGN_MAX_LAYERS) {
+		bh_diag_set(reterr_diag, t->path, 0, 0, "the image already has %d signatures",
+			    SIGN_MAX_LAYERS);
+		r = -E2BIG;
 		goto out_m;
 	}
 
@@ -671,6 +672,7 @@ static int verify_layer(struct verify_state *s, const struct sign_layer *y, size
 	}
 	_cleanup_buf_ struct buf der, payload;
 	buf_init(&der, 4096);
+	buf_init(&payload, 0);
 	int r = sign_base64_decode(span_from(y->signature), &der);
 	if (r == -ENOMEM)
 		return r;

@@ -3,13 +3,46 @@
 # signed with keys made here by the openssl CLI (SEC1, PKCS#8, encrypted PKCS#8), verified,
 # signed by a second key, checked with `openssl dgst -verify` (the format is plain
 # ECDSA/SHA-256 DER over the payload bytes), then tampered with; bad keys and non-OCI
-# targets are input errors (exit 2) that leave the layout untouched.
+# targets are input errors (exit 2) that leave the layout untouched. Every --format json
+# document (sign; verify verified and each kind of not verified) is validated against
+# docs/schema/{sign,verify}.schema.json when node and ajv are there.
 . "$BH_SOURCE_ROOT/tests/lib/e2e.sh"
 MKIMAGE="python3 $BH_SOURCE_ROOT/tests/lib/mkimage.py"
 L="$BH_SOURCE_ROOT/tests/fixtures/images/layers"
 command -v python3 >/dev/null || skip "python3 missing"
 command -v openssl >/dev/null || skip "openssl missing"
 unset BULKHEAD_KEY_PASSWORD
+VALIDATE=$BH_SOURCE_ROOT/tests/lib/validate-schema.js
+SCH=$BH_SOURCE_ROOT/docs/schema
+
+# schema NAME DOC: $T/out (stdout of the last expect_exit) is kept as $T/DOC and must validate
+# against docs/schema/NAME.schema.json; skipped quietly without node or ajv (exit 77).
+schema() {
+	cp "$T/out" "$T/$2"
+	command -v node >/dev/null 2>&1 || return 0
+	checks=$((checks + 1))
+	node "$VALIDATE" "$SCH/$1.schema.json" "$T/$2" >"$T/val" 2>&1
+	case $? in
+	0 | 77) ;;
+	*) fail "$2 does not validate against $1.schema.json:"; sed 's/^/    /' "$T/val" | head -20 >&2 ;;
+	esac
+}
+# schema_rejects NAME DOC WHAT PYTHON: $T/DOC changed by PYTHON (d is the document) must not
+# validate against docs/schema/NAME.schema.json.
+schema_rejects() {
+	command -v node >/dev/null 2>&1 || return 0
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[3], "w"))' "$T/$2" "$4" "$T/mutated.json" || fail "cannot mutate $2"
+	checks=$((checks + 1))
+	node "$VALIDATE" "$SCH/$1.schema.json" "$T/mutated.json" >"$T/val" 2>&1
+	case $? in
+	1 | 77) ;;
+	0) fail "$1.schema.json accepts $2 with $3" ;;
+	*) fail "$1.schema.json: validator failed on $2 with $3"; head -5 "$T/val" >&2 ;;
+	esac
+}
 
 $MKIMAGE oci "$T/src" --layer "$L/base" --layer "$L/top" --tag v1 >/dev/null || fail "mkimage oci"
 $MKIMAGE docker-archive "$T/img.tar" --layer "$L/base" >/dev/null || fail "mkimage docker-archive"
@@ -34,6 +67,10 @@ hex=${digest#sha256:}
 # ---- unsigned, then one key -------------------------------------------------------------
 expect_exit 1 "$BULKHEAD" verify "oci:$T/img" --key "$K/k1.pub"
 expect_err_line "no signature for $digest"
+expect_exit 1 "$BULKHEAD" verify "oci:$T/img" --key "$K/k1.pub" --format json
+expect_err_line "no signature for $digest"
+expect_out '"status": "unsigned"'
+schema verify v-unsigned.json
 expect_exit 0 "$BULKHEAD" sign "oci:$T/img" --key "$K/k1.pem"
 expect_out "^signed $digest with key sha256:[0-9a-f]{64}: sha256-$hex.sig \(1 signature"
 expect_exit 0 "$BULKHEAD" verify "oci:$T/img" --key "$K/k1.pub"
@@ -54,12 +91,22 @@ expect_exit 0 "$BULKHEAD" sign "oci:$T/img" --key "$K/k2.pem" -a team=platform -
 expect_out '"schema": "bulkhead.sign/v1"'
 expect_out '"signatures": 2'
 expect_out '"already_signed": false'
+schema sign s-k2.json
+schema_rejects sign s-k2.json "no signatures" 'del d["signatures"]'
+schema_rejects sign s-k2.json "an unknown field" 'd["extra"] = 1'
+schema_rejects sign s-k2.json "a malformed tag" 'd["tag"] = d["tag"].replace(".sig", ".att")'
 expect_exit 0 "$BULKHEAD" verify "oci:$T/img" --key "$K/k1.pub"
 expect_exit 0 "$BULKHEAD" verify "oci:$T/img" --key "$K/k2.pub" --format json
 expect_out '"schema": "bulkhead.verify/v1"'
 expect_out '"verified": true'
 expect_out "\"digest\": \"$digest\""
 expect_out '"team": "platform"'
+schema verify v-k2.json
+schema_rejects verify v-k2.json "verified false" 'd["verified"] = False'
+schema_rejects verify v-k2.json "no signature listed" 'd["signatures"] = []'
+schema_rejects verify v-k2.json "an unknown status" 'd["status"] = "ok"'
+schema_rejects verify v-k2.json "an unknown signature field" 'd["signatures"][0]["x"] = 1'
+schema_rejects verify v-k2.json "a short digest" 'd["manifest_digest"] = d["manifest_digest"][:-1]'
 checks=$((checks + 1))
 [ "$(grep -o "sha256-$hex.sig" "$T/img/index.json" | wc -l)" = 1 ] || fail "more than one .sig entry"
 
@@ -70,6 +117,10 @@ expect_exit 2 env BULKHEAD_KEY_PASSWORD=wrong "$BULKHEAD" sign "oci:$T/img" --ke
 expect_err_line "cannot decrypt the key"
 expect_exit 0 env BULKHEAD_KEY_PASSWORD=s3cret "$BULKHEAD" sign "oci:$T/img" --key "$K/k1-enc.pem"
 expect_out "^already signed $digest"
+expect_exit 0 env BULKHEAD_KEY_PASSWORD=s3cret "$BULKHEAD" sign "oci:$T/img" --key "$K/k1-enc.pem" \
+	-f json
+expect_out '"already_signed": true'
+schema sign s-again.json
 
 # ---- a key that signed nothing ---------------------------------------------------------------
 expect_exit 1 "$BULKHEAD" verify "oci:$T/img" --key "$K/k3.pub"
@@ -77,6 +128,10 @@ expect_err_line "signature does not verify with '$K/k3.pub'.*2 signatures for $d
 expect_exit 1 "$BULKHEAD" verify "oci:$T/img" --key "$K/k3.pub" --format json
 expect_out '"verified": false'
 expect_out '"status": "bad-signature"'
+schema verify v-bad-signature.json
+schema_rejects verify v-bad-signature.json "verified true" 'd["verified"] = True'
+schema_rejects verify v-bad-signature.json "a signature listed" 'd["signatures"] = [{}]'
+schema_rejects verify v-bad-signature.json "no key fingerprint" 'del d["key"]["fingerprint"]'
 
 # ---- the format is standard ECDSA P-256 / SHA-256 DER over the payload bytes -------------------
 python3 - "$T/img" "$hex" "$T" <<'EOF' || fail "cannot extract the signatures"
@@ -130,6 +185,9 @@ EOF
 )
 expect_exit 1 "$BULKHEAD" verify "oci:$T/changed:v1" --key "$K/k1.pub"
 expect_err_line "no signature for $new; payload names another digest: the key signed $digest"
+expect_exit 1 "$BULKHEAD" verify "oci:$T/changed:v1" --key "$K/k1.pub" -f json
+expect_out '"status": "other-digest"'
+schema verify v-other-digest.json
 # the signature tag moved along with it
 sed "s/sha256-$hex.sig/sha256-${new#sha256:}.sig/" "$T/changed/index.json" >"$T/moved.json" &&
 	mv "$T/moved.json" "$T/changed/index.json"
@@ -141,6 +199,8 @@ cp -r "$T/img" "$T/edited"
 printf ' ' >>"$T/edited/blobs/sha256/$hex"
 expect_exit 1 "$BULKHEAD" verify "oci:$T/edited:v1" --key "$K/k1.pub"
 expect_err_line "not verified: the image does not match its digests: .*blobs/sha256/$hex"
+expect_exit 1 "$BULKHEAD" verify "oci:$T/edited:v1" --key "$K/k1.pub" -f json
+expect_no_out # no document when the image itself does not match (verify.schema.json says so)
 
 # a payload blob edited
 cp -r "$T/img" "$T/payload"
@@ -149,8 +209,34 @@ sed 's/cosign container image signature/cosign container image signaturf/' \
 	"$T/payload/blobs/sha256/$pd" >"$T/p.tmp" && mv "$T/p.tmp" "$T/payload/blobs/sha256/$pd"
 expect_exit 1 "$BULKHEAD" verify "oci:$T/payload" --key "$K/k1.pub"
 expect_err_line "payload layer digest mismatch: blobs/sha256/$pd: digest mismatch"
+expect_exit 1 "$BULKHEAD" verify "oci:$T/payload" --key "$K/k1.pub" -f json
+expect_out '"status": "blob-mismatch"'
+schema verify v-blob-mismatch.json
 # the other key's signature is intact
 expect_exit 0 "$BULKHEAD" verify "oci:$T/payload" --key "$K/k2.pub"
+
+# k1's signature annotation made not base64 (signature manifest rewritten, index.json along)
+cp -r "$T/img" "$T/malformed"
+python3 - "$T/malformed" "$hex" <<'EOF' || fail "cannot rewrite the signature manifest"
+import hashlib, json, sys
+d, hexd = sys.argv[1], sys.argv[2]
+idx = json.load(open(d + "/index.json"))
+ref = "org.opencontainers.image.ref.name"
+e = [m for m in idx["manifests"] if m.get("annotations", {}).get(ref) == "sha256-%s.sig" % hexd][0]
+man = json.load(open(d + "/blobs/sha256/" + e["digest"][7:]))
+man["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"] = "not*base64"
+b = json.dumps(man).encode()
+h = hashlib.sha256(b).hexdigest()
+open(d + "/blobs/sha256/" + h, "wb").write(b)
+e["digest"], e["size"] = "sha256:" + h, len(b)
+json.dump(idx, open(d + "/index.json", "w"))
+EOF
+expect_exit 1 "$BULKHEAD" verify "oci:$T/malformed" --key "$K/k1.pub" -f json
+expect_err_line "^bulkhead: malformed signature manifest sha256:[0-9a-f]{64}: layers\\[0\\] signature"
+expect_out '"status": "malformed"'
+schema verify v-malformed.json
+expect_exit 0 "$BULKHEAD" verify "oci:$T/malformed" --key "$K/k2.pub" -f json
+schema verify v-malformed-k2.json
 
 # ---- input errors: exit 2, one line, the layout untouched ------------------------------------
 before=$(cat "$T/img/index.json" | sha256sum)
