@@ -6,8 +6,9 @@
 # Part 1, throughput: bench/gen-secrets-corpus.py writes $BENCH_SECRETS_MB (default 1100) MiB
 # of text and binaries with fake credentials planted in real formats into a temporary
 # directory. In one run: the read floor (every file through `cat` to /dev/null, page cache
-# warm), then `bulkhead scan dir:CORPUS --scanners secret --format json`, both best of
-# $BENCH_RUNS (3). Prints MB/s for both, ratio = bulkhead / floor, bulkhead's peak RSS, and
+# warm), then `bulkhead scan dir:CORPUS --scanners secret --format json`, alternating, after a
+# warm-up round, $BENCH_RUNS (3) times. Prints the best and the median seconds and MB/s of
+# both, ratio = bulkhead / floor (best and median), bulkhead's peak RSS, and
 # recall: findings against the number planted (each AWS pair is two findings; the 64 MiB
 # single-line file is over the default secret-max-file-bytes and is scanned in a second run
 # with --limit secret-max-file-bytes=0). Goal: >= 1 GB/s on 2 cores.
@@ -50,23 +51,22 @@ div()
 			 else printf "%.*f", d, a / b }'
 }
 
-# best_of N CMD... : run once to warm up, then N times; print the fastest wall time (s).
-best_of()
+# time_once CMD... : the wall time (s) of one run.
+time_once()
 {
-	local n=$1
-	shift
+	local t0 t1
+	t0=$(now)
 	"$@" >/dev/null 2>>"$TMP/log" || return 1
-	local best="" i t0 t1 t
-	for ((i = 0; i < n; i++)); do
-		t0=$(now)
-		"$@" >/dev/null 2>>"$TMP/log" || return 1
-		t1=$(now)
-		t=$(LC_ALL=C awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-		if [ -z "$best" ] || LC_ALL=C awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$t
-		fi
-	done
-	echo "$best"
+	t1=$(now)
+	LC_ALL=C awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+}
+
+# stats T... : the fastest and the median, space-separated.
+stats()
+{
+	printf '%s\n' "$@" | LC_ALL=C sort -g | LC_ALL=C awk '{ v[NR] = $1 }
+		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+		      printf "%.4f %.4f\n", v[1], m }'
 }
 
 read_floor() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
@@ -84,12 +84,24 @@ python3 "$BH_SOURCE_ROOT/bench/gen-secrets-corpus.py" "$CORPUS" "$MB"
 bytes=$(find "$CORPUS" -type f -printf '%s\n' | LC_ALL=C awk '{ s += $1 } END { printf "%d", s }')
 planted=$(cat "$CORPUS/.planted")
 
-t_floor=$(best_of "$RUNS" read_floor "$CORPUS")
-t_scan=$(best_of "$RUNS" scan_json "$CORPUS" "$TMP/corpus.json") || {
-	echo "secrets bench: bulkhead scan failed:" >&2
-	tail -n 5 "$TMP/log" >&2
-	exit 1
-}
+# a warm-up round (not counted), then RUNS rounds; floor and scan alternate so that both see
+# the same load on a shared machine
+floors="" scans=""
+for ((round = 0; round <= RUNS; round++)); do
+	f=$(time_once read_floor "$CORPUS")
+	s=$(time_once scan_json "$CORPUS" "$TMP/corpus.json") || {
+		echo "secrets bench: bulkhead scan failed:" >&2
+		tail -n 5 "$TMP/log" >&2
+		exit 1
+	}
+	[ "$round" = 0 ] && continue
+	floors="$floors $f"
+	scans="$scans $s"
+done
+# shellcheck disable=SC2086
+read -r t_floor t_floor_med <<<"$(stats $floors)"
+# shellcheck disable=SC2086
+read -r t_scan t_scan_med <<<"$(stats $scans)"
 rss=n/a
 if [ -n "$GNUTIME" ]; then
 	"$GNUTIME" -f %M -o "$TMP/rss" "$BULKHEAD" scan "dir:$CORPUS" --scanners secret \
@@ -103,10 +115,15 @@ pairs=$(jq "$secrets_jq | map(select(.rule.id == \"BH-SECRET-002\")) | length" "
 found_all=$(jq "$secrets_jq | length" "$TMP/corpus-nolimit.json" 2>/dev/null || echo n/a)
 mbps() { LC_ALL=C awk -v b="$bytes" -v t="$1" 'BEGIN { if (t + 0 == 0) print "n/a"; else printf "%.0f", b / t / 1e6 }'; }
 
-printf '%-34s %10s %10s\n' "secrets corpus ($((bytes >> 20)) MiB)" "seconds" "MB/s"
-printf '%-34s %10s %10s\n' "read floor (cat)" "$t_floor" "$(mbps "$t_floor")"
-printf '%-34s %10s %10s\n' "bulkhead scan --scanners secret" "$t_scan" "$(mbps "$t_scan")"
-echo "ratio (bulkhead / floor): $(div "$t_scan" "$t_floor" 2)   peak RSS: ${rss} MiB   cores: $(nproc)"
+printf '%-34s %10s %10s %12s %12s\n' "secrets corpus ($((bytes >> 20)) MiB)" "best s" "MB/s" \
+	"median s" "median MB/s"
+printf '%-34s %10s %10s %12s %12s\n' "read floor (cat)" "$t_floor" "$(mbps "$t_floor")" \
+	"$t_floor_med" "$(mbps "$t_floor_med")"
+printf '%-34s %10s %10s %12s %12s\n' "bulkhead scan --scanners secret" "$t_scan" \
+	"$(mbps "$t_scan")" "$t_scan_med" "$(mbps "$t_scan_med")"
+echo "ratio (bulkhead / floor): best $(div "$t_scan" "$t_floor" 2)," \
+	"median $(div "$t_scan_med" "$t_floor_med" 2)   peak RSS: ${rss} MiB   cores: $(nproc)" \
+	"  runs: $RUNS"
 echo "recall: $found findings for $planted planted (+$pairs AWS secret halves; 1 planted in the 64 MiB line is over secret-max-file-bytes); with secret-max-file-bytes=0: $found_all"
 jq -r "$secrets_jq | group_by(.rule.id)[] | \"  \\(.[0].rule.id) \\(.[0].rule.title): \\(length)\"" \
 	"$TMP/corpus.json"

@@ -10,8 +10,8 @@ set -eu
 pkgs="meson ninja-build pkg-config gcc clang libc6-dev
 libjansson-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libarchive-dev
 libelf-dev librpm-dev rpm-common libsqlite3-dev libcurl4-openssl-dev
-libyaml-dev libpcre2-dev libbpf-dev bpftool libevent-dev libvectorscan-dev
-busybox-static podman runc docker.io
+libyaml-dev libpcre2-dev libbpf-dev bpftool libevent-dev libvectorscan-dev libpq-dev
+busybox-static podman runc docker.io postgresql
 libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap openssl curl"
 # 32-bit test programs for the sensor's ia32 syscall test (amd64-only packages)

@@ -6,9 +6,11 @@
  * back as look-ahead until more data or the end of the file arrives), so a file of any size,
  * even a single 1 GB line, costs about 1 MiB. Each prefilter hit (rule, end offset) is
  * confirmed by PCRE2 (match limits set) in a bounded window around it and the value is
- * extracted; candidates of one window are resolved (a specific rule beats a generic one on
- * the same bytes), checked against the allow-lists and turned into redacted findings: a short
- * public prefix, the first 16 hex digits of the value's SHA-256 and its length, never the value.
+ * extracted (the generic assignment rules, whose key words are frequent, match the word alone
+ * and parse the rest by hand: sec_assign_parse()); candidates of one window are resolved (a
+ * specific rule beats a generic one on the same bytes), checked against the allow-lists and
+ * turned into redacted findings: a short public prefix, the first 16 hex digits of the value's
+ * SHA-256 and its length, never the value.
  * Line and column are computed only for confirmed hits (SSE2 newline count).
  *
  * Must not: keep or print a secret value beyond the window that holds it; log anything.
@@ -144,6 +146,73 @@ static bool b64_decode(const char *s, size_t n, unsigned char *out, size_t cap, 
 	return true;
 }
 
+/* ---- generic assignments ------------------------------------------------------------- */
+
+/* PCRE2's \s without UTF: space, \t, \n, \v, \f, \r. */
+static inline bool rx_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline bool name_char(unsigned char c)
+{
+	return ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+/* The part of SEC_ASSIGN_TAIL_RE after the operator, anchored at i. */
+static bool assign_value(const unsigned char *b, size_t n, size_t i, struct sec_assign *ret)
+{
+	/* [ \t]{0,4}: more blanks leave one where no alternative can start */
+	for (unsigned k = 0; k < 4 && i < n && (b[i] == ' ' || b[i] == '\t'); k++)
+		i++;
+	if (i >= n)
+		return false;
+	unsigned char q = b[i];
+	if (q == '"' || q == '\'') {
+		/* "[^\s"]{6,256}" or '[^\s']{6,256}'; the unquoted form cannot start with
+		 * a quote */
+		size_t j = i + 1, lim = MIN(n, i + 1 + 257);
+		while (j < lim && b[j] != q && !rx_space(b[j]))
+			j++;
+		size_t len = j - (i + 1);
+		if (j >= n || b[j] != q || len < 6 || len > 256)
+			return false;
+		*ret = (struct sec_assign){ .vs = i + 1, .ve = j, .end = j + 1, .quoted = true };
+		return true;
+	}
+	/* [^\s"'`]{6,256}, greedy: a longer run is cut at 256 */
+	size_t j = i, lim = MIN(n, i + 256);
+	while (j < lim && !rx_space(b[j]) && b[j] != '"' && b[j] != '\'' && b[j] != '`')
+		j++;
+	if (j - i < 6)
+		return false;
+	*ret = (struct sec_assign){ .vs = i, .ve = j, .end = j, .quoted = false };
+	return true;
+}
+
+/*
+ * None of the characters that may follow the name tail ([A-Za-z0-9_.-]{0,30}), the optional
+ * quote or the blanks is in the class before it, so no shorter repeat can match where the
+ * longest did not: only the operator alternatives (":=" before ":", "=>" before "=") and the
+ * value alternatives need trying in order.
+ */
+bool sec_assign_parse(const unsigned char *b, size_t n, size_t at, struct sec_assign *ret)
+{
+	size_t i = at;
+	for (unsigned t = 0; t < 30 && i < n && name_char(b[i]); t++)
+		i++;
+	if (i < n && (b[i] == '"' || b[i] == '\''))
+		i++;
+	for (unsigned k = 0; k < 4 && i < n && (b[i] == ' ' || b[i] == '\t'); k++)
+		i++;
+	if (i >= n || (b[i] != ':' && b[i] != '='))
+		return false;
+	unsigned char second = b[i] == ':' ? '=' : '>';
+	if (i + 1 < n && b[i + 1] == second && assign_value(b, n, i + 2, ret))
+		return true;
+	return assign_value(b, n, i + 1, ret);
+}
+
 /* ---- regexes ------------------------------------------------------------------------- */
 
 pcre2_code *sec_regex_compile(const char *pattern, bool caseless, int *ret_err, size_t *ret_off)
@@ -228,6 +297,7 @@ struct sec_cpat {
 
 struct sec_rxlist {
 	pcre2_code **v;
+	struct strv *lits; /* globs: v[i] cannot match without every string of lits[i] */
 	size_t n;
 };
 
@@ -248,13 +318,17 @@ struct sec_engine {
 	struct sec_rxlist builtin_paths;
 	bool builtin_allow;
 	uint64_t max_file_bytes, max_per_file, regex_steps;
+	uint64_t max_back; /* the longest look-behind of an enabled pattern's regex */
 };
 
 static void rxlist_done(struct sec_rxlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		pcre2_code_free(l->v[i]);
+	for (size_t i = 0; l->lits && i < l->n; i++)
+		strv_done(&l->lits[i]);
 	free(l->v);
+	free(l->lits);
 	*l = (struct sec_rxlist){ 0 };
 }
 
@@ -291,6 +365,35 @@ const struct sec_rule_info *sec_engine_rule(const struct sec_engine *e, size_t i
 	return i < e->n_enabled ? &sec_rule_defs[e->enabled[i]].info : NULL;
 }
 
+/*
+ * The literal runs of a glob (what sec_glob_to_regex() keeps as plain characters): every one
+ * occurs in a path the glob matches, so a path missing one needs no regex run. The '/' after
+ * "**" is optional and not part of the run that follows.
+ */
+static int glob_literals(const char *glob, struct strv *out)
+{
+	while (*glob == '/')
+		glob++;
+	const char *run = glob;
+	for (const char *p = glob;; p++) {
+		if (*p && *p != '*' && *p != '?')
+			continue;
+		if (p > run) {
+			_cleanup_free_ char *lit = strndup(run, (size_t)(p - run));
+			if (!lit || strv_push(out, lit) < 0)
+				return -ENOMEM;
+		}
+		if (!*p)
+			return 0;
+		if (p[0] == '*' && p[1] == '*') {
+			p++;
+			if (p[1] == '/')
+				p++;
+		}
+		run = p + 1;
+	}
+}
+
 /* Compile a list of patterns (globs when is_glob) into l. */
 static int rxlist_compile(struct sec_rxlist *l, const struct strv *src, bool is_glob,
 			  struct bh_diag *diag)
@@ -298,7 +401,8 @@ static int rxlist_compile(struct sec_rxlist *l, const struct strv *src, bool is_
 	if (src->n == 0)
 		return 0;
 	l->v = calloc(src->n, sizeof(*l->v));
-	if (!l->v)
+	l->lits = is_glob ? calloc(src->n, sizeof(*l->lits)) : NULL;
+	if (!l->v || (is_glob && !l->lits))
 		return -ENOMEM;
 	for (size_t i = 0; i < src->n; i++) {
 		_cleanup_free_ char *g = is_glob ? sec_glob_to_regex(src->v[i]) : NULL;
@@ -312,6 +416,8 @@ static int rxlist_compile(struct sec_rxlist *l, const struct strv *src, bool is_
 			return -EBADMSG;
 		}
 		l->n++;
+		if (is_glob && glob_literals(src->v[i], &l->lits[i]) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -368,6 +474,7 @@ static int compile_patterns(struct sec_engine *e, const bool *enabled, struct bh
 		c->g_user = g > 0 ? (uint32_t)g : 0;
 		g = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR) "host");
 		c->g_host = g > 0 ? (uint32_t)g : 0;
+		e->max_back = MAX(e->max_back, (uint64_t)p->back);
 		exprs[e->n_pats] = p->hs;
 		flags[e->n_pats] = p->hs_flags;
 		ids[e->n_pats] = (unsigned)e->n_pats;
@@ -550,9 +657,13 @@ void sec_scanner_stats(const struct sec_scanner *s, struct sec_stats *acc)
 static bool rx_any(const struct sec_scanner *s, const struct sec_rxlist *l, const char *p,
 		   size_t n)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (sec_regex_match(l->v[i], s->mctx, NULL, p, n))
+	for (size_t i = 0; i < l->n; i++) {
+		bool maybe = true;
+		for (size_t k = 0; l->lits && maybe && k < l->lits[i].n; k++)
+			maybe = memmem(p, n, l->lits[i].v[k], strlen(l->lits[i].v[k])) != NULL;
+		if (maybe && sec_regex_match(l->v[i], s->mctx, s->md, p, n))
 			return true;
+	}
 	return false;
 }
 
@@ -803,41 +914,63 @@ static bool is_dotted_identifier(const char *v, size_t n)
 	return dots > 0 && !need_start;
 }
 
+/*
+ * Character classes of the generic assignment gates: trailing punctuation dropped from an
+ * unquoted value, code punctuation counted, expression characters that reject an unquoted
+ * value. NUL is in all three (a value holding one is not text).
+ */
+enum { ACC_TRAIL = 1, ACC_CODE = 2, ACC_EXPR = 4 };
+static const uint8_t assign_cc[256] = {
+	[0] = ACC_TRAIL | ACC_CODE | ACC_EXPR,
+	[';'] = ACC_TRAIL | ACC_CODE,
+	[','] = ACC_TRAIL | ACC_CODE,
+	[')'] = ACC_TRAIL | ACC_CODE | ACC_EXPR,
+	[']'] = ACC_TRAIL | ACC_CODE | ACC_EXPR,
+	['}'] = ACC_TRAIL | ACC_CODE | ACC_EXPR,
+	['\\'] = ACC_TRAIL,
+	['('] = ACC_CODE | ACC_EXPR,
+	['['] = ACC_CODE | ACC_EXPR,
+	['{'] = ACC_CODE | ACC_EXPR,
+	['<'] = ACC_EXPR,
+	['>'] = ACC_EXPR,
+	['|'] = ACC_EXPR,
+};
+
 /* The generic assignment gates. *n may shrink (trailing punctuation of unquoted values). */
 static bool assign_ok(const char *v, size_t *np, bool quoted)
 {
+	const unsigned char *u = (const unsigned char *)v;
 	size_t n = *np;
 	if (!quoted)
-		while (n > 0 && strchr(";,)]}\\", v[n - 1]))
+		while (n > 0 && (assign_cc[u[n - 1]] & ACC_TRAIL))
 			n--;
 	*np = n;
 	if (n < 8)
 		return false;
 	/* starts like an expression, a reference or a template, not a literal */
-	if (!(ascii_isalnum((unsigned char)v[0]) || v[0] == '_' || v[0] == '-') ||
-	    v[n - 1] == ':')
+	if (!(ascii_isalnum(u[0]) || v[0] == '_' || v[0] == '-') || v[n - 1] == ':')
 		return false;
 	size_t code_chars = 0;
-	for (size_t i = 0; i < n; i++)
-		code_chars += strchr("(){}[],;", v[i]) != NULL;
-	if (code_chars >= 3 || memmem(v, n, "].", 2))
-		return false;
-	/* dates and times: 2016-09-08T21:47:36Z */
-	if (n >= 10 && ascii_isdigit((unsigned char)v[0]) && ascii_isdigit((unsigned char)v[3]) &&
-	    v[4] == '-' && ascii_isdigit((unsigned char)v[5]) && v[7] == '-')
-		return false;
 	bool digit = false, alpha = false, symbol = false;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
+		unsigned char c = u[i];
+		uint8_t cc = assign_cc[c];
+		if (!quoted && (cc & ACC_EXPR))
+			return false;
+		code_chars += (cc & ACC_CODE) != 0;
 		if (ascii_isdigit(c))
 			digit = true;
 		else if (ascii_isalpha(c))
 			alpha = true;
 		else if (c != '_' && c != '-' && c != '.')
 			symbol = true;
-		if (!quoted && strchr("()[]{}<>|", c))
-			return false;
 	}
+	if (code_chars >= 3 || memmem(v, n, "].", 2))
+		return false;
+	/* dates and times: 2016-09-08T21:47:36Z */
+	if (n >= 10 && ascii_isdigit(u[0]) && ascii_isdigit(u[3]) && v[4] == '-' &&
+	    ascii_isdigit(u[5]) && v[7] == '-')
+		return false;
 	if (!alpha || (!digit && !symbol))
 		return false;
 	if (memmem(v, n, "://", 3) || is_dotted_identifier(v, n) || is_placeholder(v, n))
@@ -1000,38 +1133,60 @@ static int confirm(struct sec_scanner *s, unsigned pi, uint64_t hit, uint64_t li
 {
 	const struct sec_cpat *cp = &s->e->pats[pi];
 	const struct sec_pattern *p = cp->p;
-	uint64_t ws = hit > s->base + p->back ? hit - p->back : s->base;
-	uint64_t we = MIN(limit, hit + p->fwd);
-	const char *subj = (const char *)s->buf;
-	size_t subj_len = (size_t)(we - s->base);
-	size_t off = (size_t)(ws - s->base);
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-	bool found = false;
-	for (unsigned tries = 0; tries < 64 && off <= subj_len; tries++) {
-		int rc = pcre2_match(cp->re, (PCRE2_SPTR)subj, subj_len, off, 0, s->md, s->mctx);
-		if (rc < 0)
-			break;
-		uint64_t ms = s->base + ov[0], me = s->base + ov[1];
-		if (ms >= hit)
-			break;
-		if (me >= hit) {
-			found = true;
-			break;
-		}
-		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-	}
-	if (!found)
+	/* in documentation, assignments are examples */
+	if (p->check == SEC_CHK_ASSIGN && s->is_doc)
 		return 0;
-	uint64_t ms = s->base + ov[0], me = s->base + ov[1];
-	size_t vo = ov[0], vend = ov[1];
+	const char *subj = (const char *)s->buf;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	uint64_t we = MIN(limit, hit + p->fwd); /* the end of the regex window */
+	uint64_t ms, me;
+	size_t vo, vend;
 	bool quoted = false;
-	for (unsigned k = 0; k < cp->n_vgroup; k++) {
-		uint32_t g = cp->vgroup[k];
-		if (ov[2 * g] != PCRE2_UNSET) {
-			vo = ov[2 * g];
-			vend = ov[2 * g + 1];
-			quoted = cp->vquoted[k];
-			break;
+	if (p->parse == SEC_PARSE_ASSIGN) {
+		struct sec_assign a;
+		size_t n = (size_t)(limit - s->base), at = (size_t)(hit - s->base);
+		if (!sec_assign_parse(s->buf, n, at, &a))
+			return 0;
+		/* key words inside this match (in a longer name, in the value) are part of it,
+		 * whether or not it passes the gates below */
+		s->pat_last_end[pi] = s->base + a.end;
+		ms = hit;
+		me = s->base + a.end;
+		vo = a.vs;
+		vend = a.ve;
+		quoted = a.quoted;
+	} else {
+		uint64_t ws = hit > s->base + p->back ? hit - p->back : s->base;
+		size_t subj_len = (size_t)(we - s->base);
+		size_t off = (size_t)(ws - s->base);
+		bool found = false;
+		for (unsigned tries = 0; tries < 64 && off <= subj_len; tries++) {
+			int rc = pcre2_match(cp->re, (PCRE2_SPTR)subj, subj_len, off, 0, s->md,
+					     s->mctx);
+			if (rc < 0)
+				break;
+			if (s->base + ov[0] >= hit)
+				break;
+			if (s->base + ov[1] >= hit) {
+				found = true;
+				break;
+			}
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+		if (!found)
+			return 0;
+		ms = s->base + ov[0];
+		me = s->base + ov[1];
+		vo = ov[0];
+		vend = ov[1];
+		for (unsigned k = 0; k < cp->n_vgroup; k++) {
+			uint32_t g = cp->vgroup[k];
+			if (ov[2 * g] != PCRE2_UNSET) {
+				vo = ov[2 * g];
+				vend = ov[2 * g + 1];
+				quoted = cp->vquoted[k];
+				break;
+			}
 		}
 	}
 	const char *v = subj + vo;
@@ -1039,9 +1194,8 @@ static int confirm(struct sec_scanner *s, unsigned pi, uint64_t hit, uint64_t li
 	struct sec_cand c = { .pat = pi, .rule = cp->rule, .vs = s->base + vo };
 	switch ((enum sec_check)p->check) {
 	case SEC_CHK_ASSIGN:
-		/* in documentation these are examples; in source code an unquoted right-hand
-		 * side is an expression, not a literal */
-		if (s->is_doc || (s->is_code && (!quoted || in_comment(s, s->base + vo))) ||
+		/* in source code an unquoted right-hand side is an expression, not a literal */
+		if ((s->is_code && (!quoted || in_comment(s, s->base + vo))) ||
 		    !assign_ok(v, &vn, quoted))
 			return 0;
 		break;
@@ -1275,30 +1429,63 @@ static int cand_cmp(const void *a, const void *b)
 	return (int)x->pat - (int)y->pat;
 }
 
-/* Resolve the window's candidates (overlaps: higher priority, then the earlier) and emit. */
-static int flush_cands(struct sec_scanner *s)
+/*
+ * Resolve the window's candidates (overlaps: higher priority, then the earlier) and emit.
+ * Unless eof, a candidate that ends within max_back bytes of the scan limit may overlap one
+ * the next window finds (whose hit is past the limit): it is held for the next flush, with
+ * every candidate after it and every one overlapping those, when their bytes stay in the
+ * buffer (the look-behind), so that a specific rule still beats a generic one across the limit.
+ */
+static int flush_cands(struct sec_scanner *s, bool eof)
 {
 	if (s->n_cands == 0)
 		return 0;
-	qsort(s->cands, s->n_cands, sizeof(*s->cands), cand_cmp);
+	size_t held = 0;
+	if (!eof) {
+		uint64_t hold_end = s->scanned - MIN(s->scanned, s->e->max_back);
+		uint64_t keep = s->scanned - MIN(s->scanned, (uint64_t)SEC_BACK_MAX);
+		uint64_t from = NONE_POS;
+		for (size_t i = 0; i < s->n_cands; i++)
+			if (s->cands[i].ve > hold_end && s->cands[i].vs >= keep)
+				from = MIN(from, s->cands[i].vs);
+		for (bool grew = from != NONE_POS; grew;) {
+			grew = false;
+			for (size_t i = 0; i < s->n_cands; i++) {
+				const struct sec_cand *c = &s->cands[i];
+				if (c->vs >= keep && c->vs < from && c->ve > from) {
+					from = c->vs;
+					grew = true;
+				}
+			}
+		}
+		for (size_t i = 0; from != NONE_POS && i < s->n_cands; i++)
+			if (s->cands[i].vs >= from) {
+				struct sec_cand t = s->cands[held];
+				s->cands[held++] = s->cands[i];
+				s->cands[i] = t;
+			}
+	}
+	struct sec_cand *v = s->cands + held;
+	size_t n = s->n_cands - held;
+	qsort(v, n, sizeof(*v), cand_cmp);
 	size_t k = 0;
-	for (size_t i = 0; i < s->n_cands; i++) {
-		struct sec_cand *c = &s->cands[i];
+	for (size_t i = 0; i < n; i++) {
+		struct sec_cand *c = &v[i];
 		if (c->vs < s->last_emit_end)
 			continue;
-		if (k > 0 && c->vs < s->cands[k - 1].ve) {
-			if (sec_rule_defs[c->rule].priority > sec_rule_defs[s->cands[k - 1].rule].priority)
-				s->cands[k - 1] = *c;
+		if (k > 0 && c->vs < v[k - 1].ve) {
+			if (sec_rule_defs[c->rule].priority > sec_rule_defs[v[k - 1].rule].priority)
+				v[k - 1] = *c;
 			continue;
 		}
-		s->cands[k++] = *c;
+		v[k++] = *c;
 	}
 	int r = 0;
 	for (size_t i = 0; i < k && r >= 0; i++) {
-		r = emit(s, &s->cands[i]);
-		s->last_emit_end = MAX(s->last_emit_end, s->cands[i].ve);
+		r = emit(s, &v[i]);
+		s->last_emit_end = MAX(s->last_emit_end, v[i].ve);
 	}
-	s->n_cands = 0;
+	s->n_cands = held;
 	return r;
 }
 
@@ -1326,11 +1513,11 @@ static int process(struct sec_scanner *s, bool eof)
 			return s->err;
 		if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
 			return -EIO;
-		int r = flush_cands(s);
-		if (r < 0)
-			return r;
 		s->st.bytes_scanned += limit - s->scanned;
 		s->scanned = limit;
+		int r = flush_cands(s, eof);
+		if (r < 0)
+			return r;
 	}
 	if (!eof) {
 		uint64_t keep = s->scanned - SEC_BACK_MAX;

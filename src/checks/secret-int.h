@@ -23,6 +23,14 @@ enum sec_check {
 	_SEC_CHK_MAX,
 };
 
+/* How a prefilter hit becomes a match. */
+enum sec_parse {
+	SEC_PARSE_REGEX,  /* re, searched in the window [end - back, end + fwd) of the hit */
+	SEC_PARSE_ASSIGN, /* hs is the key word alone; what re has after it (SEC_ASSIGN_TAIL_RE)
+			   * is parsed by sec_assign_parse() from the key word's end */
+	_SEC_PARSE_MAX,
+};
+
 /*
  * One Vectorscan expression with its PCRE2 confirmation. The Vectorscan expression is a
  * prefilter: bounded (at most SEC_HS_MAX_LEN bytes long), anchored on a literal where the
@@ -41,6 +49,7 @@ struct sec_pattern {
 	const char *ctx;     /* SEC_CHK_CONTEXT: lower-case word that must be near */
 	uint16_t ctx_span;   /* SEC_CHK_CONTEXT / DOCKER_AUTH: how far back ctx may be */
 	uint8_t min_entropy10; /* Shannon entropy gate in tenths of a bit per byte; 0 none */
+	uint8_t parse;	       /* enum sec_parse */
 };
 
 struct sec_rule_def {
@@ -60,6 +69,29 @@ int sec_rule_index(const char *id);
 #define SEC_HS_MAX_LEN 512
 #define SEC_BACK_MAX 4096
 #define SEC_FWD_MAX 16384
+
+/*
+ * A generic assignment after its key word: a name tail, an optional quote, the operator and
+ * the value, in PCRE2 syntax (re of a SEC_PARSE_ASSIGN pattern is its key words followed by
+ * this). Groups: v and v2 the inside of double or single quotes, v3 an unquoted value.
+ */
+#define SEC_ASSIGN_TAIL_RE                                                                         \
+	"[A-Za-z0-9_.-]{0,30}[\"']?[ \\t]{0,4}(?::=|=>|=|:)[ \\t]{0,4}"                          \
+	"(?:\"(?<v>[^\\s\"]{6,256})\"|'(?<v2>[^\\s']{6,256})'|(?<v3>[^\\s\"'`]{6,256}))"
+
+/* Offsets in the subject of one SEC_ASSIGN_TAIL_RE match. */
+struct sec_assign {
+	size_t vs, ve; /* the value */
+	size_t end;    /* the end of the match (after the closing quote of a quoted value) */
+	bool quoted;
+};
+
+/*
+ * Match SEC_ASSIGN_TAIL_RE anchored at offset at of b[0, n), by hand: the same result as
+ * PCRE2 (the first alternative that matches, greedy repeats), without a regex run per key
+ * word. true and *ret filled on a match.
+ */
+bool sec_assign_parse(const unsigned char *b, size_t n, size_t at, struct sec_assign *ret);
 
 /* Known public example values (documentation keys), as exact strings. */
 extern const char *const sec_builtin_example_values[];

@@ -272,15 +272,16 @@ _Static_assert(ARRAY_SIZE(sec_rule_defs) == _R_MAX, "every rule has a definition
 	P(r, SEC_CHK_PEM, PFX_HEADER, 64, SEC_FWD_MAX, "-----BEGIN " label "-----",                \
 	  "(?<v>-----BEGIN " label "-----)")
 
-/* Key names of the generic rules; the prefilter ends at the assignment operator. */
+/*
+ * Key names of the generic rules. The prefilter is the key word alone (a literal search, cheap
+ * however often the words occur); the engine parses the rest of re (SEC_ASSIGN_TAIL_RE: name
+ * tail, operator, value) by hand from the word's end.
+ */
 #define PW_WORDS "password|passwd|passphrase|pwd"
 #define SECRET_WORDS                                                                               \
 	"secret|token|api[_.-]?key|access[_.-]?key|auth[_.-]?key|private[_.-]?key|credentials?"
-#define ASSIGN_HS(words) "(?:" words ")[A-Za-z0-9_.-]{0,30}[\"']?[ \\t]{0,4}(?::=|=>|=|:)"
-#define ASSIGN_RE(words)                                                                           \
-	"(?i:(?:" words ")[A-Za-z0-9_.-]{0,30})"                                                  \
-	"[\"']?[ \\t]{0,4}(?::=|=>|=|:)[ \\t]{0,4}"                                                \
-	"(?:\"(?<v>[^\\s\"]{6,256})\"|'(?<v2>[^\\s']{6,256})'|(?<v3>[^\\s\"'`]{6,256}))"
+#define ASSIGN_HS(words) "(?:" words ")"
+#define ASSIGN_RE(words) "(?i:" words ")" SEC_ASSIGN_TAIL_RE
 
 const struct sec_pattern sec_patterns[] = {
 	TOK(R_AWS_ID, 4, "(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
@@ -421,10 +422,11 @@ const struct sec_pattern sec_patterns[] = {
 	P(R_URL_CRED, SEC_CHK_URL, 0, 320, 320, "://[^/\\s:@'\"<>]{1,64}:[^/\\s@'\"<>]{3,128}@",
 	  "(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,19}://(?<user>[^/\\s:@'\"<>]{1,64}):"
 	  "(?<v>[^/\\s@'\"<>]{3,128})@(?<host>[A-Za-z0-9_-][A-Za-z0-9._-]{0,252})"),
-	P(R_GEN_PASSWORD, SEC_CHK_ASSIGN, 0, 96, 300, ASSIGN_HS(PW_WORDS), ASSIGN_RE(PW_WORDS),
-	  .hs_flags = HS_FLAG_CASELESS, .min_entropy10 = 30),
-	P(R_GEN_SECRET, SEC_CHK_ASSIGN, 0, 96, 300, ASSIGN_HS(SECRET_WORDS),
-	  ASSIGN_RE(SECRET_WORDS), .hs_flags = HS_FLAG_CASELESS, .min_entropy10 = 35),
+	P(R_GEN_PASSWORD, SEC_CHK_ASSIGN, 0, 0, 0, ASSIGN_HS(PW_WORDS), ASSIGN_RE(PW_WORDS),
+	  .hs_flags = HS_FLAG_CASELESS, .min_entropy10 = 30, .parse = SEC_PARSE_ASSIGN),
+	P(R_GEN_SECRET, SEC_CHK_ASSIGN, 0, 0, 0, ASSIGN_HS(SECRET_WORDS),
+	  ASSIGN_RE(SECRET_WORDS), .hs_flags = HS_FLAG_CASELESS, .min_entropy10 = 35,
+	  .parse = SEC_PARSE_ASSIGN),
 	TOK(R_AGE, 16, "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
 	    "(?<v>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})"),
 	TOK(R_DATABRICKS, 4, "dapi[a-f0-9]{32}", "(?<v>dapi[a-f0-9]{32}(?:-[0-9])?)",

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "common/common.h"
@@ -50,6 +51,7 @@ int cmd_sign(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_sign_usage[];
 int cmd_verify(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_verify_usage[];
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx); extern const char cmd_audit_usage[];
 /* `bulkhead k8s who-can ...` and `bulkhead k8s rbac ...` (cmd-k8s-rbac.c); argv[0] is the name. */
 int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_who_can_usage[];
@@ -83,6 +85,25 @@ int cli_fail_diag(int r, struct bh_diag *diag, const char *source);
 struct k8s_manifests;
 /* Load every PATH into m (k8s commands): 0, or an exit code after one error line. */
 int cli_k8s_load(struct cli_ctx *ctx, char *const *paths, int n, struct k8s_manifests *m);
+
+struct store_run;
+/* The store a recording command writes to: --store's value, else $BULKHEAD_STORE, else NULL
+ * (nothing is recorded). */
+const char *cli_store_spec(const char *opt);
+/* A slice of a command's findings recorded as its own run (kind), e.g. one per scanner. */
+struct cli_record_part {
+	const char *kind;		   /* run kind: "scan.vuln", "scan.secret", … */
+	bool (*match)(const json_t *finding); /* does this finding belong to the part */
+};
+/*
+ * Record a run in the store spec: the findings of the JSON document render(u, f) writes
+ * (the command's own --format json output; target from it unless run names one) — as one
+ * run, or one run per part — then audit records for the findings first seen and resolved and
+ * for each run. One line on stderr on failure. CLI_EXIT_OK or an exit code.
+ */
+int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *run,
+	       int (*render)(void *u, FILE *f), void *u, const struct cli_record_part *parts,
+	       size_t n_parts);
 
 struct img;
 struct img_visitor;

@@ -10,12 +10,15 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "common/json.h"
+#include "common/timeutil.h"
 #include "k8s/check.h"
+#include "store/store.h"
 
 const char cmd_k8s_usage[] =
     "usage: bulkhead k8s check PATH... [--level baseline|restricted] [--version vX.Y]\n"
     "                          [--only pss|hardening] [--format table|json] [-o FILE]\n"
-    "                          [--limit NAME=VALUE]...\n"
+    "                          [--store SPEC] [--cluster NAME] [--limit NAME=VALUE]...\n"
     "       bulkhead k8s who-can VERB RESOURCE [-n NS] PATH...     (see 'k8s who-can --help')\n"
     "       bulkhead k8s rbac PATH... [--format table|json]        (see 'k8s rbac --help')\n"
     "       bulkhead k8s reach PATH... [--format table|json|dot]   (see 'k8s reach --help')\n"
@@ -42,6 +45,10 @@ const char cmd_k8s_usage[] =
     "                         Security Standards finding is reported, not both\n"
     "  -f, --format FORMAT    table (default) or json (bulkhead.k8s-check/v1)\n"
     "  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+    "  --store SPEC           record the result in the store (SQLite file or postgres://…;\n"
+    "                         default $BULKHEAD_STORE, else not recorded) with audit\n"
+    "                         records for findings first seen and resolved\n"
+    "  --cluster NAME         the cluster the manifests describe, for the store (default)\n"
     "\n"
     "An object (or its pod template) annotated bulkhead.dev/ignore: \"BH-K8S-HARD-003,...\"\n"
     "does not report those rules; the JSON lists them under \"suppressed\".\n"
@@ -80,15 +87,28 @@ static int check_render(void *u, FILE *f)
 		       : k8s_check_report_table(x->m, x->rep, f);
 }
 
+/* Which recorded run (scope) a k8s check finding belongs to. */
+static bool is_pss(const json_t *f)
+{
+	const char *id = bh_json_str(json_object_get(f, "rule"), "id");
+	return id && strncmp(id, "BH-K8S-PSS-", 11) == 0;
+}
+static bool is_hardening(const json_t *f)
+{
+	return !is_pss(f);
+}
+
 static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, 'h'},	       {"level", required_argument, NULL, 'l'},
 	    {"version", required_argument, NULL, 'V'}, {"only", required_argument, NULL, 'O'},
 	    {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-	    {"limit", required_argument, NULL, 'L'},   {0},
+	    {"limit", required_argument, NULL, 'L'},   {"store", required_argument, NULL, 'T'},
+	    {"cluster", required_argument, NULL, 'C'}, {0},
 	};
 	struct k8s_check_opts co = {0};
+	const char *store_opt = NULL, *cluster = "default";
 	bool only_set = false;
 	enum k8s_format fmt = K8S_FMT_TABLE;
 	const char *out_path = NULL;
@@ -153,6 +173,16 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 		case 'o':
 			out_path = optarg;
 			break;
+		case 'T':
+			store_opt = optarg;
+			break;
+		case 'C':
+			if (!*optarg || strlen(optarg) > 253) {
+				log_error("--cluster: a name of 1-253 characters");
+				ret = CLI_EXIT_INPUT;
+			}
+			cluster = optarg;
+			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)
 				ret = CLI_EXIT_INPUT;
@@ -185,6 +215,23 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		for (size_t i = 0; ret == CLI_EXIT_OK && i < rep.notes.n; i++)
 			log_notice("note: %s", rep.notes.v[i]);
+	}
+	const char *store_spec = cli_store_spec(store_opt);
+	if (ret == CLI_EXIT_OK && store_spec) {
+		struct check_render jr = { .json = true, .m = &m, .co = &co, .rep = &rep };
+		struct store_run run = {
+			.kind = "k8s-check",
+			.time = (int64_t)bh_now(NULL),
+			.target = { .type = "cluster", .name = cluster, .cluster = cluster },
+			.tool = "bulkhead " BULKHEAD_VERSION,
+		};
+		struct cli_record_part parts[2];
+		size_t n = 0;
+		if (!co.no_pss)
+			parts[n++] = (struct cli_record_part){ "k8s-check.pss", is_pss };
+		if (co.hardening)
+			parts[n++] = (struct cli_record_part){ "k8s-check.hardening", is_hardening };
+		ret = cli_record(ctx, store_spec, &run, check_render, &jr, parts, n);
 	}
 	if (ret == CLI_EXIT_OK) {
 		struct check_render cr = { .json = fmt == K8S_FMT_JSON, .m = &m, .co = &co, .rep = &rep };

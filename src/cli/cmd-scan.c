@@ -18,15 +18,17 @@
 #include "cli/cli.h"
 #include "common/fileio.h"
 #include "common/finding.h"
+#include "common/json.h"
 #include "common/limits.h"
 #include "common/timeutil.h"
+#include "store/store.h"
 #include "vuln/match.h"
 #include "vuln/vex.h"
 
 const char cmd_scan_usage[] =
 	"usage: bulkhead scan TARGET [--scanners vuln,secret,config] [--db FILE] [--vex FILE]...\n"
 	"                     [--secret-config FILE] [--max-age DAYS]\n"
-	"                     [--require-signature --key PUB]\n"
+	"                     [--require-signature --key PUB] [--store SPEC]\n"
 	"                     [--format table|json|sarif|cyclonedx] [-o FILE]\n"
 	"                     [--fail-on SEVERITY] [--ignore-unfixed] [--platform P]\n"
 	"                     [--limit NAME=VALUE]...\n"
@@ -53,6 +55,10 @@ const char cmd_scan_usage[] =
 	"                         a signature by --key PUB over its manifest digest (see\n"
 	"                         'bulkhead help verify')\n"
 	"  --key PUB              public key (PEM) for --require-signature\n"
+	"  --store SPEC           record the scan and its findings in the store (a SQLite\n"
+	"                         file or postgres://…; default $BULKHEAD_STORE, else not\n"
+	"                         recorded) and append audit records for findings first\n"
+	"                         seen and resolved (see 'bulkhead help audit')\n"
 	"  -f, --format FORMAT    table (default), json (bulkhead.scan/v1), sarif (2.1.0),\n"
 	"                         cyclonedx (CycloneDX 1.6 with vulnerabilities only)\n"
 	"  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
@@ -197,6 +203,24 @@ static int check_signature(const struct img *img, const struct sign_key *key, co
 	return CLI_EXIT_OK;
 }
 
+/* Which recorded run (scope) a scan finding belongs to. */
+static bool is_signature(const json_t *f)
+{
+	return streq_ptr(bh_json_str(json_object_get(f, "rule"), "id"), SIGN_RULE_ID);
+}
+static bool is_vuln(const json_t *f)
+{
+	return streq_ptr(bh_json_str(f, "kind"), "vulnerability");
+}
+static bool is_secret(const json_t *f)
+{
+	return streq_ptr(bh_json_str(f, "kind"), "secret");
+}
+static bool is_config(const json_t *f)
+{
+	return streq_ptr(bh_json_str(f, "kind"), "misconfiguration") && !is_signature(f);
+}
+
 struct scan_render {
 	enum scan_format fmt;
 	const struct img *img;
@@ -229,6 +253,7 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 		{ "max-age", required_argument, NULL, 'A' },
 		{ "require-signature", no_argument, NULL, 'R' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "store", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "fail-on", required_argument, NULL, 'F' },
@@ -239,7 +264,7 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	enum scan_format fmt = FMT_TABLE;
 	const char *out_path = NULL, *platform = NULL, *db_opt = NULL, *secret_cfg = NULL;
-	const char *key_path = NULL;
+	const char *key_path = NULL, *store_opt = NULL;
 	bool require_sig = false;
 	struct strv vex = { 0 };
 	unsigned scanners = SCAN_VULN | SCAN_SECRET;
@@ -274,6 +299,9 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'K':
 			key_path = optarg;
+			break;
+		case 'T':
+			store_opt = optarg;
 			break;
 		case 'A': {
 			uint64_t days;
@@ -434,6 +462,23 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 		ret = check_signature(img, key, key_path, ctx, &other);
 	bh_findings_sort(&other);
 
+	const char *store_spec = cli_store_spec(store_opt);
+	if (ret == CLI_EXIT_OK && store_spec) {
+		struct scan_render jr = { .fmt = FMT_JSON, .img = img, .res = &res };
+		struct store_run run = { .kind = "scan", .time = (int64_t)bh_now(NULL),
+					 .tool = "bulkhead " BULKHEAD_VERSION };
+		struct cli_record_part parts[4];
+		size_t n = 0;
+		if (scanners & SCAN_VULN)
+			parts[n++] = (struct cli_record_part){ "scan.vuln", is_vuln };
+		if (scanners & SCAN_SECRET)
+			parts[n++] = (struct cli_record_part){ "scan.secret", is_secret };
+		if (scanners & SCAN_CONFIG)
+			parts[n++] = (struct cli_record_part){ "scan.config", is_config };
+		if (require_sig)
+			parts[n++] = (struct cli_record_part){ "scan.signature", is_signature };
+		ret = cli_record(ctx, store_spec, &run, scan_render, &jr, parts, n);
+	}
 	if (ret == CLI_EXIT_OK) {
 		struct scan_render sr = { .fmt = fmt, .img = img, .res = &res };
 		ret = cli_write_output(out_path, scan_render, &sr);

@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
 	  cmd_sign_usage },
 	{ "verify", cmd_verify, "verify an image's signature against a public key",
 	  cmd_verify_usage },
+	{ "audit", cmd_audit, "tamper-evident audit log: verify, log, export, import Kubernetes audit events", cmd_audit_usage },
 };
 
 static const char main_usage[] =
