@@ -102,11 +102,13 @@ done
 read -r t_floor t_floor_med <<<"$(stats $floors)"
 # shellcheck disable=SC2086
 read -r t_scan t_scan_med <<<"$(stats $scans)"
-rss=n/a
+# peak RSS and CPU time (user + system: what a shared machine's load does not change)
+rss=n/a cpu=n/a
 if [ -n "$GNUTIME" ]; then
-	"$GNUTIME" -f %M -o "$TMP/rss" "$BULKHEAD" scan "dir:$CORPUS" --scanners secret \
+	"$GNUTIME" -f '%M %U %S' -o "$TMP/rss" "$BULKHEAD" scan "dir:$CORPUS" --scanners secret \
 		--format json -o "$TMP/corpus.json" >/dev/null 2>>"$TMP/log" || true
-	rss=$(LC_ALL=C awk '/^[0-9]+$/ { v = $1 } END { printf "%.1f", v / 1024 }' "$TMP/rss")
+	rss=$(LC_ALL=C awk '/^[0-9]+ / { v = $1 } END { printf "%.1f", v / 1024 }' "$TMP/rss")
+	cpu=$(LC_ALL=C awk '/^[0-9]+ / { v = $2 + $3 } END { printf "%.2f", v }' "$TMP/rss")
 fi
 found=$(jq "$secrets_jq | length" "$TMP/corpus.json")
 pairs=$(jq "$secrets_jq | map(select(.rule.id == \"BH-SECRET-002\")) | length" "$TMP/corpus.json")
@@ -123,6 +125,7 @@ printf '%-34s %10s %10s %12s %12s\n' "bulkhead scan --scanners secret" "$t_scan"
 	"$(mbps "$t_scan")" "$t_scan_med" "$(mbps "$t_scan_med")"
 echo "ratio (bulkhead / floor): best $(div "$t_scan" "$t_floor" 2)," \
 	"median $(div "$t_scan_med" "$t_floor_med" 2)   peak RSS: ${rss} MiB   cores: $(nproc)" \
+	"  CPU: ${cpu} s ($(mbps "$cpu") MB per CPU-second)" \
 	"  runs: $RUNS"
 echo "recall: $found findings for $planted planted (+$pairs AWS secret halves; 1 planted in the 64 MiB line is over secret-max-file-bytes); with secret-max-file-bytes=0: $found_all"
 jq -r "$secrets_jq | group_by(.rule.id)[] | \"  \\(.[0].rule.id) \\(.[0].rule.title): \\(length)\"" \

@@ -107,7 +107,7 @@ int audit_canon_string(const char *s, size_t len, struct buf *out)
 		run = 0;
 		if (r < 0)
 			break;
-		char esc[7] = { '\\', 0 };
+		char esc[7] = {'\\', 0};
 		size_t n = 2;
 		switch (c) {
 		case '"':
@@ -207,12 +207,13 @@ static int canon(const json_t *v, size_t depth, size_t max_depth, struct buf *ou
 		{
 			if (k == n)
 				break;
-			m[k++] = (struct member){ key, strlen(key), val };
+			m[k++] = (struct member){key, strlen(key), val};
 		}
 		for (size_t i = 0; i < k; i++)
 			if (!audit_utf8_valid(m[i].key, m[i].len))
 				return -EINVAL;
-		qsort(m, k, sizeof(*m), member_cmp);
+		if (k > 1)
+			qsort(m, k, sizeof(*m), member_cmp);
 		r = buf_putc(out, '{');
 		for (size_t i = 0; r == 0 && i < k; i++) {
 			if (i)
@@ -257,8 +258,10 @@ static int record_json(const struct store_audit_row *row, const char *hash, stru
 	r = r ?: buf_puts(out, ",\"kind\":") ?: audit_canon_string(kind, strlen(kind), out);
 	r = r ?: buf_puts(out, ",\"payload\":") ?: buf_puts(out, payload);
 	r = r ?: buf_puts(out, ",\"prev_hash\":") ?: audit_canon_string(prev, strlen(prev), out);
-	r = r ?: buf_printf(out, ",\"schema\":\"%s\",\"seq\":%lld,\"target\":", AUDIT_RECORD_SCHEMA,
-			    (long long)row->seq);
+	r = r
+		?: buf_printf(out,
+			      ",\"schema\":\"%s\",\"seq\":%lld,\"target\":", AUDIT_RECORD_SCHEMA,
+			      (long long)row->seq);
 	r = r ?: audit_canon_string(target, strlen(target), out);
 	r = r ?: buf_printf(out, ",\"time\":%lld}", (long long)row->time);
 	if (r < 0) {

@@ -36,13 +36,13 @@ static int entry_from_json(const json_t *o, struct audit_head_entry *e)
 	    !json_is_integer(time) || json_integer_value(seq) < 1)
 		return -EBADMSG;
 	*e = (struct audit_head_entry){
-		.store = strdup(store),
-		.genesis = strdup(genesis),
-		.cp = { .seq = json_integer_value(seq),
-			.time = json_integer_value(time),
-			.hash = strdup(hash),
-			.key_id = strdup(key_id),
-			.signature = strdup(sig) },
+	    .store = strdup(store),
+	    .genesis = strdup(genesis),
+	    .cp = {.seq = json_integer_value(seq),
+		   .time = json_integer_value(time),
+		   .hash = strdup(hash),
+		   .key_id = strdup(key_id),
+		   .signature = strdup(sig)},
 	};
 	if (!e->store || !e->genesis || !e->cp.hash || !e->cp.key_id || !e->cp.signature) {
 		free(e->store);
@@ -148,7 +148,7 @@ int audit_head_update(const char *path, const char *store, const char *genesis,
 	if (r < 0)
 		return r;
 	_cleanup_close_ int lfd =
-		NERRNO(open(lock_path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+	    NERRNO(open(lock_path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
 	if (lfd < 0)
 		return lfd;
 	if ((r = NERRNO(flock(lfd, LOCK_EX))) < 0)
@@ -179,20 +179,20 @@ int audit_head_update(const char *path, const char *store, const char *genesis,
 			return -ENOMEM;
 		}
 		e = ne;
-		e[n++] = (struct audit_head_entry){ 0 };
+		e[n++] = (struct audit_head_entry){0};
 	} else {
 		free(e[i].store);
 		free(e[i].genesis);
 		store_checkpoint_done(&e[i].cp);
-		e[i] = (struct audit_head_entry){ 0 };
+		e[i] = (struct audit_head_entry){0};
 	}
 	e[i].store = strdup(store);
 	e[i].genesis = strdup(genesis);
-	e[i].cp = (struct store_checkpoint){ .seq = cp->seq,
-					     .time = cp->time,
-					     .hash = strdup(cp->hash),
-					     .key_id = strdup(cp->key_id),
-					     .signature = strdup(cp->signature) };
+	e[i].cp = (struct store_checkpoint){.seq = cp->seq,
+					    .time = cp->time,
+					    .hash = strdup(cp->hash),
+					    .key_id = strdup(cp->key_id),
+					    .signature = strdup(cp->signature)};
 	if (!e[i].store || !e[i].genesis || !e[i].cp.hash || !e[i].cp.key_id ||
 	    !e[i].cp.signature) {
 		audit_head_entries_free(e, n);

@@ -23,7 +23,7 @@ void audit_k8s_event_done(struct audit_k8s_event *e)
 	free(e->impersonated);
 	free(e->target);
 	json_decref(e->payload);
-	*e = (struct audit_k8s_event){ 0 };
+	*e = (struct audit_k8s_event){0};
 }
 
 /* A member that must be a string when present: its value, NULL when absent. */
@@ -92,8 +92,9 @@ static int opt_strings(const json_t *o, const char *key, const char *where, json
 		json_t *s = json_array_get(v, i);
 		if (!json_is_string(s) || json_string_length(s) > AUDIT_FIELD_MAX) {
 			json_decref(a);
-			bh_diag_set(diag, NULL, 0, 0, "%s%s[%zu] is not a string (of at most %d bytes)",
-				    where, key, i, AUDIT_FIELD_MAX);
+			bh_diag_set(diag, NULL, 0, 0,
+				    "%s%s[%zu] is not a string (of at most %d bytes)", where, key,
+				    i, AUDIT_FIELD_MAX);
 			return -EBADMSG;
 		}
 		if (json_array_append(a, s) < 0) {
@@ -129,8 +130,8 @@ int audit_k8s_event_parse(struct span line, const struct bh_limits *limits,
 	}
 	const char *api_version = NULL, *kind = NULL, *audit_id = NULL, *verb = NULL;
 	const char *stage = NULL, *username = NULL;
-	r = opt_str(doc, "apiVersion", "", &api_version, diag) ?:
-	    opt_str(doc, "kind", "", &kind, diag);
+	r = opt_str(doc, "apiVersion", "", &api_version, diag)
+		?: opt_str(doc, "kind", "", &kind, diag);
 	if (r < 0)
 		return r;
 	if (api_version && !streq(api_version, "audit.k8s.io/v1") &&
@@ -164,8 +165,8 @@ int audit_k8s_event_parse(struct span line, const struct bh_limits *limits,
 	_cleanup_json_ json_t *groups = NULL, *imp_groups = NULL, *ips = NULL;
 	r = opt_strings(user, "groups", "user.", &groups, diag);
 	if (r == 0 && imp)
-		r = req_str(imp, "username", "impersonatedUser.", &imp_name, diag) ?:
-		    opt_strings(imp, "groups", "impersonatedUser.", &imp_groups, diag);
+		r = req_str(imp, "username", "impersonatedUser.", &imp_name, diag)
+			?: opt_strings(imp, "groups", "impersonatedUser.", &imp_groups, diag);
 	if (r == 0 && ref)
 		r = opt_str(ref, "resource", "objectRef.", &res, diag) ?:
 		    opt_str(ref, "namespace", "objectRef.", &ns, diag) ?:
@@ -199,9 +200,9 @@ int audit_k8s_event_parse(struct span line, const struct bh_limits *limits,
 		return -EBADMSG;
 	}
 
-	struct audit_k8s_event e = { 0 };
-	static const char *const changes[] = { "create", "update", "patch", "delete",
-					       "deletecollection" };
+	struct audit_k8s_event e = {0};
+	static const char *const changes[] = {"create", "update", "patch", "delete",
+					      "deletecollection"};
 	for (size_t i = 0; i < ARRAY_SIZE(changes); i++)
 		if (streq(verb, changes[i]))
 			e.is_change = true;

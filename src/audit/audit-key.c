@@ -84,7 +84,8 @@ static int key_finish(EVP_PKEY *pkey, bool is_private, const char *path, struct 
 {
 	if (EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
 		const char *type = EVP_PKEY_get0_type_name(pkey);
-		bh_diag_set(diag, path, 0, 0, "audit key is %s, not Ed25519", type ? type : "unknown");
+		bh_diag_set(diag, path, 0, 0, "audit key is %s, not Ed25519",
+			    type ? type : "unknown");
 		EVP_PKEY_free(pkey);
 		return -EOPNOTSUPP;
 	}
@@ -124,9 +125,10 @@ static int read_key_file(const char *path, bool is_private, struct buf *b, struc
 		return -EBADMSG;
 	}
 	if (is_private && (st.st_mode & 077)) {
-		bh_diag_set(diag, path, 0, 0,
-			    "private audit key is accessible by group or others (mode %04o; chmod 600)",
-			    (unsigned)(st.st_mode & 07777));
+		bh_diag_set(
+		    diag, path, 0, 0,
+		    "private audit key is accessible by group or others (mode %04o; chmod 600)",
+		    (unsigned)(st.st_mode & 07777));
 		return -EACCES;
 	}
 	r = bh_read_fd(fd, 64 * 1024, b);
@@ -163,8 +165,8 @@ static int create_key(const char *path, struct bh_diag *diag)
 		*p = '\0';
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			int r = -errno;
-			bh_diag_set(diag, dir, 0, 0, "cannot create directory for the audit key: %s",
-				    strerror(-r));
+			bh_diag_set(diag, dir, 0, 0,
+				    "cannot create directory for the audit key: %s", strerror(-r));
 			return r;
 		}
 		*p = '/';
@@ -217,8 +219,8 @@ static int create_key(const char *path, struct bh_diag *diag)
 	return r;
 }
 
-int audit_key_load_private(const char *path, bool create, struct audit_key **ret,
-			   bool *ret_created, struct bh_diag *reterr_diag)
+int audit_key_load_private(const char *path, bool create, struct audit_key **ret, bool *ret_created,
+			   struct bh_diag *reterr_diag)
 {
 	bool created = false;
 	struct buf pem;
@@ -323,7 +325,7 @@ int audit_checkpoint_sign(const struct audit_key *k, int64_t seq, int64_t time, 
 	if (n <= 0)
 		return -EIO;
 	b64[n] = '\0';
-	struct store_checkpoint c = { .seq = seq, .time = time };
+	struct store_checkpoint c = {.seq = seq, .time = time};
 	c.hash = strdup(hash);
 	c.key_id = strdup(k->id);
 	c.signature = strdup(b64);

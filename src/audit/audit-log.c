@@ -14,7 +14,7 @@
 void audit_writer_init(struct audit_writer *w, struct store *store, const struct audit_key *key,
 		       const char *head_path)
 {
-	*w = (struct audit_writer){ .store = store, .key = key, .head_path = head_path };
+	*w = (struct audit_writer){.store = store, .key = key, .head_path = head_path};
 	buf_init(&w->scratch, 0);
 }
 
@@ -72,12 +72,12 @@ static void backoff(unsigned attempt)
 {
 	/* 50 µs .. ~3 ms, jittered by the pid so racing processes drift apart */
 	long ns = (50000L << MIN(attempt, 6u)) + (long)(getpid() % 97) * 1000;
-	struct timespec ts = { 0, ns };
+	struct timespec ts = {0, ns};
 	(void)nanosleep(&ts, NULL);
 }
 
-int audit_append(struct audit_writer *w, const char *kind, const char *target,
-		 const char *actor, const json_t *payload, int64_t *ret_seq)
+int audit_append(struct audit_writer *w, const char *kind, const char *target, const char *actor,
+		 const json_t *payload, int64_t *ret_seq)
 {
 	int r = check_field(kind, true) ?: check_field(target, false) ?: check_field(actor, false);
 	if (r < 0)
@@ -94,7 +94,7 @@ int audit_append(struct audit_writer *w, const char *kind, const char *target,
 
 	for (unsigned attempt = 0; attempt < APPEND_MAX_ATTEMPTS; attempt++) {
 		if (!w->has_tail) {
-			struct store_audit_row t = { 0 };
+			struct store_audit_row t = {0};
 			r = store_audit_tail(w->store, &t);
 			if (r == -ENOENT) {
 				w->tail_seq = 0;
@@ -114,14 +114,14 @@ int audit_append(struct audit_writer *w, const char *kind, const char *target,
 		}
 		char hash[BH_DIGEST_STR_LEN + 1];
 		struct store_audit_row row = {
-			.seq = w->tail_seq + 1,
-			.time = audit_now_us(),
-			.kind = (char *)kind,
-			.target = (char *)(target ? target : ""),
-			.actor = (char *)(actor ? actor : ""),
-			.payload = w->scratch.ptr,
-			.prev_hash = w->tail_hash,
-			.hash = hash,
+		    .seq = w->tail_seq + 1,
+		    .time = audit_now_us(),
+		    .kind = (char *)kind,
+		    .target = (char *)(target ? target : ""),
+		    .actor = (char *)(actor ? actor : ""),
+		    .payload = w->scratch.ptr,
+		    .prev_hash = w->tail_hash,
+		    .hash = hash,
 		};
 		r = audit_record_hash(&row, hash);
 		if (r < 0)
@@ -139,10 +139,11 @@ int audit_append(struct audit_writer *w, const char *kind, const char *target,
 		w->dirty = true;
 		if (ret_seq)
 			*ret_seq = row.seq;
-		uint64_t every = w->checkpoint_every ? w->checkpoint_every
-						     : AUDIT_CHECKPOINT_EVERY_DEFAULT;
+		uint64_t every =
+		    w->checkpoint_every ? w->checkpoint_every : AUDIT_CHECKPOINT_EVERY_DEFAULT;
 		if (w->key && (uint64_t)row.seq % every == 0) {
-			/* the record is stored whatever happens here; flush retries the signature */
+			/* the record is stored whatever happens here; flush retries the signature
+			 */
 			int q = write_checkpoint(w->store, w->key, w->head_path, row.seq, hash);
 			if (q < 0)
 				log_debug_errno(q, "audit checkpoint at seq %lld failed: %m",

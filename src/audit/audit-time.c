@@ -34,7 +34,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 static unsigned days_in_month(int64_t y, unsigned m)
 {
-	static const unsigned dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
@@ -136,8 +136,11 @@ int audit_parse_since(struct span s, int64_t now_us, int64_t *ret_us)
 {
 	char unit = s.len >= 2 ? s.ptr[s.len - 1] : 0;
 	if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
-		int64_t mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 :
-			       unit == 'd' ? 86400 : 0;
+		int64_t mult = unit == 's'   ? 1
+			       : unit == 'm' ? 60
+			       : unit == 'h' ? 3600
+			       : unit == 'd' ? 86400
+					     : 0;
 		uint64_t n;
 		if (!mult || parse_u64(span_slice(s, 0, s.len - 1), 10, 100000000, &n) < 0)
 			return -EBADMSG;
@@ -167,8 +170,8 @@ int audit_format_time(int64_t us, char *out, size_t size)
 	return xsnprintf(out, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", (long long)y, m, d,
 			 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
 			 (long long)(us % 1000000)) < 0
-		       ? -EINVAL
-		       : 0;
+		   ? -EINVAL
+		   : 0;
 }
 
 int64_t audit_now_us(void)

@@ -33,16 +33,16 @@ struct vstate {
 };
 
 static const char *const problem_names[_AUDIT_PROBLEM_MAX] = {
-	[AUDIT_OK] = "none",
-	[AUDIT_MODIFIED] = "modified",
-	[AUDIT_NOT_CANONICAL] = "not-canonical",
-	[AUDIT_LINK] = "link",
-	[AUDIT_GAP] = "gap",
-	[AUDIT_CP_SIGNATURE] = "checkpoint-signature",
-	[AUDIT_CP_KEY] = "checkpoint-key",
-	[AUDIT_CP_MISMATCH] = "checkpoint-mismatch",
-	[AUDIT_TRUNCATED] = "truncated",
-	[AUDIT_HEAD_MISMATCH] = "head-mismatch",
+    [AUDIT_OK] = "none",
+    [AUDIT_MODIFIED] = "modified",
+    [AUDIT_NOT_CANONICAL] = "not-canonical",
+    [AUDIT_LINK] = "link",
+    [AUDIT_GAP] = "gap",
+    [AUDIT_CP_SIGNATURE] = "checkpoint-signature",
+    [AUDIT_CP_KEY] = "checkpoint-key",
+    [AUDIT_CP_MISMATCH] = "checkpoint-mismatch",
+    [AUDIT_TRUNCATED] = "truncated",
+    [AUDIT_HEAD_MISMATCH] = "head-mismatch",
 };
 
 const char *audit_problem_name(enum audit_problem p)
@@ -71,7 +71,7 @@ static int cp_cb(void *u, const struct store_checkpoint *c)
 	if (GROW(v->cps, v->ncps, v->cps_cap) < 0)
 		return -ENOMEM;
 	struct store_checkpoint *d = &v->cps[v->ncps];
-	*d = (struct store_checkpoint){ .seq = c->seq, .time = c->time };
+	*d = (struct store_checkpoint){.seq = c->seq, .time = c->time};
 	d->hash = strdup(c->hash ? c->hash : "");
 	d->key_id = strdup(c->key_id ? c->key_id : "");
 	d->signature = strdup(c->signature ? c->signature : "");
@@ -93,7 +93,7 @@ static int add_item(struct vstate *v, const struct store_checkpoint *cp, bool fr
 {
 	if (GROW(v->items, v->nitems, v->items_cap) < 0)
 		return -ENOMEM;
-	v->items[v->nitems++] = (struct cp_item){ cp, from_head };
+	v->items[v->nitems++] = (struct cp_item){cp, from_head};
 	return 0;
 }
 
@@ -133,15 +133,17 @@ static int check_cps_at(struct vstate *v, int64_t seq, const char *hash)
 		if (r != 0)
 			return r;
 		if (it->cp->seq < 1)
-			return bad(v, AUDIT_CP_MISMATCH, 1, 1, "%s names seq %lld, which cannot exist",
-				   cp_what(it), (long long)it->cp->seq);
+			return bad(v, AUDIT_CP_MISMATCH, 1, 1,
+				   "%s names seq %lld, which cannot exist", cp_what(it),
+				   (long long)it->cp->seq);
 		if (!streq(it->cp->hash, hash)) {
 			int64_t from = v->res->last_signed_seq + 1;
-			return bad(v, it->from_head ? AUDIT_HEAD_MISMATCH : AUDIT_CP_MISMATCH, seq, from,
-				   "%s at seq %lld does not match record %lld: records %lld..%lld were "
-				   "rewritten after it was signed",
-				   cp_what(it), (long long)seq, (long long)seq, (long long)from,
-				   (long long)seq);
+			return bad(
+			    v, it->from_head ? AUDIT_HEAD_MISMATCH : AUDIT_CP_MISMATCH, seq, from,
+			    "%s at seq %lld does not match record %lld: records %lld..%lld were "
+			    "rewritten after it was signed",
+			    cp_what(it), (long long)seq, (long long)seq, (long long)from,
+			    (long long)seq);
 		}
 		if (v->k) {
 			if (!it->from_head)
@@ -172,21 +174,23 @@ static int resolve_head(struct vstate *v, const char *genesis)
 			if ((v->k && !streq(e->cp.key_id, audit_key_id(v->k))) ||
 			    !streq(e->store, v->store_name))
 				continue;
-			struct cp_item it = { &e->cp, true };
+			struct cp_item it = {&e->cp, true};
 			int r = check_sig(v, &it);
 			if (r != 0)
 				return r;
 			v->res->head_used = true;
 			v->res->head_seq = e->cp.seq;
 			if (!genesis)
-				return bad(v, AUDIT_TRUNCATED, 1, 1,
-					   "the log is empty but the head file records seq %lld for "
-					   "this store: records 1..%lld were removed",
-					   (long long)e->cp.seq, (long long)e->cp.seq);
-			return bad(v, AUDIT_HEAD_MISMATCH, 1, 1,
-				   "record 1 does not start the chain the head file records for this "
-				   "store (seq %lld): the log was replaced or rewritten from the start",
-				   (long long)e->cp.seq);
+				return bad(
+				    v, AUDIT_TRUNCATED, 1, 1,
+				    "the log is empty but the head file records seq %lld for "
+				    "this store: records 1..%lld were removed",
+				    (long long)e->cp.seq, (long long)e->cp.seq);
+			return bad(
+			    v, AUDIT_HEAD_MISMATCH, 1, 1,
+			    "record 1 does not start the chain the head file records for this "
+			    "store (seq %lld): the log was replaced or rewritten from the start",
+			    (long long)e->cp.seq);
 		}
 		return 0;
 	}
@@ -233,9 +237,10 @@ static int row_cb(void *u, const struct store_audit_row *row)
 	buf_clear(&v->bytes);
 	int r = audit_record_bytes(row, &v->bytes);
 	if (r == -EINVAL)
-		return bad(v, AUDIT_NOT_CANONICAL, seq, seq,
-			   "record %lld has a field that is not UTF-8 (written behind bulkhead's back)",
-			   (long long)seq);
+		return bad(
+		    v, AUDIT_NOT_CANONICAL, seq, seq,
+		    "record %lld has a field that is not UTF-8 (written behind bulkhead's back)",
+		    (long long)seq);
 	if (r == 0)
 		r = bh_sha256_str(v->bytes.ptr, v->bytes.len, hash);
 	if (r < 0) {
@@ -243,15 +248,17 @@ static int row_cb(void *u, const struct store_audit_row *row)
 		return r;
 	}
 	if (!row->hash || !streq(row->hash, hash))
-		return bad(v, AUDIT_MODIFIED, seq, seq,
-			   "record %lld does not match its hash: it was modified, or moved here from "
-			   "another position",
-			   (long long)seq);
+		return bad(
+		    v, AUDIT_MODIFIED, seq, seq,
+		    "record %lld does not match its hash: it was modified, or moved here from "
+		    "another position",
+		    (long long)seq);
 	if (!row->prev_hash || !streq(row->prev_hash, v->prev))
-		return bad(v, AUDIT_LINK, seq, seq > 1 ? seq - 1 : 1,
-			   "record %lld does not link to record %lld (prev_hash differs): records "
-			   "were inserted, deleted or reordered there, or record %lld was rewritten",
-			   (long long)seq, (long long)seq - 1, (long long)seq - 1);
+		return bad(
+		    v, AUDIT_LINK, seq, seq > 1 ? seq - 1 : 1,
+		    "record %lld does not link to record %lld (prev_hash differs): records "
+		    "were inserted, deleted or reordered there, or record %lld was rewritten",
+		    (long long)seq, (long long)seq - 1, (long long)seq - 1);
 	if (!row_canonical(v, row))
 		return bad(v, AUDIT_NOT_CANONICAL, seq, seq,
 			   "record %lld is not in the form bulkhead writes (payload not canonical "
@@ -271,8 +278,8 @@ static int row_cb(void *u, const struct store_audit_row *row)
 int audit_verify(struct store *s, const struct audit_key *k, const char *head_path,
 		 struct audit_verify_result *result)
 {
-	*result = (struct audit_verify_result){ .key_used = k != NULL };
-	struct vstate v = { .k = k, .expected = 1, .res = result, .store_name = store_name(s) };
+	*result = (struct audit_verify_result){.key_used = k != NULL};
+	struct vstate v = {.k = k, .expected = 1, .res = result, .store_name = store_name(s)};
 	memcpy(v.prev, AUDIT_ZERO_HASH, sizeof(v.prev));
 	buf_init(&v.bytes, 0);
 	buf_init(&v.canon, 0);
@@ -290,7 +297,8 @@ int audit_verify(struct store *s, const struct audit_key *k, const char *head_pa
 	for (size_t i = 0; r == 0 && i < v.ncps; i++)
 		r = add_item(&v, &v.cps[i], false);
 	if (r == 0) {
-		qsort(v.items, v.nitems, sizeof(*v.items), item_cmp);
+		if (v.nitems > 1)
+			qsort(v.items, v.nitems, sizeof(*v.items), item_cmp);
 		r = store_audit_foreach(s, 1, row_cb, &v);
 		if (v.err < 0)
 			r = v.err;
@@ -307,11 +315,12 @@ int audit_verify(struct store *s, const struct audit_key *k, const char *head_pa
 			break;
 		}
 		int64_t tail = result->records;
-		(void)bad(&v, AUDIT_TRUNCATED, tail + 1, tail + 1,
-			  "the log ends at seq %lld but %s at seq %lld was signed: records %lld..%lld "
-			  "were removed",
-			  (long long)tail, cp_what(it), (long long)it->cp->seq, (long long)tail + 1,
-			  (long long)it->cp->seq);
+		(void)bad(
+		    &v, AUDIT_TRUNCATED, tail + 1, tail + 1,
+		    "the log ends at seq %lld but %s at seq %lld was signed: records %lld..%lld "
+		    "were removed",
+		    (long long)tail, cp_what(it), (long long)it->cp->seq, (long long)tail + 1,
+		    (long long)it->cp->seq);
 	}
 	if (r == 0)
 		result->unsigned_records = result->records - result->last_signed_seq;

@@ -32,10 +32,10 @@
 #include "common/hash.h"
 #include "store/store.h"
 
-#define AUDIT_RECORD_SCHEMA "bulkhead.audit-record/v1"
-#define AUDIT_CHECKPOINT_SCHEMA "bulkhead.audit-checkpoint/v1"
-#define AUDIT_HEAD_SCHEMA "bulkhead.audit-head/v1"
-#define AUDIT_ZERO_HASH "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+#define AUDIT_RECORD_SCHEMA	       "bulkhead.audit-record/v1"
+#define AUDIT_CHECKPOINT_SCHEMA	       "bulkhead.audit-checkpoint/v1"
+#define AUDIT_HEAD_SCHEMA	       "bulkhead.audit-head/v1"
+#define AUDIT_ZERO_HASH		       "sha256:0000000000000000000000000000000000000000000000000000000000000000"
 #define AUDIT_CHECKPOINT_EVERY_DEFAULT 1000
 /* Largest integer canonical JSON accepts (JCS numbers are IEEE doubles). */
 #define AUDIT_JSON_INT_MAX ((int64_t)9007199254740991)
@@ -50,7 +50,8 @@
  * member name), -E2BIG (depth or out's maximum), -ENOMEM. On failure out keeps what it had.
  */
 int audit_canon_json(const json_t *v, size_t max_depth, struct buf *out);
-/* Append the canonical JSON string literal of s (len bytes). 0, -EINVAL (bad UTF-8), -E2BIG, -ENOMEM. */
+/* Append the canonical JSON string literal of s (len bytes). 0, -EINVAL (bad UTF-8), -E2BIG,
+ * -ENOMEM. */
 int audit_canon_string(const char *s, size_t len, struct buf *out);
 /* True when s (len bytes) is valid UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF). */
 bool audit_utf8_valid(const char *s, size_t len);
@@ -91,8 +92,8 @@ int audit_key_default_path(char **ret);
  * 0, -ENOENT, -EACCES (permissions), -EBADMSG (not a PEM key), -EOPNOTSUPP (not Ed25519),
  * -errno from the file system; reterr_diag says which file and why.
  */
-int audit_key_load_private(const char *path, bool create, struct audit_key **ret,
-			   bool *ret_created, struct bh_diag *reterr_diag);
+int audit_key_load_private(const char *path, bool create, struct audit_key **ret, bool *ret_created,
+			   struct bh_diag *reterr_diag);
 /* Load a public key (SubjectPublicKeyInfo PEM) or derive it from a private key file. */
 int audit_key_load_public(const char *path, struct audit_key **ret, struct bh_diag *reterr_diag);
 bool audit_key_is_private(const struct audit_key *k);
@@ -145,8 +146,8 @@ void audit_writer_init(struct audit_writer *w, struct store *store, const struct
  * not UTF-8, payload not canonicalisable), -EBUSY (64 lost races in a row), or the store's
  * -errno (nothing half-written: a record is one row, one transaction).
  */
-int audit_append(struct audit_writer *w, const char *kind, const char *target,
-		 const char *actor, const json_t *payload, int64_t *ret_seq);
+int audit_append(struct audit_writer *w, const char *kind, const char *target, const char *actor,
+		 const json_t *payload, int64_t *ret_seq);
 /*
  * Checkpoint the writer's last appended record now (store checkpoint and head file), if it
  * has one not yet checkpointed. 0 or -errno.
@@ -238,10 +239,10 @@ int64_t audit_now_us(void);
 
 /* One audit.k8s.io Event reduced to what the audit log keeps. Strings owned. */
 struct audit_k8s_event {
-	bool is_change;	      /* verb create/update/patch/delete/deletecollection with objectRef */
+	bool is_change; /* verb create/update/patch/delete/deletecollection with objectRef */
 	char *audit_id, *verb, *stage, *username, *impersonated; /* impersonated may be NULL */
-	char *target;	      /* "namespace/resource[/name][/subresource]", "resource/name" */
-	json_t *payload;      /* what the record keeps (object), see docs/audit-log.md */
+	char *target;	 /* "namespace/resource[/name][/subresource]", "resource/name" */
+	json_t *payload; /* what the record keeps (object), see docs/audit-log.md */
 };
 void audit_k8s_event_done(struct audit_k8s_event *e);
 

@@ -880,13 +880,22 @@ static bool is_placeholder(const char *v, size_t n)
 		"abcdef", "123456", "qwerty", "letmein", "admin", "token", "dev",
 	};
 	char low[512];
+	uint64_t seen[4] = { 0 }; /* the bytes of low: a word with another byte is not in it */
 	if (n > sizeof(low))
 		n = sizeof(low);
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)ascii_tolower((unsigned char)v[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
-		if (memmem(low, n, words[i], __builtin_strlen(words[i])))
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)ascii_tolower((unsigned char)v[i]);
+		low[i] = (char)c;
+		seen[c >> 6] |= (uint64_t)1 << (c & 63);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		const unsigned char *w = (const unsigned char *)words[i];
+		size_t k = 0;
+		while (w[k] && (seen[w[k] >> 6] >> (w[k] & 63) & 1))
+			k++;
+		if (!w[k] && memmem(low, n, w, k))
 			return true;
+	}
 	return has_run(v, n, 5);
 }
 

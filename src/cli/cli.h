@@ -45,6 +45,9 @@ int cmd_k8s(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_usage[];
 int cmd_admission(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_admission_usage[];
+/* `bulkhead audit ask ...` (cmd-audit-ask.c); argv[0] is "ask". */
+int cmd_audit_ask(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_audit_ask_usage[];
 int cmd_lint(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_lint_usage[];
 int cmd_sign(int argc, char **argv, struct cli_ctx *ctx);
@@ -52,6 +55,10 @@ extern const char cmd_sign_usage[];
 int cmd_verify(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_verify_usage[];
 int cmd_audit(int argc, char **argv, struct cli_ctx *ctx); extern const char cmd_audit_usage[];
+int cmd_risk(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_risk_usage[];
+int cmd_report(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_report_usage[];
 /* `bulkhead k8s who-can ...` and `bulkhead k8s rbac ...` (cmd-k8s-rbac.c); argv[0] is the name. */
 int cmd_k8s_who_can(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_k8s_who_can_usage[];

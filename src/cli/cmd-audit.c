@@ -13,42 +13,44 @@
 #include "common/json.h"
 
 const char cmd_audit_usage[] =
-	"usage: bulkhead audit verify [--store S] [--key PUB] [--head FILE] [--format text|json]\n"
-	"       bulkhead audit log [--store S] [--since T] [--kind K] [--target T]\n"
-	"                          [--format table|json]\n"
-	"       bulkhead audit export [--store S] [--since T] [--kind K] [--target T] [-o FILE]\n"
-	"       bulkhead audit import-k8s [--store S] [--key KEY] FILE...\n"
-	"       bulkhead audit checkpoint [--store S] [--key KEY]\n"
-	"       bulkhead audit key [--key KEY]\n"
-	"\n"
-	"The audit log is a SHA-256 hash chain of records over canonical JSON with Ed25519-signed\n"
-	"checkpoints (docs/audit-log.md).\n"
-	"\n"
-	"  verify      check every record, link, checkpoint and the head file; exit 0 intact,\n"
-	"              1 tampered (one line names the first bad record)\n"
-	"  log         print records (table or bulkhead.audit-log/v1 JSON)\n"
-	"  export      records as JSON lines for a SIEM, each with its hash\n"
-	"  import-k8s  record who changed which object from Kubernetes API audit logs\n"
-	"              (audit.k8s.io/v1 Event, JSON lines) as records of kind k8s.api\n"
-	"  checkpoint  verify the log, then sign a checkpoint of its last record now\n"
-	"  key         print the public key (PEM) of the audit key, creating the key if needed\n"
-	"\n"
-	"  -s, --store S          SQLite file or postgres://... (default $BULKHEAD_STORE, else the\n"
-	"                         store in $BULKHEAD_HOME or ~/.local/share/bulkhead)\n"
-	"  -k, --key KEY          Ed25519 key, PEM (default $BULKHEAD_HOME/audit-key.pem, made\n"
-	"                         with mode 0600 on first use); verify takes a public key too\n"
-	"      --head FILE        signed head file for verify (default KEY.head)\n"
-	"      --since T          records at or after T: RFC 3339 time, YYYY-MM-DD, or 30m/24h/7d\n"
-	"      --kind K           records of kind K (K* : kinds starting with K)\n"
-	"      --target T         records about target T (T* : targets starting with T)\n"
-	"      --checkpoint-every N  import-k8s: sign a checkpoint every N records (1000)\n"
-	"  -f, --format F         verify: text|json; log: table|json\n"
-	"  -o, --output FILE      export: write to FILE (default stdout)\n"
-	"      --limit N=V        override an input limit (see 'bulkhead help limits')\n"
-	"\n"
-	"Exit codes: 0 intact / done, 1 tampered (verify, checkpoint), 2 usage or input error\n"
-	"(malformed event lines are reported as FILE:LINE and nothing is imported), 3 runtime\n"
-	"error.\n";
+    "usage: bulkhead audit verify [--store S] [--key PUB] [--head FILE] [--format text|json]\n"
+    "       bulkhead audit log [--store S] [--since T] [--kind K] [--target T]\n"
+    "                          [--format table|json]\n"
+    "       bulkhead audit export [--store S] [--since T] [--kind K] [--target T] [-o FILE]\n"
+    "       bulkhead audit import-k8s [--store S] [--key KEY] FILE...\n"
+    "       bulkhead audit checkpoint [--store S] [--key KEY]\n"
+    "       bulkhead audit key [--key KEY]\n"
+    "       bulkhead audit ask admins|regulated-data|segregation|remediation ...\n"
+    "                          (see 'bulkhead audit ask --help')\n"
+    "\n"
+    "The audit log is a SHA-256 hash chain of records over canonical JSON with Ed25519-signed\n"
+    "checkpoints (docs/audit-log.md).\n"
+    "\n"
+    "  verify      check every record, link, checkpoint and the head file; exit 0 intact,\n"
+    "              1 tampered (one line names the first bad record)\n"
+    "  log         print records (table or bulkhead.audit-log/v1 JSON)\n"
+    "  export      records as JSON lines for a SIEM, each with its hash\n"
+    "  import-k8s  record who changed which object from Kubernetes API audit logs\n"
+    "              (audit.k8s.io/v1 Event, JSON lines) as records of kind k8s.api\n"
+    "  checkpoint  verify the log, then sign a checkpoint of its last record now\n"
+    "  key         print the public key (PEM) of the audit key, creating the key if needed\n"
+    "\n"
+    "  -s, --store S          SQLite file or postgres://... (default $BULKHEAD_STORE, else the\n"
+    "                         store in $BULKHEAD_HOME or ~/.local/share/bulkhead)\n"
+    "  -k, --key KEY          Ed25519 key, PEM (default $BULKHEAD_HOME/audit-key.pem, made\n"
+    "                         with mode 0600 on first use); verify takes a public key too\n"
+    "      --head FILE        signed head file for verify (default KEY.head)\n"
+    "      --since T          records at or after T: RFC 3339 time, YYYY-MM-DD, or 30m/24h/7d\n"
+    "      --kind K           records of kind K (K* : kinds starting with K)\n"
+    "      --target T         records about target T (T* : targets starting with T)\n"
+    "      --checkpoint-every N  import-k8s: sign a checkpoint every N records (1000)\n"
+    "  -f, --format F         verify: text|json; log: table|json\n"
+    "  -o, --output FILE      export: write to FILE (default stdout)\n"
+    "      --limit N=V        override an input limit (see 'bulkhead help limits')\n"
+    "\n"
+    "Exit codes: 0 intact / done, 1 tampered (verify, checkpoint), 2 usage or input error\n"
+    "(malformed event lines are reported as FILE:LINE and nothing is imported), 3 runtime\n"
+    "error.\n";
 
 enum audit_action { ACT_VERIFY, ACT_LOG, ACT_EXPORT, ACT_IMPORT, ACT_CHECKPOINT, ACT_KEY };
 
@@ -65,26 +67,26 @@ struct audit_args {
 static int parse_args(int argc, char **argv, struct cli_ctx *ctx, struct audit_args *a)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "store", required_argument, NULL, 's' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "head", required_argument, NULL, 'H' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "kind", required_argument, NULL, 'K' },
-		{ "target", required_argument, NULL, 'T' },
-		{ "checkpoint-every", required_argument, NULL, 'C' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "limit", required_argument, NULL, 'L' },
-		{ 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {"store", required_argument, NULL, 's'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"head", required_argument, NULL, 'H'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"kind", required_argument, NULL, 'K'},
+	    {"target", required_argument, NULL, 'T'},
+	    {"checkpoint-every", required_argument, NULL, 'C'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"limit", required_argument, NULL, 'L'},
+	    {0},
 	};
 	if (argc < 2) {
 		log_error("missing action: verify, log, export, import-k8s, checkpoint or key (see "
 			  "'bulkhead help audit')");
 		return CLI_EXIT_INPUT;
 	}
-	static const char *const names[] = { "verify",	   "log",	 "export",
-					      "import-k8s", "checkpoint", "key" };
+	static const char *const names[] = {"verify",	  "log",	"export",
+					    "import-k8s", "checkpoint", "key"};
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (streq(argv[1], names[i]))
@@ -130,8 +132,9 @@ static int parse_args(int argc, char **argv, struct cli_ctx *ctx, struct audit_a
 		case 'C':
 			if (parse_u64(span_from(optarg), 10, 100000000, &a->checkpoint_every) < 0 ||
 			    a->checkpoint_every == 0) {
-				log_error("--checkpoint-every '%s' is not a number from 1 to 100000000",
-					  optarg);
+				log_error(
+				    "--checkpoint-every '%s' is not a number from 1 to 100000000",
+				    optarg);
 				return CLI_EXIT_INPUT;
 			}
 			break;
@@ -166,14 +169,15 @@ static int parse_args(int argc, char **argv, struct cli_ctx *ctx, struct audit_a
 			  (a->action == ACT_LOG && streq(format, "table"));
 		if (!ok || (a->action != ACT_VERIFY && a->action != ACT_LOG)) {
 			log_error("unknown format '%s' for audit %s (%s)", format, names[i],
-				  a->action == ACT_VERIFY ? "text, json" :
-				  a->action == ACT_LOG	  ? "table, json" :
-							    "no --format");
+				  a->action == ACT_VERIFY ? "text, json"
+				  : a->action == ACT_LOG  ? "table, json"
+							  : "no --format");
 			return CLI_EXIT_INPUT;
 		}
 		a->json = streq(format, "json");
 	}
-	if (a->since_str && audit_parse_since(span_from(a->since_str), audit_now_us(), &a->since) < 0) {
+	if (a->since_str &&
+	    audit_parse_since(span_from(a->since_str), audit_now_us(), &a->since) < 0) {
 		log_error("--since '%s' is not an RFC 3339 time, a date YYYY-MM-DD or a duration "
 			  "like 24h",
 			  a->since_str);
@@ -204,7 +208,7 @@ static int open_store(struct cli_ctx *ctx, const struct audit_args *a, bool writ
 			       cli_exit_for_errno(r);
 		spec = def;
 	}
-	struct bh_diag diag = { 0 };
+	struct bh_diag diag = {0};
 	r = store_open(spec, &ctx->limits, write ? 0 : STORE_OPEN_EXISTING | STORE_OPEN_READONLY,
 		       ret, &diag);
 	if (r < 0)
@@ -221,7 +225,8 @@ static int key_path(const struct audit_args *a, char **ret)
 	}
 	int r = audit_key_default_path(ret);
 	if (r < 0) {
-		log_error_errno(r, "cannot find the default audit key (set --key or BULKHEAD_HOME): %m");
+		log_error_errno(
+		    r, "cannot find the default audit key (set --key or BULKHEAD_HOME): %m");
 		return cli_exit_for_errno(r);
 	}
 	return 0;
@@ -233,7 +238,7 @@ static int load_private(const struct audit_args *a, struct audit_key **ret, char
 	int r = key_path(a, &path);
 	if (r)
 		return r;
-	struct bh_diag diag = { 0 };
+	struct bh_diag diag = {0};
 	bool created = false;
 	r = audit_key_load_private(path, true, ret, &created, &diag);
 	if (r < 0)
@@ -264,7 +269,7 @@ static int do_verify(struct cli_ctx *ctx, const struct audit_args *a)
 		return r;
 	_cleanup_(audit_key_freep) struct audit_key *k = NULL;
 	_cleanup_free_ char *defkey = NULL, *head = NULL;
-	struct bh_diag diag = { 0 };
+	struct bh_diag diag = {0};
 	const char *kp = a->key;
 	if (!kp && audit_key_default_path(&defkey) == 0 && file_exists(defkey))
 		kp = defkey;
@@ -355,8 +360,8 @@ static int log_row_json(struct walk *w, const struct store_audit_row *row)
 	json_t *o = json_object();
 	if (!o)
 		return -ENOMEM;
-	json_t *payload = json_loadb(row->payload, strlen(row->payload), JSON_REJECT_DUPLICATES,
-				     NULL);
+	json_t *payload =
+	    json_loadb(row->payload, strlen(row->payload), JSON_REJECT_DUPLICATES, NULL);
 	int r = audit_format_time(row->time, when, sizeof(when));
 	r = r ?: bh_json_set_new(o, "seq", json_integer(row->seq)) ?:
 	    bh_json_set_new(o, "time", json_integer(row->time)) ?:
@@ -376,7 +381,8 @@ static int log_row_json(struct walk *w, const struct store_audit_row *row)
 static void put_cell(FILE *f, const char *s, int width, bool last)
 {
 	int n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && (!width || n < width); p++, n++)
+	for (const unsigned char *p = (const unsigned char *)s; *p && (!width || n < width);
+	     p++, n++)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 	if (!last)
 		for (; n < width + 2; n++)
@@ -395,9 +401,10 @@ static int walk_cb(void *u, const struct store_audit_row *row)
 		buf_clear(&w->line);
 		r = audit_record_export(row, &w->line);
 		if (r == -EINVAL) {
-			log_error("record %lld has a field that is not UTF-8: cannot export it (run "
-				  "'bulkhead audit verify')",
-				  (long long)row->seq);
+			log_error(
+			    "record %lld has a field that is not UTF-8: cannot export it (run "
+			    "'bulkhead audit verify')",
+			    (long long)row->seq);
 			r = -EBADMSG;
 		}
 		if (r == 0 && (fwrite(w->line.ptr, 1, w->line.len, w->f) != w->line.len ||
@@ -430,13 +437,14 @@ struct render {
 static int render_walk(void *u, FILE *f)
 {
 	struct render *x = u;
-	struct walk w = { .a = x->a, .f = f };
+	struct walk w = {.a = x->a, .f = f};
 	buf_init(&w.line, 0);
 	_cleanup_json_ json_t *doc = NULL;
 	if (x->a->action == ACT_LOG && x->a->json) {
 		doc = json_object();
 		w.records = json_array();
-		if (!doc || !w.records || bh_json_set_str(doc, "schema", "bulkhead.audit-log/v1") < 0 ||
+		if (!doc || !w.records ||
+		    bh_json_set_str(doc, "schema", "bulkhead.audit-log/v1") < 0 ||
 		    bh_json_set_str(doc, "store", store_name(x->s)) < 0) {
 			json_decref(w.records);
 			return -ENOMEM;
@@ -463,7 +471,7 @@ static int do_walk(struct cli_ctx *ctx, const struct audit_args *a)
 	int r = open_store(ctx, a, false, &s);
 	if (r)
 		return r;
-	struct render x = { s, a };
+	struct render x = {s, a};
 	return cli_write_output(a->action == ACT_EXPORT ? a->output : NULL, render_walk, &x);
 }
 
@@ -568,13 +576,13 @@ static int import_pass(struct cli_ctx *ctx, const struct audit_args *a, struct a
 			if (l.len == 0)
 				continue;
 			if ((uint64_t)len > ctx->limits.input_max_bytes) {
-				log_error("%s:%u: line longer than input-max-bytes (%llu)", path, lineno,
-					  (unsigned long long)ctx->limits.input_max_bytes);
+				log_error("%s:%u: line longer than input-max-bytes (%llu)", path,
+					  lineno, (unsigned long long)ctx->limits.input_max_bytes);
 				rc = CLI_EXIT_INPUT;
 				break;
 			}
-			struct audit_k8s_event e = { 0 };
-			struct bh_diag diag = { 0 };
+			struct audit_k8s_event e = {0};
+			struct bh_diag diag = {0};
 			int r = audit_k8s_event_parse(l, &ctx->limits, &e, &diag);
 			if (r < 0) {
 				if (r == -ENOMEM) {
@@ -601,8 +609,9 @@ static int import_pass(struct cli_ctx *ctx, const struct audit_args *a, struct a
 							st->recorded++;
 					}
 					if (r < 0) {
-						log_error_errno(r, "%s:%u: cannot append the audit "
-								   "record: %m",
+						log_error_errno(r,
+								"%s:%u: cannot append the audit "
+								"record: %m",
 								path, lineno);
 						rc = cli_exit_for_errno(r);
 					}
@@ -635,7 +644,7 @@ static int do_import(struct cli_ctx *ctx, const struct audit_args *a)
 	_cleanup_free_ char *head = NULL;
 	if ((r = load_private(a, &k, &head)))
 		return r;
-	struct strset seen = { 0 };
+	struct strset seen = {0};
 	int q = store_audit_foreach(s, 1, known_ids_cb, &seen);
 	if (q < 0) {
 		strset_done(&seen);
@@ -645,7 +654,7 @@ static int do_import(struct cli_ctx *ctx, const struct audit_args *a)
 	struct audit_writer w;
 	audit_writer_init(&w, s, k, head);
 	w.checkpoint_every = a->checkpoint_every;
-	struct import_stats st = { 0 };
+	struct import_stats st = {0};
 	r = import_pass(ctx, a, &w, &seen, &st);
 	q = audit_writer_done(&w);
 	strset_done(&seen);
@@ -682,7 +691,8 @@ static int do_checkpoint(struct cli_ctx *ctx, const struct audit_args *a)
 		struct audit_verify_result res;
 		if (audit_verify(s, k, head, &res) == 0 && res.problem != AUDIT_OK)
 			printf("tampered: record %lld: %s (%s); nothing signed\n",
-			       (long long)res.bad_seq, res.message, audit_problem_name(res.problem));
+			       (long long)res.bad_seq, res.message,
+			       audit_problem_name(res.problem));
 		return CLI_EXIT_FINDINGS;
 	}
 	if (r < 0) {
@@ -711,7 +721,9 @@ static int do_key(const struct audit_args *a)
 
 int cmd_audit(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct audit_args a = { 0 };
+	if (argc >= 2 && streq(argv[1], "ask"))
+		return cmd_audit_ask(argc - 1, argv + 1, ctx);
+	struct audit_args a = {0};
 	int r = parse_args(argc, argv, ctx, &a);
 	if (r)
 		return r < 0 ? CLI_EXIT_OK : r;

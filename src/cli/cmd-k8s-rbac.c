@@ -12,7 +12,9 @@
 #include "cli/cli.h"
 #include "common/hash.h"
 #include "common/json.h"
+#include "common/timeutil.h"
 #include "k8s/rbac.h"
+#include "store/store.h"
 
 const char cmd_k8s_who_can_usage[] =
     "usage: bulkhead k8s who-can VERB RESOURCE PATH... [-n NAMESPACE] [--subresource SUB]\n"
@@ -42,7 +44,8 @@ const char cmd_k8s_who_can_usage[] =
     "error.\n";
 
 const char cmd_k8s_rbac_usage[] =
-    "usage: bulkhead k8s rbac PATH... [--format table|json] [-o FILE]\n"
+    "usage: bulkhead k8s rbac PATH... [--format table|json] [-o FILE] [--store SPEC]\n"
+    "                         [--cluster NAME]\n"
     "\n"
     "Report risky RBAC grants in the manifests in PATH: subjects with cluster-admin power,\n"
     "escalation paths, who can read Secrets, and workloads running under powerful service\n"
@@ -68,6 +71,9 @@ const char cmd_k8s_rbac_usage[] =
     "\n"
     "  -f, --format FORMAT    table (default) or json (bulkhead.k8s-rbac/v1)\n"
     "  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+    "  --store SPEC           record the result in the store (run kind k8s-rbac; default\n"
+    "                         $BULKHEAD_STORE, else not recorded)\n"
+    "  --cluster NAME         the cluster the manifests describe, for the store (default)\n"
     "\n"
     "Exit codes: 0 no finding, 1 findings, 2 usage or input error (one line naming\n"
     "file:line), 3 runtime error.\n";
@@ -587,10 +593,12 @@ int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"limit", required_argument, NULL, 'L'},
+	    {"store", required_argument, NULL, 'T'},
+	    {"cluster", required_argument, NULL, 'C'},
 	    {0},
 	};
 	enum rbac_format fmt = RBAC_FMT_TABLE;
-	const char *out_path = NULL;
+	const char *out_path = NULL, *store_opt = NULL, *cluster = "default";
 	int c, ret = CLI_EXIT_OK;
 	optind = 0;
 	while (ret == CLI_EXIT_OK && (c = getopt_long(argc, argv, "hf:o:", opts, NULL)) >= 0) {
@@ -605,6 +613,16 @@ int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'o':
 			out_path = optarg;
+			break;
+		case 'T':
+			store_opt = optarg;
+			break;
+		case 'C':
+			if (!*optarg || strlen(optarg) > 253) {
+				log_error("--cluster: a name of 1-253 characters");
+				ret = CLI_EXIT_INPUT;
+			}
+			cluster = optarg;
 			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)
@@ -632,6 +650,17 @@ int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx)
 			log_error_errno(e, "cannot analyse the RBAC objects: %m");
 			ret = CLI_EXIT_RUNTIME;
 		}
+	}
+	const char *store_spec = cli_store_spec(store_opt);
+	if (ret == CLI_EXIT_OK && store_spec) {
+		struct rbac_render jx = {&rep, &r, &m, RBAC_FMT_JSON};
+		struct store_run run = {
+		    .kind = "k8s-rbac",
+		    .time = (int64_t)bh_now(NULL),
+		    .target = {.type = "cluster", .name = cluster, .cluster = cluster},
+		    .tool = "bulkhead " BULKHEAD_VERSION,
+		};
+		ret = cli_record(ctx, store_spec, &run, rbac_render, &jx, NULL, 0);
 	}
 	if (ret == CLI_EXIT_OK) {
 		struct rbac_render x = {&rep, &r, &m, fmt};

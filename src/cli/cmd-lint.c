@@ -15,6 +15,8 @@
 #include "checks/dockerfile.h"
 #include "cli/cli.h"
 #include "common/fileio.h"
+#include "common/timeutil.h"
+#include "store/store.h"
 
 const char cmd_lint_usage[] =
     "usage: bulkhead lint [OPTIONS] DOCKERFILE...\n"
@@ -34,6 +36,9 @@ const char cmd_lint_usage[] =
     "      --allowed-registry R  base images must come from R (repeatable; '*.example.com'\n"
     "                            matches subdomains); enables BH-DF-041 (hadolint DL3026)\n"
     "      --list-rules          print the rules and exit\n"
+    "      --store SPEC          record the result in the store (run kind lint, target the\n"
+    "                            Dockerfiles named; default $BULKHEAD_STORE, else not\n"
+    "                            recorded)\n"
     "      --limit NAME=VALUE    override a parser limit (see 'bulkhead help limits')\n"
     "\n"
     "A comment '# bulkhead ignore=BH-DF-007,BH-DF-012' (or '# hadolint ignore=DL3008') on the\n"
@@ -150,11 +155,12 @@ int cmd_lint(int argc, char **argv, struct cli_ctx *ctx)
 	    {"allowed-registry", required_argument, NULL, 'R'},
 	    {"list-rules", no_argument, NULL, 'l'},
 	    {"limit", required_argument, NULL, 'L'},
+	    {"store", required_argument, NULL, 'T'},
 	    {0},
 	};
 	enum lint_format fmt = LINT_TABLE;
 	enum bh_severity fail_on = BH_SEV_INFO;
-	const char *out_path = NULL;
+	const char *out_path = NULL, *store_opt = NULL;
 	struct strv ignore = {0}, registries = {0};
 	bool list = false;
 	int c, ret = CLI_EXIT_OK;
@@ -206,6 +212,9 @@ int cmd_lint(int argc, char **argv, struct cli_ctx *ctx)
 		case 'l':
 			list = true;
 			break;
+		case 'T':
+			store_opt = optarg;
+			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)
 				ret = CLI_EXIT_INPUT;
@@ -237,8 +246,27 @@ int cmd_lint(int argc, char **argv, struct cli_ctx *ctx)
 	struct df_lint_opts o = {.ignore = &ignore, .allowed_registries = &registries};
 	for (int i = optind; ret == CLI_EXIT_OK && i < argc; i++)
 		ret = lint_one(ctx, argv[i], &o, &all);
-	if (ret == CLI_EXIT_OK) {
+	if (ret == CLI_EXIT_OK)
 		bh_findings_sort(&all);
+	const char *store_spec = cli_store_spec(store_opt);
+	if (ret == CLI_EXIT_OK && store_spec) {
+		/* The scope of the findings' state: the set of Dockerfiles linted together. */
+		_cleanup_buf_ struct buf names;
+		buf_init(&names, 0);
+		for (int i = optind; ret == CLI_EXIT_OK && i < argc; i++)
+			if (buf_printf(&names, "%s%s", i > optind ? "," : "", argv[i]) < 0)
+				ret = CLI_EXIT_RUNTIME;
+		struct lint_render jr = {.fmt = LINT_JSON, .l = &all};
+		struct store_run run = {
+		    .kind = "lint",
+		    .time = (int64_t)bh_now(NULL),
+		    .target = {.type = "dockerfile", .name = buf_str(&names)},
+		    .tool = "bulkhead " BULKHEAD_VERSION,
+		};
+		if (ret == CLI_EXIT_OK)
+			ret = cli_record(ctx, store_spec, &run, lint_render, &jr, NULL, 0);
+	}
+	if (ret == CLI_EXIT_OK) {
 		struct lint_render lr = {.fmt = fmt, .l = &all};
 		ret = cli_write_output(out_path, lint_render, &lr);
 	}

@@ -49,10 +49,30 @@ int bh_read_file_at(int dirfd, const char *path, int flags, size_t max, struct b
 
 int bh_output_open(struct bh_output *o, const char *path)
 {
-	*o = (struct bh_output){ 0 };
+	*o = (struct bh_output){ .fd = STDOUT_FILENO };
 	if (!path || streq(path, "-")) {
 		o->f = open_memstream(&o->mem, &o->memlen);
 		return o->f ? 0 : -ENOMEM;
+	}
+	/*
+	 * An existing file that is not a regular file (/dev/null, a FIFO, a terminal) is
+	 * written in place, never replaced by a rename: the document is kept in memory and
+	 * written whole at commit, as for stdout.
+	 */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (o->fd < 0)
+			return -errno;
+		o->f = open_memstream(&o->mem, &o->memlen);
+		if (!o->f) {
+			(void)close(o->fd);
+			o->fd = -1;
+			return -ENOMEM;
+		}
+		return 0;
 	}
 	o->path = strdup(path);
 	struct buf b;
@@ -102,7 +122,7 @@ int bh_output_commit(struct bh_output *o)
 		if (r == 0) {
 			size_t off = 0;
 			while (off < o->memlen) {
-				ssize_t n = write(STDOUT_FILENO, o->mem + off, o->memlen - off);
+				ssize_t n = write(o->fd, o->mem + off, o->memlen - off);
 				if (n < 0) {
 					if (errno == EINTR)
 						continue;
@@ -114,6 +134,9 @@ int bh_output_commit(struct bh_output *o)
 		}
 		free(o->mem);
 		o->mem = NULL;
+		if (o->fd != STDOUT_FILENO && o->fd >= 0)
+			(void)close(o->fd);
+		o->fd = -1;
 		return r;
 	}
 	if (fflush(o->f) != 0 || fsync(fileno(o->f)) < 0)
@@ -138,8 +161,10 @@ void bh_output_abort(struct bh_output *o)
 	o->f = NULL;
 	if (o->tmp)
 		(void)unlink(o->tmp);
+	if (!o->path && o->fd != STDOUT_FILENO && o->fd >= 0)
+		(void)close(o->fd);
 	free(o->tmp);
 	free(o->path);
 	free(o->mem);
-	*o = (struct bh_output){ 0 };
+	*o = (struct bh_output){ .fd = -1 };
 }

@@ -30,8 +30,9 @@ struct bh_output {
 	FILE *f;      /* where to write; valid after bh_output_open() */
 	char *path;   /* final path, NULL for stdout */
 	char *tmp;    /* temporary path, NULL for stdout */
-	char *mem;    /* stdout: memory stream buffer */
+	char *mem;    /* stdout or a special file: memory stream buffer */
 	size_t memlen;
+	int fd;       /* where mem goes at commit: STDOUT_FILENO, or the special file (owned) */
 };
 
 int bh_output_open(struct bh_output *o, const char *path);

@@ -17,18 +17,19 @@
  */
 #include "report/compliance.h"
 
-#define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-#define HOW_VULN "bulkhead scan IMAGE --scanners vuln --store S"
+#define HOW_VULN   "bulkhead scan IMAGE --scanners vuln --store S"
 #define HOW_SECRET "bulkhead scan IMAGE --scanners secret --store S"
-#define HOW_CONFIG "bulkhead scan IMAGE --scanners config --store S, or bulkhead lint Dockerfile --store S"
-#define HOW_SIGN "bulkhead scan IMAGE --require-signature --key PUB --store S"
-#define HOW_HARD "bulkhead k8s check MANIFESTS --only hardening --store S"
-#define HOW_PSS "bulkhead k8s check MANIFESTS --store S"
+#define HOW_CONFIG                                                                                 \
+	"bulkhead scan IMAGE --scanners config --store S, or bulkhead lint Dockerfile --store S"
+#define HOW_SIGN  "bulkhead scan IMAGE --require-signature --key PUB --store S"
+#define HOW_HARD  "bulkhead k8s check MANIFESTS --only hardening --store S"
+#define HOW_PSS	  "bulkhead k8s check MANIFESTS --store S"
 #define HOW_PSS_R "bulkhead k8s check MANIFESTS --level restricted --store S"
-#define HOW_RBAC "bulkhead k8s rbac MANIFESTS --store S"
-#define HOW_ADM "bulkhead admission serve … --store S (its decisions are recorded)"
-#define HOW_RT "bulkhead sensor run --store S (its alerts are recorded)"
+#define HOW_RBAC  "bulkhead k8s rbac MANIFESTS --store S"
+#define HOW_ADM	  "bulkhead admission serve … --store S (its decisions are recorded)"
+#define HOW_RT	  "bulkhead sensor run --store S (its alerts are recorded)"
 
 #define G41 "Image countermeasures"
 #define G42 "Registry countermeasures"
@@ -39,24 +40,24 @@
 static const struct compliance_control_def nist[] = {
     {"4.1.1", G41, "Image vulnerabilities: known-vulnerable components in images", NULL,
      L("scan.vuln"), HOW_VULN, NULL},
-    {"4.1.2", G41, "Image configuration defects: images built against secure-configuration practice",
-     NULL, L("scan.config", "lint"), HOW_CONFIG, NULL},
+    {"4.1.2", G41,
+     "Image configuration defects: images built against secure-configuration practice", NULL,
+     L("scan.config", "lint"), HOW_CONFIG, NULL},
     {"4.1.3", G41, "Embedded malware in images", NULL, NULL, NULL,
-     "bulkhead has no malware scanner; findings listed here are build patterns that can bring "
-     "malware in (remote downloads, piping into a shell); scan the layers with an anti-malware "
-     "tool"},
+     "bulkhead has no malware scanner (the findings that cite this control are build patterns "
+     "that can bring malware in: remote downloads, piping into a shell); scan the layers with "
+     "an anti-malware tool"},
     {"4.1.4", G41, "Clear-text secrets embedded in images", NULL, L("scan.secret"), HOW_SECRET,
      NULL},
     {"4.1.5", G41, "Untrusted images: only signed images from trusted sources run", NULL,
      L("scan.signature"), HOW_SIGN, NULL},
-    {"4.2.1", G42, "Insecure (unencrypted, unauthenticated) connections to registries", NULL,
-     NULL, NULL,
+    {"4.2.1", G42, "Insecure (unencrypted, unauthenticated) connections to registries", NULL, NULL,
+     NULL,
      "bulkhead does not inspect registry client configuration; check that runtimes and "
      "build tools allow no insecure registries"},
     {"4.2.2", G42, "Stale images: deployments use immutable, current image references", NULL,
      L("k8s-check.hardening"), HOW_HARD, NULL},
-    {"4.2.3", G42, "Insufficient authentication and authorisation on registries", NULL, NULL,
-     NULL,
+    {"4.2.3", G42, "Insufficient authentication and authorisation on registries", NULL, NULL, NULL,
      "bulkhead does not audit registry access control; review the registry's authentication, "
      "per-repository write rights and audit logging"},
     {"4.3.1", G43, "Unbounded administrative access to the orchestrator (least privilege)",
@@ -66,8 +67,8 @@ static const struct compliance_control_def nist[] = {
     {"4.3.3", G43, "Poorly separated inter-container network traffic", NULL, NULL, NULL,
      "no recorded check yet: bulkhead k8s reach shows the namespaces without default-deny "
      "NetworkPolicies and the allowed connections, but is not recorded in the store"},
-    {"4.3.4", G43, "Workloads of different sensitivity mixed on the same nodes or namespaces",
-     NULL, L("k8s-check.hardening"), HOW_HARD, NULL},
+    {"4.3.4", G43, "Workloads of different sensitivity mixed on the same nodes or namespaces", NULL,
+     L("k8s-check.hardening"), HOW_HARD, NULL},
     {"4.3.5", G43, "Orchestrator node trust (node identity, authenticated cluster traffic)", NULL,
      NULL, NULL,
      "bulkhead does not assess node enrolment or cluster-internal TLS; check the cluster's "
@@ -75,11 +76,11 @@ static const struct compliance_control_def nist[] = {
     {"4.4.1", G44, "Vulnerabilities in the container runtime software", NULL, NULL, NULL,
      "bulkhead does not yet scan the host's runtime (containerd, runc, CRI-O) for known "
      "vulnerabilities; keep them patched through the host's package manager"},
-    {"4.4.2", G44, "Unbounded network access from containers (egress control)", NULL, NULL,
-     NULL,
+    {"4.4.2", G44, "Unbounded network access from containers (egress control)", NULL, NULL, NULL,
      "no recorded check decides egress control as a whole; bulkhead k8s reach shows "
      "namespaces without egress default-deny (not recorded in the store)"},
-    {"4.4.3", G44, "Insecure container runtime configuration (privileges, capabilities, "
+    {"4.4.3", G44,
+     "Insecure container runtime configuration (privileges, capabilities, "
      "root, host access)",
      L("BH-K8S-PSS-*"), L("k8s-check.pss", "k8s-check.hardening", "admission"), HOW_PSS, NULL},
     {"4.4.4", G44, "Application vulnerabilities exploited at run time (runtime detection)",
@@ -90,7 +91,8 @@ static const struct compliance_control_def nist[] = {
      NULL,
      "bulkhead has no host OS check yet; use a minimal container-optimised OS and a host "
      "benchmark"},
-    {"4.5.2", G45, "Shared kernel: containers must not reach the host kernel's privileged "
+    {"4.5.2", G45,
+     "Shared kernel: containers must not reach the host kernel's privileged "
      "interfaces",
      NULL, L("k8s-check.hardening"), HOW_HARD, NULL},
     {"4.5.3", G45, "Vulnerabilities in host OS components", NULL, NULL, NULL,
@@ -112,12 +114,11 @@ static const struct compliance_control_def nist[] = {
 #define C57 "General policies"
 
 #define NO_RBAC_CHECK                                                                              \
-	"bulkhead's RBAC analysis has no check for this yet; list the bindings with bulkhead k8s "  \
+	"bulkhead's RBAC analysis has no check for this yet; list the bindings with bulkhead k8s " \
 	"who-can"
 
 static const struct compliance_control_def cis[] = {
-    {"5.1.1", C51, "cluster-admin is bound only where needed", NULL, L("k8s-rbac"), HOW_RBAC,
-     NULL},
+    {"5.1.1", C51, "cluster-admin is bound only where needed", NULL, L("k8s-rbac"), HOW_RBAC, NULL},
     {"5.1.2", C51, "Access to Secrets is minimal", NULL, L("k8s-rbac"), HOW_RBAC, NULL},
     {"5.1.3", C51, "No wildcards in Roles and ClusterRoles", NULL, L("k8s-rbac"), HOW_RBAC, NULL},
     {"5.1.4", C51, "Permission to create pods is minimal", NULL, L("k8s-rbac"), HOW_RBAC, NULL},
@@ -140,8 +141,8 @@ static const struct compliance_control_def cis[] = {
      NO_RBAC_CHECK " update validatingwebhookconfigurations"},
     {"5.1.13", C51, "Creation of service account tokens is minimal", L("BH-K8S-RBAC-006"),
      L("k8s-rbac"), HOW_RBAC, NULL},
-    {"5.2.1", C52, "At least one policy control mechanism is active", NULL, L("admission"),
-     HOW_ADM, NULL},
+    {"5.2.1", C52, "At least one policy control mechanism is active", NULL, L("admission"), HOW_ADM,
+     NULL},
     {"5.2.2", C52, "Privileged containers are not admitted", NULL,
      L("k8s-check.pss", "k8s-check.hardening"), HOW_PSS, NULL},
     {"5.2.3", C52, "Containers sharing the host PID namespace are not admitted",
@@ -182,8 +183,8 @@ static const struct compliance_control_def cis[] = {
      L("k8s-check.hardening"), HOW_HARD, NULL},
     {"5.7.2", C57, "Pods use the RuntimeDefault (or a stricter) seccomp profile", NULL,
      L("k8s-check.pss-restricted", "k8s-check.hardening"), HOW_PSS_R, NULL},
-    {"5.7.3", C57, "Pods and containers carry a security context", NULL,
-     L("k8s-check.hardening"), HOW_HARD, NULL},
+    {"5.7.3", C57, "Pods and containers carry a security context", NULL, L("k8s-check.hardening"),
+     HOW_HARD, NULL},
     {"5.7.4", C57, "The default namespace is not used", NULL, L("k8s-check.hardening"), HOW_HARD,
      NULL},
 };

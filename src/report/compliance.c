@@ -33,15 +33,14 @@ const char *compliance_framework_name(enum compliance_framework fw)
 const char *compliance_framework_title(enum compliance_framework fw)
 {
 	return fw == COMPLIANCE_CIS_K8S
-		       ? "CIS Kubernetes Benchmark v1.9, section 5 (policies)"
-		       : "NIST SP 800-190 Application Container Security Guide (September 2017), "
-			 "section 4 (countermeasures)";
+		   ? "CIS Kubernetes Benchmark v1.9, section 5 (policies)"
+		   : "NIST SP 800-190 Application Container Security Guide (September 2017), "
+		     "section 4 (countermeasures)";
 }
 
 const char *compliance_status_name(enum compliance_status s)
 {
-	static const char *const names[_COMPLIANCE_STATUS_MAX] = { "pass", "fail",
-								   "not_assessed" };
+	static const char *const names[_COMPLIANCE_STATUS_MAX] = {"pass", "fail", "not_assessed"};
 	return s < _COMPLIANCE_STATUS_MAX ? names[s] : "unknown";
 }
 
@@ -50,7 +49,7 @@ const char *compliance_status_name(enum compliance_status s)
 /* Push kind.X for each X of v (an array of strings or one comma-separated string). */
 static int push_parts(const char *kind, const json_t *v, struct strv *caps)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	int r = 0;
 	if (json_is_string(v)) {
 		struct span in = span_from(json_string_value(v)), tok;
@@ -62,9 +61,8 @@ static int push_parts(const char *kind, const json_t *v, struct strv *caps)
 	} else if (json_is_array(v)) {
 		size_t i;
 		const json_t *e;
-		json_array_foreach(v, i, e)
-			if (r >= 0 && json_is_string(e))
-				r = strv_push(&names, json_string_value(e));
+		json_array_foreach(v, i, e) if (r >= 0 && json_is_string(e)) r =
+		    strv_push(&names, json_string_value(e));
 	}
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
 		if (!*names.v[i])
@@ -89,8 +87,9 @@ int compliance_run_capabilities(const char *kind, const json_t *summary, struct 
 		if (r >= 0)
 			r = push_parts(kind, json_object_get(summary, "checks"), caps);
 		if (r >= 0)
-			r = push_parts(kind, json_object_get(json_object_get(summary, "policy"), "checks"),
-				       caps);
+			r = push_parts(
+			    kind, json_object_get(json_object_get(summary, "policy"), "checks"),
+			    caps);
 	}
 	const char *level = bh_json_str(summary, "level");
 	if (!level)
@@ -108,7 +107,7 @@ static bool ref_matches(enum compliance_framework fw, const char *ref, const cha
 	const char *colon = strchr(ref, ':');
 	if (!colon || !streq(colon + 1, id))
 		return false;
-	struct span head = { ref, (size_t)(colon - ref) };
+	struct span head = {ref, (size_t)(colon - ref)};
 	if (fw == COMPLIANCE_NIST_800_190)
 		return span_eq_str(head, "NIST-800-190");
 	/* Any edition of the benchmark: section numbers of section 5 are stable since 1.6. */
@@ -132,13 +131,13 @@ static bool rule_matches(const char *spec, const char *rule, const char *kind, c
 }
 
 static bool finding_cites(enum compliance_framework fw, const struct compliance_control_def *d,
-			  const json_t *compl, const char *rule, const char *kind, const char *msg)
+			  const json_t * compl, const char *rule, const char *kind, const char *msg)
 {
 	size_t i;
 	const json_t *e;
-	json_array_foreach(compl, i, e)
-		if (json_is_string(e) && ref_matches(fw, json_string_value(e), d->id))
-			return true;
+	json_array_foreach(compl, i,
+			   e) if (json_is_string(e) &&
+				  ref_matches(fw, json_string_value(e), d->id)) return true;
 	for (size_t k = 0; d->rules && d->rules[k]; k++)
 		if (rule_matches(d->rules[k], rule, kind, msg))
 			return true;
@@ -162,7 +161,7 @@ static void run_ref_done(struct compliance_run_ref *x)
 {
 	free(x->kind);
 	free(x->target);
-	*x = (struct compliance_run_ref){ 0 };
+	*x = (struct compliance_run_ref){0};
 }
 
 static int on_run(void *u, const struct store_run_row *row)
@@ -218,8 +217,12 @@ static int on_finding(void *u, const struct store_finding_state *f)
 	struct eval *e = u;
 	const json_t *compl = json_object_get(f->finding, "compliance");
 	const char *msg = bh_json_str(f->finding, "message");
-	const char *rule = f->rule_id ? f->rule_id
-				      : bh_json_str(json_object_get(f->finding, "rule"), "id");
+	const char *rule =
+	    f->rule_id ? f->rule_id : bh_json_str(json_object_get(f->finding, "rule"), "id");
+	/* The finding's own target (a workload) is more precise than its run's (the cluster). */
+	const char *target = bh_json_str(json_object_get(f->finding, "target"), "name");
+	if (!target || !*target)
+		target = f->target_name;
 	for (size_t c = 0; c < e->rep->n; c++) {
 		struct compliance_result *x = &e->rep->c[c];
 		if (!finding_cites(e->rep->fw, x->def, compl, rule, f->kind, msg))
@@ -227,13 +230,13 @@ static int on_finding(void *u, const struct store_finding_state *f)
 		if (GROW(x->ev, x->n_ev, x->cap_ev) < 0)
 			return -ENOMEM;
 		struct compliance_evidence v = {
-			.finding_id = dup_or_empty(f->id),
-			.rule = dup_or_empty(rule),
-			.severity = dup_or_empty(f->severity),
-			.target = dup_or_empty(f->target_name),
-			.message = dup_or_empty(msg),
-			.run_id = f->last_run_id,
-			.sev_rank = sev_rank(f->severity),
+		    .finding_id = dup_or_empty(f->id),
+		    .rule = dup_or_empty(rule),
+		    .severity = dup_or_empty(f->severity),
+		    .target = dup_or_empty(target),
+		    .message = dup_or_empty(msg),
+		    .run_id = f->last_run_id,
+		    .sev_rank = sev_rank(f->severity),
 		};
 		if (!v.finding_id || !v.rule || !v.severity || !v.target || !v.message) {
 			evidence_done(&v);
@@ -266,7 +269,7 @@ static int explain(struct compliance_result *x, struct buf *b)
 			       x->n_ev == 1 ? "" : "s", x->n_ev == 1 ? "s" : "",
 			       x->n_ev == 1 ? "" : "s");
 		/* Distinct rules in evidence order (most severe first), at most five named. */
-		struct strv rules = { 0 };
+		struct strv rules = {0};
 		for (size_t i = 0; r >= 0 && i < x->n_ev; i++)
 			r = strv_push_uniq(&rules, x->ev[i].rule);
 		for (size_t i = 0; r >= 0 && i < rules.n && i < 5; i++)
@@ -290,11 +293,12 @@ static int explain(struct compliance_result *x, struct buf *b)
 		r = bh_format_rfc3339((time_t)n->time, when, sizeof(when));
 		if (r < 0)
 			return r;
-		return buf_printf(b,
-				  "Assessed by %zu recorded run%s (newest: %s run %lld on '%s' at %s) "
-				  "and no open finding cites it.",
-				  x->n_runs_total, x->n_runs_total == 1 ? "" : "s", n->kind,
-				  (long long)n->run_id, n->target, when);
+		return buf_printf(
+		    b,
+		    "Assessed by %zu recorded run%s (newest: %s run %lld on '%s' at %s) "
+		    "and no open finding cites it.",
+		    x->n_runs_total, x->n_runs_total == 1 ? "" : "s", n->kind, (long long)n->run_id,
+		    n->target, when);
 	}
 	x->status = COMPLIANCE_NOT_ASSESSED;
 	if (x->def->how)
@@ -318,7 +322,7 @@ void compliance_report_done(struct compliance_report *r)
 	}
 	free(r->c);
 	free(r->store);
-	*r = (struct compliance_report){ 0 };
+	*r = (struct compliance_report){0};
 }
 
 int compliance_evaluate(struct store *s, enum compliance_framework fw, int64_t now,
@@ -328,7 +332,7 @@ int compliance_evaluate(struct store *s, enum compliance_framework fw, int64_t n
 	const struct compliance_control_def *defs = compliance_controls(fw, &n);
 	if (!defs)
 		return -EINVAL;
-	struct compliance_report rep = { .fw = fw, .generated = now, .n = n };
+	struct compliance_report rep = {.fw = fw, .generated = now, .n = n};
 	rep.store = strdup(store_name(s));
 	rep.c = calloc(n, sizeof(*rep.c));
 	if (!rep.store || !rep.c) {
@@ -337,11 +341,11 @@ int compliance_evaluate(struct store *s, enum compliance_framework fw, int64_t n
 	}
 	for (size_t i = 0; i < n; i++)
 		rep.c[i].def = &defs[i];
-	struct eval e = { .rep = &rep };
+	struct eval e = {.rep = &rep};
 	int r = store_runs_foreach(s, NULL, 0, on_run, &e);
 	strv_done(&e.caps);
 	if (r >= 0) {
-		const struct store_finding_query q = { .open_only = true };
+		const struct store_finding_query q = {.open_only = true};
 		r = store_findings_foreach(s, &q, on_finding, &e);
 	}
 	for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -390,10 +394,11 @@ static json_t *control_json(const struct compliance_result *x)
 	for (size_t i = 0; r >= 0 && i < x->n_runs; i++) {
 		char when[32];
 		r = rfc3339(x->runs[i].time, when);
-		json_t *e = r < 0 ? NULL
-				  : json_pack("{s:I, s:s, s:s, s:s}", "run_id",
-					      (json_int_t)x->runs[i].run_id, "kind", x->runs[i].kind,
-					      "target", x->runs[i].target, "time", when);
+		json_t *e = r < 0
+				? NULL
+				: json_pack("{s:I, s:s, s:s, s:s}", "run_id",
+					    (json_int_t)x->runs[i].run_id, "kind", x->runs[i].kind,
+					    "target", x->runs[i].target, "time", when);
 		r = r < 0 ? r : e ? bh_json_append_new(runs, e) : -ENOMEM;
 	}
 	for (size_t i = 0; r >= 0 && x->def->assessors && x->def->assessors[i]; i++)
@@ -434,15 +439,14 @@ int compliance_report_json(const struct compliance_report *rep, json_t **ret)
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *doc = json_pack(
-		"{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:[]}", "schema",
-		"bulkhead.compliance/v1", "tool", "name", "bulkhead", "version", BULKHEAD_VERSION,
-		"framework", compliance_framework_name(rep->fw), "framework_title",
-		compliance_framework_title(rep->fw), "generated", gen, "store", rep->store,
-		"summary", "pass",
-		(json_int_t)rep->count[COMPLIANCE_PASS], "fail",
-		(json_int_t)rep->count[COMPLIANCE_FAIL], "not_assessed",
-		(json_int_t)rep->count[COMPLIANCE_NOT_ASSESSED], "total", (json_int_t)rep->n,
-		"controls");
+	    "{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:[]}", "schema",
+	    "bulkhead.compliance/v1", "tool", "name", "bulkhead", "version", BULKHEAD_VERSION,
+	    "framework", compliance_framework_name(rep->fw), "framework_title",
+	    compliance_framework_title(rep->fw), "generated", gen, "store", rep->store, "summary",
+	    "pass", (json_int_t)rep->count[COMPLIANCE_PASS], "fail",
+	    (json_int_t)rep->count[COMPLIANCE_FAIL], "not_assessed",
+	    (json_int_t)rep->count[COMPLIANCE_NOT_ASSESSED], "total", (json_int_t)rep->n,
+	    "controls");
 	if (!doc)
 		return -ENOMEM;
 	json_t *controls = json_object_get(doc, "controls");
@@ -493,34 +497,34 @@ int compliance_html_escape(struct buf *b, const char *s)
 #define HTML_MAX_EVIDENCE 200
 
 static const char html_css[] =
-	"*{box-sizing:border-box}"
-	"body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;"
-	"color:#1b1f24;margin:0 auto;max-width:1100px;padding:24px}"
-	"h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;"
-	"border-bottom:2px solid #d0d7de;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}"
-	".meta{color:#57606a;margin:0 0 16px}.meta code{font-size:12px}"
-	"table{border-collapse:collapse;width:100%;margin:8px 0}"
-	"th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}"
-	"th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	"table.counts{width:auto;min-width:320px}"
-	".badge{display:inline-block;min-width:96px;text-align:center;border-radius:10px;"
-	"padding:1px 8px;font-size:12px;font-weight:600;color:#fff}"
-	".badge.pass{background:#1a7f37}.badge.fail{background:#cf222e}"
-	".badge.not_assessed{background:#6e7781}"
-	".control{border:1px solid #d0d7de;border-left:6px solid #6e7781;border-radius:4px;"
-	"padding:10px 14px;margin:10px 0}"
-	".control.pass{border-left-color:#1a7f37}.control.fail{border-left-color:#cf222e}"
-	".why{margin:4px 0}.runs{color:#57606a;font-size:13px;margin:4px 0}"
-	"table.ev td{font-size:12px}table.ev td.id{font-family:monospace;word-break:break-all}"
-	".sev-critical,.sev-high{color:#cf222e;font-weight:600}.sev-medium{color:#9a6700}"
-	".more{color:#57606a;font-style:italic}"
-	"a{color:#0969da;text-decoration:none}"
-	"footer{color:#57606a;font-size:12px;margin-top:24px}"
-	"@page{size:A4;margin:14mm}"
-	"@media print{body{max-width:none;padding:0;font-size:11px}"
-	"a{color:inherit}.control{break-inside:avoid-page}"
-	"h2.group{break-before:page}table.ev{break-inside:auto}tr{break-inside:avoid}"
-	".badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
+    "*{box-sizing:border-box}"
+    "body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;"
+    "color:#1b1f24;margin:0 auto;max-width:1100px;padding:24px}"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;"
+    "border-bottom:2px solid #d0d7de;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}"
+    ".meta{color:#57606a;margin:0 0 16px}.meta code{font-size:12px}"
+    "table{border-collapse:collapse;width:100%;margin:8px 0}"
+    "th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}"
+    "th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "table.counts{width:auto;min-width:320px}"
+    ".badge{display:inline-block;min-width:96px;text-align:center;border-radius:10px;"
+    "padding:1px 8px;font-size:12px;font-weight:600;color:#fff}"
+    ".badge.pass{background:#1a7f37}.badge.fail{background:#cf222e}"
+    ".badge.not_assessed{background:#6e7781}"
+    ".control{border:1px solid #d0d7de;border-left:6px solid #6e7781;border-radius:4px;"
+    "padding:10px 14px;margin:10px 0}"
+    ".control.pass{border-left-color:#1a7f37}.control.fail{border-left-color:#cf222e}"
+    ".why{margin:4px 0}.runs{color:#57606a;font-size:13px;margin:4px 0}"
+    "table.ev td{font-size:12px}table.ev td.id{font-family:monospace;word-break:break-all}"
+    ".sev-critical,.sev-high{color:#cf222e;font-weight:600}.sev-medium{color:#9a6700}"
+    ".more{color:#57606a;font-style:italic}"
+    "a{color:#0969da;text-decoration:none}"
+    "footer{color:#57606a;font-size:12px;margin-top:24px}"
+    "@page{size:A4;margin:14mm}"
+    "@media print{body{max-width:none;padding:0;font-size:11px}"
+    "a{color:inherit}.control{break-inside:avoid-page}"
+    "h2.group{break-before:page}table.ev{break-inside:auto}tr{break-inside:avoid}"
+    ".badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 /* The page is built in memory (all-or-nothing); the first error sticks in r. */
 struct html {
@@ -607,8 +611,9 @@ static void h_control(struct html *h, const struct compliance_result *x)
 		h_raw(h, "</p>");
 	}
 	if (x->n_ev) {
-		h_raw(h, "<table class=\"ev\"><thead><tr><th>Severity</th><th>Rule</th><th>Target</th>"
-			 "<th>Finding</th><th>Finding id</th><th>Run</th></tr></thead><tbody>");
+		h_raw(h,
+		      "<table class=\"ev\"><thead><tr><th>Severity</th><th>Rule</th><th>Target</th>"
+		      "<th>Finding</th><th>Finding id</th><th>Run</th></tr></thead><tbody>");
 		for (size_t i = 0; i < x->n_ev && i < HTML_MAX_EVIDENCE; i++) {
 			const struct compliance_evidence *v = &x->ev[i];
 			h_raw(h, "<tr><td class=\"sev-");
@@ -643,7 +648,7 @@ int compliance_report_html(const struct compliance_report *rep, FILE *f)
 	int r = rfc3339(rep->generated, gen);
 	if (r < 0)
 		return r;
-	struct html h = { .r = 0 };
+	struct html h = {.r = 0};
 	buf_init(&h.b, 0);
 	const char *title = compliance_framework_title(rep->fw);
 	h_raw(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -663,8 +668,8 @@ int compliance_report_html(const struct compliance_report *rep, FILE *f)
 	/* Summary: counts per status, then every control in one table linking to its section. */
 	h_raw(&h, "<section id=\"summary\"><h2>Summary</h2><table class=\"counts\"><thead><tr>"
 		  "<th>Status</th><th>Controls</th></tr></thead><tbody>");
-	static const enum compliance_status order[] = { COMPLIANCE_FAIL, COMPLIANCE_PASS,
-							COMPLIANCE_NOT_ASSESSED };
+	static const enum compliance_status order[] = {COMPLIANCE_FAIL, COMPLIANCE_PASS,
+						       COMPLIANCE_NOT_ASSESSED};
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		h_raw(&h, "<tr id=\"count-");
 		h_raw(&h, compliance_status_name(order[i]));

@@ -94,14 +94,14 @@ struct compliance_result {
 	struct compliance_evidence *ev;
 	size_t n_ev, cap_ev;
 	struct compliance_run_ref runs[COMPLIANCE_MAX_RUN_REFS]; /* newest first */
-	size_t n_runs;	      /* entries used in runs[] */
-	size_t n_runs_total;  /* every assessing run */
+	size_t n_runs;						 /* entries used in runs[] */
+	size_t n_runs_total;					 /* every assessing run */
 };
 
 struct compliance_report {
 	enum compliance_framework fw;
-	char *store;	   /* store name (no password), owned */
-	int64_t generated; /* unix seconds (SOURCE_DATE_EPOCH when set) */
+	char *store;		     /* store name (no password), owned */
+	int64_t generated;	     /* unix seconds (SOURCE_DATE_EPOCH when set) */
 	struct compliance_result *c; /* one per control, table order */
 	size_t n;
 	size_t count[_COMPLIANCE_STATUS_MAX];

@@ -172,6 +172,11 @@ expect_exit 2 "$BULKHEAD" scan --scanners config --require-signature --key "$T/s
 	"docker-archive:$T/img.tar"
 expect_err_line 'OCI image layout'
 
+# -o onto a special file writes into it, never replaces it (as root a rename would).
+expect_exit 0 "$BULKHEAD" scan --scanners config -f json -o /dev/null "$IMG"
+checks=$((checks + 1))
+[ -c /dev/null ] || fail "-o /dev/null replaced the device with a regular file"
+
 # --- bad input ------------------------------------------------------------------------------
 expect_exit 2 "$BULKHEAD" scan --scanners bogus "$IMG"
 expect_err_line "unknown scanner 'bogus'"

@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	limits.json_max_depth = 64;
 	struct span in = span_make(data, size), line;
 	while (span_next_line(&in, &line) == 0) {
-		struct audit_k8s_event e = { 0 };
-		struct bh_diag diag = { 0 };
+		struct audit_k8s_event e = {0};
+		struct bh_diag diag = {0};
 		if (audit_k8s_event_parse(line, &limits, &e, &diag) < 0)
 			continue;
 		if (!e.audit_id || !e.verb || !e.username)

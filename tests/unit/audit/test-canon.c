@@ -94,7 +94,8 @@ TEST(canon_escapes)
 	/* short escapes, other controls as lower-case \u00xx, DEL, '/' and non-ASCII verbatim */
 	expect_canon("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000 \\u0001 \\u001f \\u007f\"",
 		     "\"\\\" \\\\ / \\b \\f \\n \\r \\t \\u0000 \\u0001 \\u001f \x7f\"");
-	expect_canon("\"\\u00e9\\u2028\\ud83d\\ude00\"", "\"\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80\"");
+	expect_canon("\"\\u00e9\\u2028\\ud83d\\ude00\"",
+		     "\"\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80\"");
 	expect_canon("{\"k\\n\":\"\\u001B\"}", "{\"k\\n\":\"\\u001b\"}");
 }
 
@@ -141,7 +142,7 @@ TEST(canon_refusals)
 TEST(utf8_validation)
 {
 	ASSERT_TRUE(audit_utf8_valid("", 0));
-	ASSERT_TRUE(audit_utf8_valid("\xf4\x8f\xbf\xbf", 4)); /* U+10FFFF */
+	ASSERT_TRUE(audit_utf8_valid("\xf4\x8f\xbf\xbf", 4));  /* U+10FFFF */
 	ASSERT_FALSE(audit_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
 	ASSERT_FALSE(audit_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
 	ASSERT_FALSE(audit_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
@@ -150,13 +151,13 @@ TEST(utf8_validation)
 }
 
 static const struct store_audit_row vector_row = {
-	.seq = 1,
-	.time = 1700000000000000,
-	.kind = "finding.new",
-	.target = "image/alpine",
-	.actor = "bulkhead scan",
-	.payload = "{\"a\":\"\xc3\xa9\\n\\u001f\\\"\\\\/\",\"b\":1,\"c\":[true,false,null,-5]}",
-	.prev_hash = AUDIT_ZERO_HASH,
+    .seq = 1,
+    .time = 1700000000000000,
+    .kind = "finding.new",
+    .target = "image/alpine",
+    .actor = "bulkhead scan",
+    .payload = "{\"a\":\"\xc3\xa9\\n\\u001f\\\"\\\\/\",\"b\":1,\"c\":[true,false,null,-5]}",
+    .prev_hash = AUDIT_ZERO_HASH,
 };
 #define VECTOR_HASH "sha256:f08a591ebc111c2ac7e2a49a694aac6eb30ad7a316c2e5f795db664f12658654"
 
@@ -168,11 +169,12 @@ TEST(record_hash_vector)
 	_cleanup_buf_ struct buf b;
 	buf_init(&b, 0);
 	ASSERT_OK(audit_record_bytes(&vector_row, &b));
-	ASSERT_STREQ(buf_str(&b),
-		     "{\"actor\":\"bulkhead scan\",\"kind\":\"finding.new\",\"payload\":{\"a\":\""
-		     "\xc3\xa9\\n\\u001f\\\"\\\\/\",\"b\":1,\"c\":[true,false,null,-5]},\"prev_hash\":"
-		     "\"" AUDIT_ZERO_HASH "\",\"schema\":\"bulkhead.audit-record/v1\",\"seq\":1,"
-		     "\"target\":\"image/alpine\",\"time\":1700000000000000}");
+	ASSERT_STREQ(
+	    buf_str(&b),
+	    "{\"actor\":\"bulkhead scan\",\"kind\":\"finding.new\",\"payload\":{\"a\":\""
+	    "\xc3\xa9\\n\\u001f\\\"\\\\/\",\"b\":1,\"c\":[true,false,null,-5]},\"prev_hash\":"
+	    "\"" AUDIT_ZERO_HASH "\",\"schema\":\"bulkhead.audit-record/v1\",\"seq\":1,"
+	    "\"target\":\"image/alpine\",\"time\":1700000000000000}");
 	char h[BH_DIGEST_STR_LEN + 1];
 	ASSERT_OK(audit_record_hash(&vector_row, h));
 	ASSERT_STREQ(h, VECTOR_HASH);
@@ -180,17 +182,31 @@ TEST(record_hash_vector)
 	/* every field is covered: changing any one changes the hash */
 	struct store_audit_row r = vector_row;
 	char h2[BH_DIGEST_STR_LEN + 1];
-	const char *fields[] = { "seq", "time", "kind", "target", "actor", "payload", "prev" };
+	const char *fields[] = {"seq", "time", "kind", "target", "actor", "payload", "prev"};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		r = vector_row;
 		switch (i) {
-		case 0: r.seq = 2; break;
-		case 1: r.time++; break;
-		case 2: r.kind = "finding.newer"; break;
-		case 3: r.target = "image/alpinf"; break;
-		case 4: r.actor = "bulkhead scan "; break;
-		case 5: r.payload = "{\"b\":1}"; break;
-		case 6: r.prev_hash = VECTOR_HASH; break;
+		case 0:
+			r.seq = 2;
+			break;
+		case 1:
+			r.time++;
+			break;
+		case 2:
+			r.kind = "finding.newer";
+			break;
+		case 3:
+			r.target = "image/alpinf";
+			break;
+		case 4:
+			r.actor = "bulkhead scan ";
+			break;
+		case 5:
+			r.payload = "{\"b\":1}";
+			break;
+		case 6:
+			r.prev_hash = VECTOR_HASH;
+			break;
 		}
 		ASSERT_OK(audit_record_hash(&r, h2));
 		if (streq(h, h2))
@@ -208,9 +224,10 @@ TEST(record_hash_vector)
 	ASSERT_ERR(audit_record_hash(&r, h2), -EINVAL);
 }
 
-static const char rfc8032_pem[] = "-----BEGIN PRIVATE KEY-----\n"
-				  "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
-				  "-----END PRIVATE KEY-----\n";
+static const char rfc8032_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+    "-----END PRIVATE KEY-----\n";
 static const char rfc8032_pub[] = "-----BEGIN PUBLIC KEY-----\n"
 				  "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
 				  "-----END PUBLIC KEY-----\n";
@@ -266,7 +283,8 @@ TEST(checkpoint_signature_vector)
 	c.signature[87] = '=';
 	ASSERT_OK(audit_checkpoint_check(pub, &c));
 	free(c.key_id);
-	c.key_id = strdup("sha256:0000000000000000000000000000000000000000000000000000000000000001");
+	c.key_id =
+	    strdup("sha256:0000000000000000000000000000000000000000000000000000000000000001");
 	ASSERT_ERR(audit_checkpoint_check(pub, &c), -EKEYREJECTED);
 	store_checkpoint_done(&c);
 	/* a public key cannot sign */
@@ -278,7 +296,7 @@ TEST(key_files)
 {
 	const char *kp = tap_tmp_path("home/sub/audit-key.pem");
 	_cleanup_(audit_key_freep) struct audit_key *k = NULL, *k2 = NULL, *pub = NULL;
-	struct bh_diag diag = { 0 };
+	struct bh_diag diag = {0};
 	ASSERT_ERR(audit_key_load_private(kp, false, &k, NULL, &diag), -ENOENT);
 	bool created = false;
 	ASSERT_OK(audit_key_load_private(kp, true, &k, &created, &diag));

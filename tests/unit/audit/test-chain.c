@@ -66,7 +66,7 @@ static void pg_stop_at_exit(void)
 	if (getpid() != pg_owner || !pg_dir[0])
 		return;
 	(void)pg_sh("stop", NULL, 0);
-	const char *rm[] = { "rm", "-rf", pg_dir, NULL };
+	const char *rm[] = {"rm", "-rf", pg_dir, NULL};
 	(void)tap_run(rm);
 }
 
@@ -133,7 +133,7 @@ struct env {
 
 static void env_init(struct env *e, bool pg, const char *name)
 {
-	*e = (struct env){ .pg = pg };
+	*e = (struct env){.pg = pg};
 	bh_limits_default(&e->limits);
 	char rel[128];
 	ASSERT_OK(xsnprintf(rel, sizeof(rel), "%s-%s/audit-key.pem", name, pg ? "pg" : "sqlite"));
@@ -156,7 +156,7 @@ static void env_init(struct env *e, bool pg, const char *name)
 		ASSERT_OK(xsnprintf(e->spec, sizeof(e->spec), "%s%coptions=-csearch_path%%3D%s",
 				    base, strchr(base, '?') ? '&' : '?', e->schema));
 	}
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	int r = store_open(e->spec, &e->limits, 0, &e->s, &d);
 	if (r < 0)
 		tap_fail(__FILE__, __LINE__, "store_open: %s: %s", strerror(-r), d.message);
@@ -230,8 +230,8 @@ static void fill(struct env *e, int from, int n, bool flush)
 static struct audit_verify_result verify(struct env *e, bool with_key, bool with_head)
 {
 	struct audit_verify_result res;
-	ASSERT_OK(audit_verify(e->s, with_key ? e->key : NULL, with_head ? e->head_path : NULL,
-			       &res));
+	ASSERT_OK(
+	    audit_verify(e->s, with_key ? e->key : NULL, with_head ? e->head_path : NULL, &res));
 	return res;
 }
 
@@ -248,9 +248,13 @@ static void expect_bad(struct env *e, enum audit_problem p, int64_t seq, int lin
 /* The hash a forger computes for (seq, payload) chained after prev: the algorithm is public. */
 static void forge_hash(int64_t seq, const char *payload, const char *prev, char *out)
 {
-	struct store_audit_row r = { .seq = seq, .time = 1, .kind = "finding.new",
-				     .target = "image/alpine", .actor = "mallory",
-				     .payload = (char *)payload, .prev_hash = (char *)prev };
+	struct store_audit_row r = {.seq = seq,
+				    .time = 1,
+				    .kind = "finding.new",
+				    .target = "image/alpine",
+				    .actor = "mallory",
+				    .payload = (char *)payload,
+				    .prev_hash = (char *)prev};
 	ASSERT_OK(audit_record_hash(&r, out));
 }
 
@@ -308,7 +312,7 @@ BOTH(round_trip)
 	ASSERT_EQ(res.records, 28);
 	ASSERT_EQ(res.head_seq, 28);
 	/* rows are what was appended */
-	struct store_audit_row t = { 0 };
+	struct store_audit_row t = {0};
 	ASSERT_OK(store_audit_tail(e->s, &t));
 	ASSERT_EQ(t.seq, 28);
 	ASSERT_STREQ(t.payload, "{\"i\":28,\"ids\":[\"CVE-2024-1\",\"CVE-2024-2\"],\"note\":"
@@ -366,7 +370,7 @@ BOTH(tamper_modify_and_rehash)
 {
 	/* the forger recomputes row 7's hash: the next row's link breaks */
 	fill(e, 1, 25, true);
-	struct rows rows = { 0 };
+	struct rows rows = {0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, rows_cb, &rows));
 	char h[BH_DIGEST_STR_LEN + 1];
 	forge_hash(7, "{\"i\":700}", rows.hash[5], h);
@@ -384,7 +388,7 @@ BOTH(tamper_rewrite_tail_of_chain)
 {
 	/* rows 5..25 rewritten into a valid chain: only signatures can tell */
 	fill(e, 1, 25, true);
-	struct rows rows = { 0 };
+	struct rows rows = {0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, rows_cb, &rows));
 	char prev[BH_DIGEST_STR_LEN + 1];
 	memcpy(prev, rows.hash[3], sizeof(prev));
@@ -442,7 +446,7 @@ BOTH(tamper_insert_forged_hash)
 {
 	/* a forger who computes the inserted row's hash: the row after it shows the move */
 	fill(e, 1, 25, true);
-	struct rows rows = { 0 };
+	struct rows rows = {0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, rows_cb, &rows));
 	char h[BH_DIGEST_STR_LEN + 1];
 	forge_hash(7, "{}", rows.hash[5], h);
@@ -531,7 +535,7 @@ BOTH(tamper_checkpoint_other_key)
 	char p[600];
 	ASSERT_OK(xsnprintf(p, sizeof(p), "%s.evil", e->key_path));
 	ASSERT_OK(audit_key_load_private(p, true, &evil, NULL, NULL));
-	struct rows rows = { 0 };
+	struct rows rows = {0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, rows_cb, &rows));
 	struct store_checkpoint c;
 	ASSERT_OK(audit_checkpoint_sign(evil, 15, 1, rows.hash[14], &c));
@@ -565,7 +569,7 @@ BOTH(tamper_not_canonical)
 {
 	/* rehashed correctly but with a payload bulkhead would never write */
 	fill(e, 1, 5, false);
-	struct rows rows = { 0 };
+	struct rows rows = {0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, rows_cb, &rows));
 	char h[BH_DIGEST_STR_LEN + 1];
 	forge_hash(5, "{ \"b\":1, \"a\":2 }", rows.hash[3], h);
@@ -645,7 +649,7 @@ BOTH(concurrent_writers)
 	if (res.problem != AUDIT_OK)
 		tap_fail(__FILE__, __LINE__, "%s", res.message);
 	ASSERT_EQ(res.records, 2 * PER); /* seq 1..300 without a gap: all distinct */
-	int n[2] = { 0, 0 };
+	int n[2] = {0, 0};
 	ASSERT_OK(store_audit_foreach(e->s, 1, count_actor_cb, n));
 	ASSERT_EQ(n[0], PER);
 	ASSERT_EQ(n[1], PER);
@@ -671,7 +675,7 @@ TEST(full_disk_sqlite)
 		struct store *s = NULL;
 		if (store_open(e->spec, &e->limits, 0, &s, NULL) < 0)
 			_exit(2);
-		struct rlimit rl = { 256 * 1024, 256 * 1024 };
+		struct rlimit rl = {256 * 1024, 256 * 1024};
 		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 			_exit(3);
 		struct audit_writer w;

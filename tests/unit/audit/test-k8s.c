@@ -20,7 +20,7 @@ static struct bh_limits limits(void)
 static int parse(const char *line, struct audit_k8s_event *e, struct bh_diag *d)
 {
 	struct bh_limits l = limits();
-	*e = (struct audit_k8s_event){ 0 };
+	*e = (struct audit_k8s_event){0};
 	return audit_k8s_event_parse(span_from(line), &l, e, d);
 }
 
@@ -37,7 +37,7 @@ static void parse_shared(const char *name, struct audit_k8s_event *e)
 	char *nl = strchr(text, '\n');
 	if (nl)
 		*nl = '\0';
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	int r = parse(text, e, &d);
 	if (r < 0)
 		tap_fail(__FILE__, __LINE__, "%s: %s", name, d.message);
@@ -68,8 +68,8 @@ TEST(shared_every_event_parses)
 			if (span_trim(line).len == 0)
 				continue;
 			struct bh_limits l = limits();
-			struct audit_k8s_event e = { 0 };
-			struct bh_diag diag = { 0 };
+			struct audit_k8s_event e = {0};
+			struct bh_diag diag = {0};
 			int r = audit_k8s_event_parse(line, &l, &e, &diag);
 			if (r < 0)
 				tap_fail(__FILE__, __LINE__, "%s:%u: %s", de->d_name, lineno,
@@ -132,13 +132,14 @@ TEST(shared_cluster_scoped_and_anonymous)
 TEST(v1_impersonation_and_stages)
 {
 	struct audit_k8s_event e;
-	ASSERT_OK(parse(EV_HEAD "\"stage\":\"ResponseComplete\",\"verb\":\"patch\","
-				"\"user\":{\"username\":\"alice\",\"groups\":[\"dev\"]},"
-				"\"impersonatedUser\":{\"username\":\"system:admin\",\"groups\":[]},"
-				"\"objectRef\":{\"resource\":\"deployments\",\"namespace\":\"prod\","
-				"\"name\":\"web\",\"apiGroup\":\"apps\",\"apiVersion\":\"v1\"},"
-				"\"responseStatus\":{\"code\":200},\"userAgent\":\"kubectl/v1.30\","
-				"\"stageTimestamp\":\"2024-05-01T10:00:00.123456Z\"}",
+	ASSERT_OK(parse(EV_HEAD
+			"\"stage\":\"ResponseComplete\",\"verb\":\"patch\","
+			"\"user\":{\"username\":\"alice\",\"groups\":[\"dev\"]},"
+			"\"impersonatedUser\":{\"username\":\"system:admin\",\"groups\":[]},"
+			"\"objectRef\":{\"resource\":\"deployments\",\"namespace\":\"prod\","
+			"\"name\":\"web\",\"apiGroup\":\"apps\",\"apiVersion\":\"v1\"},"
+			"\"responseStatus\":{\"code\":200},\"userAgent\":\"kubectl/v1.30\","
+			"\"stageTimestamp\":\"2024-05-01T10:00:00.123456Z\"}",
 			&e, NULL));
 	ASSERT_TRUE(e.is_change);
 	ASSERT_STREQ(e.target, "prod/deployments/web");
@@ -181,7 +182,7 @@ TEST(v1_impersonation_and_stages)
 static void expect_malformed(const char *line, int err, const char *why, int ln)
 {
 	struct audit_k8s_event e;
-	struct bh_diag d = { 0 };
+	struct bh_diag d = {0};
 	int r = parse(line, &e, &d);
 	if (r != err)
 		tap_fail(__FILE__, ln, "%s: returned %d, expected %d", line, r, err);
@@ -192,8 +193,9 @@ static void expect_malformed(const char *line, int err, const char *why, int ln)
 
 TEST(malformed)
 {
-	const char *ok_tail = "\"stage\":\"ResponseComplete\",\"verb\":\"create\","
-			      "\"user\":{\"username\":\"u\"},\"objectRef\":{\"resource\":\"pods\"}}";
+	const char *ok_tail =
+	    "\"stage\":\"ResponseComplete\",\"verb\":\"create\","
+	    "\"user\":{\"username\":\"u\"},\"objectRef\":{\"resource\":\"pods\"}}";
 	char line[1024];
 	MALFORMED("{\"auditID\":", "");
 	MALFORMED("[1,2]", "not a JSON object");
@@ -247,7 +249,7 @@ TEST(limits)
 {
 	struct bh_limits l = limits();
 	l.json_max_depth = 4;
-	struct audit_k8s_event e = { 0 };
+	struct audit_k8s_event e = {0};
 	ASSERT_ERR(audit_k8s_event_parse(span_from("{\"a\":[[[[[1]]]]]}"), &l, &e, NULL), -E2BIG);
 	l = limits();
 	l.input_max_bytes = 1024;
