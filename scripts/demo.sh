@@ -8,8 +8,11 @@
 # left in a file that a later layer deletes is still found) and configuration in one pass;
 # lint the Dockerfile such an image comes from; sign the image with a key made here and
 # verify it; then check a small Kubernetes app's manifests against the restricted Pod
-# Security Standard and show which workloads can reach which. Offline: nothing is
-# downloaded.
+# Security Standard and show which workloads can reach which. Every result is recorded in a
+# store of the demo's own (build/demo/home/store.db) with a tamper-evident audit log; the
+# demo ends by ranking the app's workloads by risk (the sample image is its api:1), checking
+# the audit log and writing the NIST SP 800-190 compliance report as one HTML page.
+# Offline: nothing is downloaded.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +25,10 @@ fx=$top/tests/fixtures/images/sample
 advisories=$top/tests/fixtures/advisories/demo
 bulkhead=$bdir/src/cli/bulkhead
 rm -rf "$out"
+# The demo's own store, audit key and spool: nothing outside build/demo is touched.
+export BULKHEAD_HOME="$out/home"
+export BULKHEAD_STORE="$out/home/store.db"
+mkdir -p "$BULKHEAD_HOME"
 mkdir -p "$out/extra/opt/app" "$out/extra/opt/build" "$out/cleanup/opt/build"
 # A build credential, assembled here (no secret is committed), deleted by a later layer.
 printf 'export GITHUB_TOKEN=ghp_%s%s\n' 'Dm7pQ2xK9vL4tR8w' 'Z1nB6cY5hD0fG2sAe9U3' \
@@ -34,14 +41,18 @@ python3 "$top/tests/lib/mkjar.py" "$out/extra/opt/app/shop.war" com.example:shop
 python3 "$top/tests/lib/mkimage.py" oci "$out/sample-oci" --compress gzip --tag demo \
 	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3" \
 	--layer "$out/cleanup" --config ExposedPort=8080/tcp
+# The same image as `docker save` writes it, named api:1 as the app's manifests call it.
+python3 "$top/tests/lib/mkimage.py" docker-archive "$out/api.tar" --repo-tag api:1 \
+	--layer "$fx/layer1" --layer "$fx/layer2" --layer "$out/extra" --layer "$fx/layer3" \
+	--layer "$out/cleanup" --config ExposedPort=8080/tcp
 echo "== bulkhead sbom oci:$build/demo/sample-oci:demo"
 "$bulkhead" sbom "oci:$out/sample-oci:demo"
 echo
 echo "== bulkhead db import --replace --db $build/demo/vuln.db tests/fixtures/advisories/demo"
 "$bulkhead" db import --replace --db "$out/vuln.db" "$advisories"
 echo
-echo "== bulkhead scan --db $build/demo/vuln.db --scanners vuln,secret,config oci:$build/demo/sample-oci:demo"
-"$bulkhead" scan --db "$out/vuln.db" --scanners vuln,secret,config "oci:$out/sample-oci:demo"
+echo "== bulkhead scan --db $build/demo/vuln.db --scanners vuln,secret,config docker-archive:$build/demo/api.tar"
+"$bulkhead" scan --db "$out/vuln.db" --scanners vuln,secret,config "docker-archive:$out/api.tar"
 echo
 echo "== bulkhead lint tests/fixtures/images/sample/Dockerfile"
 # exit status 1 means findings: expected here
@@ -54,9 +65,25 @@ openssl pkey -in "$out/demo.key" -pubout -out "$out/demo.pub"
 "$bulkhead" verify "oci:$out/sample-oci:demo" --key "$out/demo.pub"
 echo
 k8s=tests/fixtures/k8s/net/shop.yaml
-echo "== bulkhead k8s check --level restricted --only pss $k8s"
+echo "== bulkhead k8s check --level restricted --only pss --cluster demo $k8s"
 # exit status 1 means findings: expected here
-"$bulkhead" k8s check --level restricted --only pss "$top/$k8s" || [ $? -eq 1 ]
+"$bulkhead" k8s check --level restricted --only pss --cluster demo "$top/$k8s" || [ $? -eq 1 ]
+"$bulkhead" k8s check --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
+"$bulkhead" k8s rbac --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
 echo
 echo "== bulkhead k8s reach $k8s"
 "$bulkhead" k8s reach "$top/$k8s"
+echo
+echo "== bulkhead risk $k8s (store $build/demo/home/store.db)"
+"$bulkhead" risk "$top/$k8s"
+echo
+echo "== bulkhead audit verify; bulkhead audit log --kind run.recorded"
+"$bulkhead" audit verify
+"$bulkhead" audit log --kind run.recorded
+echo
+echo "== bulkhead report compliance --framework nist-800-190"
+"$bulkhead" report compliance --framework nist-800-190 || [ $? -eq 1 ]
+"$bulkhead" report compliance --framework nist-800-190 --format html -o "$out/compliance.html" ||
+	[ $? -eq 1 ]
+echo
+echo "compliance report (HTML): $out/compliance.html"
