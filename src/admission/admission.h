@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include <jansson.h>
+
 #include "common/common.h"
 
 struct adm_policy;
@@ -78,3 +80,31 @@ struct adm_decision {
 int adm_review(const struct adm_policy *p, const struct adm_opts *opts, struct span body,
 	       const struct bh_limits *limits, struct buf *ret_response,
 	       struct adm_decision *ret_dec, struct bh_diag *reterr_diag);
+
+/* ---- recording decisions (record.c) ---------------------------------------------------- */
+
+/* What adm_record_build() needs besides the block: borrowed, outlives the recorder. */
+struct adm_record_ctx {
+	const char *cluster;		/* the run's cluster (--cluster), NULL = none */
+	const struct bh_limits *limits; /* for parsing the copied request again */
+};
+
+/*
+ * The block one decision is recorded from, made on the request path: the request body and
+ * the response (the AdmissionReview adm_review() wrote) copied into one allocation, with the
+ * verdict and the decision's time (unix seconds). Caller frees (or hands it to the recorder,
+ * src/audit/recorder.h); *ret_bytes its size. NULL on -ENOMEM.
+ */
+void *adm_record_block(struct span body, struct span response, const struct adm_decision *dec,
+		       int64_t time, size_t *ret_bytes);
+
+/*
+ * audit_recorder_build_fn (userdata: struct adm_record_ctx): append to batch one item for the
+ * decision of block — a run of kind "admission" (target type "workload", name
+ * "namespace/Kind/name", namespace, workload "Kind/name", cluster; summary allowed, verdict,
+ * operation, uid, user, images, the denial message) with one bulkhead.finding/v1 per rule
+ * enforced, warned or audited, and an "admission.decision" audit record (target the name,
+ * actor the requesting user; payload allowed, verdict, rules, enforced, uid, operation, time,
+ * cluster). 0, -EBADMSG (a block not made by adm_record_block), -ENOMEM.
+ */
+int adm_record_build(void *userdata, const void *block, json_t *batch);

@@ -57,6 +57,7 @@
 #include "common/json.h"
 #include "common/timeutil.h"
 #include "admission/admission.h"
+#include "audit/recorder.h"
 
 #define SRV_MAX_HEADERS_BYTES (16 * 1024)
 #define SRV_HEADROOM_MAX      64u /* connections answered 503 before the listeners pause */
@@ -65,6 +66,7 @@
 #define SRV_FD_RESERVE	      32  /* descriptors kept for everything but connections */
 #define SRV_FD_PER_WORKER     4	  /* epoll, listener, eventfd, one connection past the cap */
 #define SRV_BACKLOG	      128
+#define SRV_RECORD_DRAIN_MS   10000 /* after the last request, the recorder's queue gets this */
 
 /* Counters written by one thread and read by others (relaxed: totals, not ordering). */
 #define CNT_ADD(x, v) ((void)__atomic_fetch_add(&(x), (v), __ATOMIC_RELAXED))
@@ -132,6 +134,9 @@ struct srv {
 	struct srv_worker *workers;	    /* owned, n_workers of them */
 	unsigned n_workers;
 	int done_fd; /* owned eventfd: a worker's loop has ended */
+	struct audit_recorder *rec;  /* owned: --store, else NULL */
+	struct adm_record_ctx rctx;  /* its build function's context */
+	uint64_t record_failed;	     /* atomic: blocks that could not be made (out of memory) */
 };
 
 /* One event-loop thread; everything in it but m is touched by that thread only. */
@@ -587,6 +592,16 @@ static void srv_validate(struct srv_worker *w, struct evhttp_request *req)
 	}
 	if (s->o->log_decisions)
 		srv_log_decision(w, &resp, &dec, now_seconds() - t0);
+	if (s->rec) {
+		/* A copy into the recorder's queue; the store is written by its own thread. */
+		size_t bytes = 0;
+		void *block = adm_record_block(span_make(p, n), buf_span(&resp), &dec,
+					       (int64_t)time(NULL), &bytes);
+		if (!block)
+			CNT_ADD(s->record_failed, 1);
+		else
+			(void)audit_recorder_submit_take(s->rec, block, bytes);
+	}
 	srv_reply(w, req, SRV_PATH_VALIDATE, 200, "application/json", out);
 	evbuffer_free(out);
 	if ((unsigned)dec.verdict < _ADM_VERDICT_MAX)
@@ -687,6 +702,32 @@ static int srv_metrics_render(const struct srv *s, struct evbuffer *b)
 		    (unsigned long long)m->conn_rejected,
 		    (unsigned long long)CNT_GET(s->reloads_ok),
 		    (unsigned long long)CNT_GET(s->reloads_error));
+	if (r >= 0 && s->rec) {
+		struct audit_recorder_stats rs;
+		audit_recorder_stats(s->rec, &rs);
+		r = evbuffer_add_printf(
+		    b,
+		    "# HELP bulkhead_admission_records_total Decisions for the store, by state: "
+		    "queued, written (committed), spooled (PostgreSQL unreachable), dropped (queue "
+		    "full), failed, delivered (spooled runs delivered later).\n"
+		    "# TYPE bulkhead_admission_records_total counter\n"
+		    "bulkhead_admission_records_total{state=\"queued\"} %llu\n"
+		    "bulkhead_admission_records_total{state=\"written\"} %llu\n"
+		    "bulkhead_admission_records_total{state=\"spooled\"} %llu\n"
+		    "bulkhead_admission_records_total{state=\"dropped\"} %llu\n"
+		    "bulkhead_admission_records_total{state=\"failed\"} %llu\n"
+		    "bulkhead_admission_records_total{state=\"delivered\"} %llu\n"
+		    "# HELP bulkhead_admission_records_queue Decisions waiting for the store.\n"
+		    "# TYPE bulkhead_admission_records_queue gauge\n"
+		    "bulkhead_admission_records_queue %zu\n"
+		    "# HELP bulkhead_admission_store_up Whether the store was reached last time.\n"
+		    "# TYPE bulkhead_admission_store_up gauge\n"
+		    "bulkhead_admission_store_up %d\n",
+		    (unsigned long long)rs.queued, (unsigned long long)rs.written,
+		    (unsigned long long)rs.spooled, (unsigned long long)rs.dropped,
+		    (unsigned long long)(rs.failed + CNT_GET(s->record_failed)),
+		    (unsigned long long)rs.delivered, rs.depth, rs.store_up ? 1 : 0);
+	}
 	return r < 0 ? -ENOMEM : 0;
 }
 
@@ -1283,6 +1324,25 @@ int adm_serve(const struct adm_serve_opts *o, const struct bh_limits *limits)
 	}
 	s.policy = srv_policy_new_take(p);
 	s.workers = calloc(s.n_workers, sizeof(*s.workers));
+	if (o->store && s.policy && s.workers) {
+		s.rctx = (struct adm_record_ctx){.cluster = o->cluster, .limits = limits};
+		struct audit_recorder_opts ro = {.spec = o->store,
+						 .what = "admission decisions",
+						 .build = adm_record_build,
+						 .userdata = &s.rctx,
+						 .queue_max = o->record_queue};
+		struct bh_diag diag = {0};
+		r = audit_recorder_start(&ro, limits, &s.rec, &diag);
+		if (r < 0) {
+			char msg[1200];
+			if (!diag.message[0])
+				bh_diag_set(&diag, "store", 0, 0, "%s", strerror(-r));
+			bh_diag_format(&diag, msg, sizeof(msg));
+			log_error("cannot record decisions: %s", msg);
+			ret = r == -ENOMEM ? r : -EINVAL;
+			goto out;
+		}
+	}
 	if (!s.policy || !s.workers) {
 		ret = log_error_errno(-ENOMEM, "cannot set up the server: %m");
 		goto out;
@@ -1335,15 +1395,30 @@ int adm_serve(const struct adm_serve_opts *o, const struct bh_limits *limits)
 		   s.n_workers == 1 ? "" : "s");
 
 	r = srv_run(&s, sig_fd);
+	bool rec_lost = false;
 	for (unsigned i = 0; i < s.n_workers; i++)
 		if (s.workers[i].started)
 			(void)pthread_join(s.workers[i].thread, NULL);
+	if (s.rec) {
+		/* Every worker has ended: no decision can be queued any more. */
+		struct audit_recorder_stats rs;
+		int q = audit_recorder_stop(TAKE_PTR(s.rec), SRV_RECORD_DRAIN_MS, &rs);
+		log_notice("recorded decisions: %llu written, %llu spooled, %llu dropped, %llu "
+			   "failed",
+			   (unsigned long long)rs.written, (unsigned long long)rs.spooled,
+			   (unsigned long long)rs.dropped, (unsigned long long)rs.failed);
+		if (q < 0) {
+			log_error("not every decision could be recorded (see above)");
+			rec_lost = true;
+		}
+	}
 	if (r < 0)
 		log_error("the event loop failed");
 	else
 		log_notice("stopped");
-	ret = r;
+	ret = r < 0 ? r : rec_lost ? -EIO : 0;
 out:
+	(void)audit_recorder_stop(TAKE_PTR(s.rec), 0, NULL);
 	for (unsigned i = 0; s.workers && i < s.n_workers; i++)
 		srv_worker_done(&s.workers[i]);
 	free(s.workers);

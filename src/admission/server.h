@@ -25,6 +25,9 @@ struct adm_serve_opts {
 	unsigned timeout;	  /* seconds: idle read/write timeout, TLS handshake included */
 	uint64_t max_body;	  /* bytes of one request body; more is 413 */
 	unsigned threads;	  /* workers; 0 = limits->threads, else one per CPU (max 16) */
+	const char *store;	  /* borrowed: record every decision there (NULL: not recorded) */
+	const char *cluster;	  /* borrowed: the cluster name of recorded runs (NULL: none) */
+	size_t record_queue;	  /* decisions waiting for the store; 0 = the recorder's default */
 };
 
 /*

@@ -11,8 +11,12 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "audit/recorder.h"
 #include "cli/alerts.h"
 #include "common/buf.h"
+#include "common/hash.h"
+#include "common/json.h"
+#include "common/timeutil.h"
 
 enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_SYSLOG, SINK_HTTP };
 
@@ -217,6 +221,16 @@ int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg)
 	case 0x104:
 		a->report = true;
 		return 1;
+	case 0x105:
+		a->store = arg;
+		return 1;
+	case 0x106:
+		if (!*arg) {
+			log_error("--cluster needs a name");
+			return -EINVAL;
+		}
+		a->cluster = arg;
+		return 1;
 	default:
 		return 0;
 	}
@@ -262,8 +276,230 @@ int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx)
 	return 0;
 }
 
+/* ---- alerts in the store -------------------------------------------------------------- */
+
+const char *alert_priority_severity(enum rule_priority p)
+{
+	switch (p) {
+	case RULE_PRIO_EMERGENCY:
+	case RULE_PRIO_ALERT:
+	case RULE_PRIO_CRITICAL:
+		return "critical";
+	case RULE_PRIO_ERROR:
+		return "high";
+	case RULE_PRIO_WARNING:
+		return "medium";
+	case RULE_PRIO_NOTICE:
+		return "low";
+	default:
+		return "info";
+	}
+}
+
+/* What the event loop copies per alert: the Falco JSON alert and the event's identity. */
+enum { AB_ALERT, AB_RULE, AB_CT_ID, AB_CT_NAME, AB_IMAGE, AB_DIGEST, AB_NS, AB_POD, AB_HOST, AB_MAX };
+
+struct alert_block {
+	uint64_t ts; /* ns since the epoch */
+	unsigned prio;
+	char data[]; /* AB_MAX strings, each NUL-terminated */
+};
+
+static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
+			     const struct bh_event *ev, const struct buf *alert, size_t *ret_bytes)
+{
+	const struct bh_ev_container *c = &ev->container;
+	const char *v[AB_MAX] = {
+	    [AB_ALERT] = buf_str(alert), [AB_RULE] = rule_name(r),	 [AB_CT_ID] = c->id,
+	    [AB_CT_NAME] = c->name,	 [AB_IMAGE] = c->image,		 [AB_DIGEST] = c->image_digest,
+	    [AB_NS] = c->k8s_ns,	 [AB_POD] = c->k8s_pod,		 [AB_HOST] = a->hostname,
+	};
+	size_t len[AB_MAX], size = sizeof(struct alert_block);
+	for (size_t i = 0; i < AB_MAX; i++) {
+		len[i] = v[i] ? strlen(v[i]) : 0;
+		if (!size_add(size, len[i] + 1, &size))
+			return NULL;
+	}
+	struct alert_block *b = malloc(size);
+	if (!b)
+		return NULL;
+	b->ts = ev->ts;
+	b->prio = (unsigned)rule_priority(r);
+	char *p = b->data;
+	for (size_t i = 0; i < AB_MAX; i++) {
+		if (len[i])
+			memcpy(p, v[i], len[i]);
+		p[len[i]] = '\0';
+		p += len[i] + 1;
+	}
+	*ret_bytes = size;
+	return b;
+}
+
+static int record_alert(struct cli_alerting *a, const struct rule *r, const struct bh_event *ev)
+{
+	_cleanup_buf_ struct buf b;
+	buf_init(&b, 0);
+	int rc = rule_alert_json(a->set, r, ev, a->hostname, &b);
+	size_t bytes = 0;
+	void *block = rc >= 0 ? alert_block_new(a, r, ev, &b, &bytes) : NULL;
+	if (!block) {
+		a->record_failed++;
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	if (a->record_wait) {
+		/* Offline: a recording faster than the store waits for it rather than dropping. */
+		struct audit_recorder_stats st;
+		audit_recorder_stats(a->rec, &st);
+		if (st.depth >= AUDIT_RECORDER_QUEUE_DEFAULT / 2)
+			(void)audit_recorder_sync(a->rec, 60000);
+	}
+	return audit_recorder_submit_take(a->rec, block, bytes);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/*
+ * audit_recorder_build_fn (userdata: the cluster name or NULL): a run of kind "runtime" (an
+ * event run: nothing it lacks is resolved) with one finding of kind "runtime", and a
+ * "runtime.alert" audit record. The finding id is per rule and container (or pod, or host), so
+ * a rule firing again in the same container updates one finding's last_seen.
+ */
+static int alert_record_build(void *userdata, const void *data, json_t *batch)
+{
+	const char *cluster = userdata;
+	const struct alert_block *b = data;
+	const char *v[AB_MAX];
+	const char *p = b->data;
+	for (size_t i = 0; i < AB_MAX; i++) {
+		v[i] = p;
+		p += strlen(p) + 1;
+	}
+	_cleanup_json_ json_t *alert = json_loads(v[AB_ALERT], 0, NULL);
+	if (!json_is_object(alert))
+		return -EBADMSG;
+	const char *ct = nonempty(v[AB_CT_ID]), *pod = nonempty(v[AB_POD]), *ns = nonempty(v[AB_NS]);
+	bool host = !ct || streq(ct, "host");
+	const char *type = host && !pod ? "host" : "container";
+	const char *name = !host ? ct : pod ? pod : v[AB_HOST];
+	_cleanup_free_ char *workload = NULL;
+	if (pod && asprintf(&workload, "Pod/%s", pod) < 0)
+		return -ENOMEM;
+	const char *sev = alert_priority_severity((enum rule_priority)b->prio);
+	const char *prio = bh_json_str(alert, "priority");
+	const char *output = bh_json_str(alert, "output");
+	_cleanup_buf_ struct buf idsrc;
+	buf_init(&idsrc, 0);
+	char hex[BH_DIGEST_STR_LEN + 1], id[40];
+	int r = buf_printf(&idsrc, "runtime\n%s\n%s/%s\n%s", v[AB_RULE], type, name, ns ? ns : "");
+	if (r >= 0)
+		r = bh_sha256_str(idsrc.ptr, idsrc.len, hex);
+	if (r >= 0)
+		r = xsnprintf(id, sizeof(id), "%.32s", strchr(hex, ':') + 1);
+	if (r < 0)
+		return r;
+	int64_t secs = b->ts ? (int64_t)(b->ts / 1000000000u) : (int64_t)time(NULL);
+	if (secs <= 0)
+		secs = 1;
+	char when[32];
+	if (bh_format_rfc3339((time_t)secs, when, sizeof(when)) < 0)
+		when[0] = '\0';
+
+	json_t *target = json_pack("{s:s, s:s}", "type", type, "name", name);
+	json_t *evidence = json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "priority", prio ? prio : "",
+				     "hostname", v[AB_HOST], "time", json_object_get(alert, "time"),
+				     "output_fields", json_object_get(alert, "output_fields"),
+				     "tags", json_object_get(alert, "tags"));
+	_cleanup_json_ json_t *finding = NULL, *findings = json_array();
+	if (target && evidence && findings)
+		finding = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:o}", "schema",
+				    "bulkhead.finding/v1", "id", id, "kind", "runtime", "severity",
+				    sev, "rule", "id", v[AB_RULE], "title", v[AB_RULE], "target",
+				    target, "message", output ? output : v[AB_RULE], "evidence",
+				    evidence);
+	else {
+		json_decref(target);
+		json_decref(evidence);
+	}
+	if (!finding || bh_json_set_str_opt(json_object_get(finding, "target"), "namespace", ns) < 0 ||
+	    bh_json_set_str_opt(json_object_get(finding, "target"), "workload", workload) < 0 ||
+	    bh_json_set_str_opt(json_object_get(finding, "target"), "image",
+				nonempty(v[AB_IMAGE])) < 0 ||
+	    json_array_append(findings, finding) < 0)
+		return -ENOMEM;
+
+	_cleanup_json_ json_t *summary = json_pack("{s:s, s:s, s:s}", "rule", v[AB_RULE], "priority",
+						   prio ? prio : "", "severity", sev);
+	_cleanup_json_ json_t *payload =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "rule", v[AB_RULE], "priority",
+		      prio ? prio : "", "severity", sev, "output", output ? output : "", "time",
+		      when, "hostname", v[AB_HOST]);
+	if (!summary || !payload)
+		return -ENOMEM;
+	const struct {
+		const char *key, *value;
+	} ids[] = {{"container", host ? NULL : ct},
+		   {"container_name", nonempty(v[AB_CT_NAME])},
+		   {"image", nonempty(v[AB_IMAGE])},
+		   {"namespace", ns},
+		   {"pod", pod},
+		   {"cluster", cluster}};
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		if (bh_json_set_str_opt(summary, ids[i].key, ids[i].value) < 0 ||
+		    bh_json_set_str_opt(payload, ids[i].key, ids[i].value) < 0)
+			return -ENOMEM;
+	struct store_run run = {
+	    .kind = "runtime",
+	    .time = secs,
+	    .target = {.type = type,
+		       .name = name,
+		       .digest = nonempty(v[AB_DIGEST]),
+		       .cluster = cluster,
+		       .namespace = ns,
+		       .workload = workload},
+	    .tool = "bulkhead " BULKHEAD_VERSION " sensor",
+	    .summary = summary,
+	    .no_resolve = true,
+	};
+	_cleanup_json_ json_t *item = audit_batch_item(&run, findings);
+	if (!item)
+		return -ENOMEM;
+	r = audit_batch_item_add_record(item, "runtime.alert", name, NULL, payload);
+	if (r < 0)
+		return r;
+	return json_array_append(batch, item) < 0 ? -ENOMEM : 0;
+}
+
+int cli_alerting_stop_recording(struct cli_alerting *a)
+{
+	if (!a->rec)
+		return 0;
+	struct audit_recorder_stats st;
+	int r = audit_recorder_stop(TAKE_PTR(a->rec), 10000, &st);
+	st.failed += a->record_failed;
+	log_info("recorded alerts: %llu written, %llu spooled, %llu dropped, %llu failed",
+		 (unsigned long long)st.written, (unsigned long long)st.spooled,
+		 (unsigned long long)st.dropped, (unsigned long long)st.failed);
+	if (r < 0 || st.dropped || st.failed) {
+		log_error("not every alert could be recorded: %llu dropped, %llu failed",
+			  (unsigned long long)st.dropped, (unsigned long long)st.failed);
+		return -EIO;
+	}
+	return 0;
+}
+
 int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx)
 {
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1) < 0)
+		memcpy(a->hostname, "localhost", 10);
+	const char *store = cli_store_spec(a->store);
+	if (a->cluster && !store) {
+		log_error("--cluster needs --store (or BULKHEAD_STORE)");
+		return CLI_EXIT_INPUT;
+	}
 	int r = load_set(a, ctx, &a->set);
 	if (r < 0)
 		return r == -ENOMEM ? CLI_EXIT_RUNTIME : cli_exit_for_errno(r);
@@ -284,6 +520,22 @@ int cli_alerting_setup(struct cli_alerting *a, struct cli_ctx *ctx)
 		}
 		a->n_open++;
 	}
+	if (store) {
+		struct audit_recorder_opts ro = {.spec = store,
+						 .what = "runtime alerts",
+						 .build = alert_record_build,
+						 .userdata = (void *)a->cluster};
+		struct bh_diag diag = {0};
+		r = audit_recorder_start(&ro, &ctx->limits, &a->rec, &diag);
+		if (r < 0) {
+			if (!diag.message[0])
+				bh_diag_set(&diag, "store", 0, 0, "%s", strerror(-r));
+			char msg[1200];
+			bh_diag_format(&diag, msg, sizeof(msg));
+			log_error("cannot record alerts: %s", msg);
+			return r == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
+		}
+	}
 	return 0;
 }
 
@@ -293,6 +545,8 @@ static int deliver(const struct rule *r, const struct bh_event *ev, void *userda
 	a->alerts++;
 	for (size_t i = 0; i < a->n_open; i++)
 		(void)alert_sink_emit(a->open[i], a->set, r, ev);
+	if (a->rec)
+		(void)record_alert(a, r, ev); /* a full queue is counted and warned about there */
 	return 0;
 }
 
@@ -312,6 +566,7 @@ uint64_t cli_alerting_failures(const struct cli_alerting *a)
 
 void cli_alerting_done(struct cli_alerting *a)
 {
+	(void)cli_alerting_stop_recording(a);
 	for (size_t i = 0; i < a->n_open; i++)
 		alert_sink_free(a->open[i]);
 	free(a->open);

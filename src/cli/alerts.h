@@ -10,6 +10,8 @@
 #include "common/strv.h"
 #include "rules/rules.h"
 
+struct audit_recorder;
+
 enum alert_format { ALERT_JSON, ALERT_TEXT };
 
 struct alert_sink;
@@ -31,19 +33,27 @@ void alert_sink_stats(const struct alert_sink *s, uint64_t *ret_sent, uint64_t *
 /*
  * Rules plus sinks, as `sensor run --rules` and `sensor replay` use them. Options are
  * collected with cli_alerting_option() while parsing (--rules, --alerts, --min-priority,
- * --all-matches, --report-rules), then cli_alerting_setup() loads the rules and opens the
- * sinks (default: stdout).
+ * --all-matches, --report-rules, --store, --cluster), then cli_alerting_setup() loads the
+ * rules and opens the sinks (default: stdout) and, with --store (or BULKHEAD_STORE), starts the
+ * recorder (src/audit/recorder.h) that puts every alert into the store: a run of kind
+ * "runtime" with one finding of kind "runtime" and a "runtime.alert" audit record. The event
+ * loop only copies the alert into the recorder's queue; cli_alerting_done() drains it.
  */
 struct cli_alerting {
 	struct strv rules, sinks;
 	enum alert_format format;
 	bool all, report, have_prio;
 	enum rule_priority min_prio;
+	const char *store, *cluster; /* --store, --cluster (borrowed from argv) */
+	bool record_wait;	     /* replay: wait for the store instead of dropping alerts */
 	/* after setup */
 	struct rule_set *set;
 	struct alert_sink **open;
 	size_t n_open;
 	uint64_t alerts;
+	struct audit_recorder *rec; /* with a store */
+	char hostname[256];
+	uint64_t record_failed;	    /* alerts that could not be copied for the store */
 };
 
 /* getopt long options for those flags (values 0x100..0x104), to splice into a table. */
@@ -52,7 +62,9 @@ struct cli_alerting {
 	{ "alerts", required_argument, NULL, 0x101 },                                       \
 	{ "min-priority", required_argument, NULL, 0x102 },                                 \
 	{ "all-matches", no_argument, NULL, 0x103 },                                        \
-	{ "report-rules", no_argument, NULL, 0x104 }
+	{ "report-rules", no_argument, NULL, 0x104 },                                       \
+	{ "store", required_argument, NULL, 0x105 },                                        \
+	{ "cluster", required_argument, NULL, 0x106 }
 
 /* Handle one of those options: 1 consumed, 0 not ours, < 0 error (logged). */
 int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg);
@@ -67,4 +79,13 @@ int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx);
 int cli_alerting_eval(struct cli_alerting *a, const struct bh_event *ev);
 /* Delivery failures over all sinks. */
 uint64_t cli_alerting_failures(const struct cli_alerting *a);
+/*
+ * Stop the recorder (drain its queue: at most 10 s, then spool or give up) and log what it
+ * recorded. 0, or -EIO when alerts were not recorded. Called by cli_alerting_done() too.
+ */
+int cli_alerting_stop_recording(struct cli_alerting *a);
 void cli_alerting_done(struct cli_alerting *a);
+
+/* Falco priority to finding severity: emergency/alert/critical critical, error high, warning
+ * medium, notice low, informational/debug info. */
+const char *alert_priority_severity(enum rule_priority p);

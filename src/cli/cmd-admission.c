@@ -17,7 +17,7 @@ const char cmd_admission_usage[] =
     "usage: bulkhead admission serve --listen ADDR --cert FILE --key FILE [--policy FILE]\n"
     "                                [--fail-closed] [--max-connections N] [--timeout SECONDS]\n"
     "                                [--max-body BYTES] [--threads N] [--log-decisions]\n"
-    "                                [--limit NAME=VALUE]...\n"
+    "                                [--store SPEC [--cluster NAME]] [--limit NAME=VALUE]...\n"
     "\n"
     "Serve a Kubernetes validating admission webhook over HTTPS (TLS 1.2 or later,\n"
     "HTTP/1.1 with keep-alive). POST /validate takes an AdmissionReview\n"
@@ -47,12 +47,20 @@ const char cmd_admission_usage[] =
     "                         per online CPU, at most 16\n"
     "  --log-decisions        one JSON line per decision on stdout (time, uid, verdict,\n"
     "                         rule counts, seconds)\n"
+    "  --store SPEC           record every decision in this store (default $BULKHEAD_STORE;\n"
+    "                         without either nothing is recorded): a run of kind\n"
+    "                         \"admission\" with the violated rules as findings and an\n"
+    "                         \"admission.decision\" audit record. Written by a background\n"
+    "                         thread in batches; while PostgreSQL is unreachable they wait\n"
+    "                         in the spool (docs/design/store.md)\n"
+    "  --cluster NAME         the cluster name of the recorded runs\n"
     "\n"
     "Signals: SIGHUP reloads --policy; SIGTERM and SIGINT stop accepting, give open\n"
     "connections up to 5 seconds and exit 0.\n"
     "\n"
-    "Exit codes: 0 stopped by a signal, 2 usage error or unusable certificate, key or\n"
-    "policy (one line), 3 runtime error (cannot listen, out of memory).\n";
+    "Exit codes: 0 stopped by a signal, 2 usage error or unusable certificate, key,\n"
+    "policy or store (one line), 3 runtime error (cannot listen, out of memory, decisions\n"
+    "that could not be recorded).\n";
 
 static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 {
@@ -69,6 +77,8 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 	    {"log-decisions", no_argument, NULL, 'D'},
 	    {"threads", required_argument, NULL, 'T'},
 	    {"limit", required_argument, NULL, 'L'},
+	    {"store", required_argument, NULL, 'S'},
+	    {"cluster", required_argument, NULL, 'K'},
 	    {0},
 	};
 	struct adm_serve_opts o = {
@@ -76,6 +86,7 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 	    .timeout = ADM_DEFAULT_TIMEOUT,
 	    .max_body = ADM_DEFAULT_MAX_BODY,
 	};
+	const char *store = NULL;
 	uint64_t v;
 	int c;
 	optind = 0;
@@ -102,6 +113,16 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'D':
 			o.log_decisions = true;
+			break;
+		case 'S':
+			store = optarg;
+			break;
+		case 'K':
+			if (!*optarg) {
+				log_error("--cluster needs a name");
+				return CLI_EXIT_INPUT;
+			}
+			o.cluster = optarg;
 			break;
 		case 'm':
 			if (parse_u64(span_from(optarg), 10, 100000, &v) < 0 || v == 0) {
@@ -150,6 +171,11 @@ static int admission_serve(int argc, char **argv, struct cli_ctx *ctx)
 	if (!o.listen || !o.cert || !o.key) {
 		log_error(
 		    "--listen, --cert and --key are required (see 'bulkhead help admission')");
+		return CLI_EXIT_INPUT;
+	}
+	o.store = cli_store_spec(store);
+	if (o.cluster && !o.store) {
+		log_error("--cluster needs --store (or BULKHEAD_STORE)");
 		return CLI_EXIT_INPUT;
 	}
 	return cli_exit_for_errno(adm_serve(&o, &ctx->limits));

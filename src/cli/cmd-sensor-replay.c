@@ -18,7 +18,7 @@
 const char cmd_sensor_replay_usage[] =
 	"usage: bulkhead sensor replay FILE --rules FILE... [--output json|text]\n"
 	"                              [--alerts SINK]... [--min-priority P] [--all-matches]\n"
-	"                              [--report-rules]\n"
+	"                              [--report-rules] [--store SPEC [--cluster NAME]]\n"
 	"\n"
 	"Evaluate Falco rules over a recorded event stream (JSON lines, as `bulkhead sensor\n"
 	"record` writes them; FILE '-' reads stdin). Rules files are loaded in order, unchanged\n"
@@ -32,6 +32,10 @@ const char cmd_sensor_replay_usage[] =
 	"  --min-priority P    drop rules below P (emergency ... debug)\n"
 	"  --all-matches       fire every matching rule, not only the first (Falco's default)\n"
 	"  --report-rules      print, per rule, loaded / skipped with the reason, to stderr\n"
+	"  --store SPEC        record every alert in this store (default $BULKHEAD_STORE), as\n"
+	"                      `sensor run --store` does: a run of kind \"runtime\" and a\n"
+	"                      \"runtime.alert\" audit record per alert\n"
+	"  --cluster NAME      the cluster name of the recorded runs\n"
 	"\n"
 	"Malformed event lines are skipped with a warning naming FILE:LINE and counted.\n"
 	"Exit codes: 0 success, 2 usage error, unreadable FILE or rules that do not load, 3\n"
@@ -46,7 +50,7 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 		CLI_ALERTING_OPTIONS,
 		{ 0 },
 	};
-	struct cli_alerting al = { .format = ALERT_JSON };
+	struct cli_alerting al = { .format = ALERT_JSON, .record_wait = true };
 	int c, ret = CLI_EXIT_OK;
 	while (ret == CLI_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		bool handled;
@@ -151,6 +155,8 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 		if (bad > 10)
 			log_warning("%s: %llu malformed lines skipped in all", path, (unsigned long long)bad);
 	}
+	if (cli_alerting_stop_recording(&al) < 0 && ret == CLI_EXIT_OK)
+		ret = CLI_EXIT_RUNTIME;
 	cli_alerting_done(&al);
 	return ret;
 }

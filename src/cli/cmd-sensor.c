@@ -26,6 +26,7 @@ const char cmd_sensor_usage[] =
     "                           [--ring-size BYTES] [--no-containers]\n"
     "                           [--rules FILE]... [--alerts SINK]... [--min-priority P]\n"
     "                           [--all-matches] [--report-rules]\n"
+    "                           [--store SPEC [--cluster NAME]]\n"
     "       bulkhead sensor record FILE [--duration SECONDS] [--events LIST] ...\n"
     "       bulkhead sensor replay FILE --rules FILE... (see 'bulkhead sensor replay --help')\n"
     "\n"
@@ -49,6 +50,11 @@ const char cmd_sensor_usage[] =
     "                      receives each JSON alert as a POST (Falcosidekick); repeatable\n"
     "  --min-priority P    drop rules below P; --all-matches fires every matching rule;\n"
     "                      --report-rules prints loaded/skipped per rule on stderr\n"
+    "  --store SPEC        with --rules: record every alert in this store (default\n"
+    "                      $BULKHEAD_STORE): a run of kind \"runtime\" with one finding and a\n"
+    "                      \"runtime.alert\" audit record, written in batches by a background\n"
+    "                      thread (kept in the spool while PostgreSQL is unreachable)\n"
+    "  --cluster NAME      the cluster name of the recorded runs\n"
     "SIGHUP reloads the --rules files; if they no longer load, the running rules stay.\n"
     "\n"
     "Every 10 seconds and at exit, stderr gets a line with the records emitted by the\n"
@@ -263,8 +269,8 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		log_error("'sensor record' writes JSON lines only");
 		return CLI_EXIT_INPUT;
 	}
-	if (al.sinks.n && !al.rules.n) {
-		log_error("--alerts needs --rules");
+	if ((al.sinks.n || al.store || al.cluster) && !al.rules.n) {
+		log_error("%s needs --rules", al.sinks.n ? "--alerts" : al.store ? "--store" : "--cluster");
 		return CLI_EXIT_INPUT;
 	}
 	if (al.rules.n) {
@@ -374,6 +380,8 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	}
 	report_stats(s, "exit");
 	buf_done(&st.line);
+	if (cli_alerting_stop_recording(&al) < 0 && ret == CLI_EXIT_OK)
+		ret = CLI_EXIT_RUNTIME;
 	return ret;
 }
 

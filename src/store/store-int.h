@@ -66,6 +66,8 @@ struct store {
 	unsigned flags;
 	struct bh_limits limits;
 	char errmsg[512]; /* the last backend error, "" after success */
+	bool in_batch;	  /* store_batch_begin() took the write transaction */
+	int batch_error;  /* the first failure inside the batch (< 0), else 0 */
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -10,6 +10,7 @@
  * (store.c passes static strings).
  */
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "store/store-int.h"
 
@@ -258,9 +259,21 @@ static int sq_open(struct store *s, const char *path, unsigned flags, struct bh_
 	(void)sqlite3_db_config(d->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	(void)sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
 	r = sq_simple(s, "PRAGMA foreign_keys = ON");
-	if (r >= 0 && !(flags & STORE_OPEN_READONLY))
-		r = sq_simple(s, "PRAGMA journal_mode = WAL")
-			?: sq_simple(s, "PRAGMA synchronous = FULL");
+	if (r >= 0 && !(flags & STORE_OPEN_READONLY)) {
+		/*
+		 * Switching a new file to WAL needs an exclusive lock, and SQLite answers
+		 * SQLITE_BUSY at once (no busy handler: it would deadlock) when another process
+		 * opening the same new file holds a shared one. Retry within the busy timeout.
+		 */
+		for (unsigned waited = 0;; waited += 10) {
+			r = sq_simple(s, "PRAGMA journal_mode = WAL");
+			if (r != -EBUSY || waited >= BUSY_TIMEOUT_MS)
+				break;
+			(void)usleep(10 * 1000);
+		}
+		if (r >= 0)
+			r = sq_simple(s, "PRAGMA synchronous = FULL");
+	}
 	if (r < 0)
 		goto out;
 	r = store_schema_setup(s, store_schema_sqlite, store_migrations_sqlite,

@@ -373,9 +373,18 @@ static const char *nz(const char *v)
 	return v ? v : "";
 }
 
-/* Run fn inside one write transaction; roll back on any failure. */
+/* Run fn inside one write transaction (or the open batch's); roll back on any failure. */
 static int in_write_tx(struct store *s, int (*fn)(struct store *s, void *u), void *u)
 {
+	if (s->in_batch) {
+		if (s->batch_error < 0)
+			return store_set_error(s, -ECANCELED,
+					       "an earlier write of this batch failed");
+		int q = fn(s, u);
+		if (q < 0)
+			s->batch_error = q;
+		return q;
+	}
 	int r = s->be->begin(s, true);
 	if (r < 0)
 		return r;
@@ -385,6 +394,65 @@ static int in_write_tx(struct store *s, int (*fn)(struct store *s, void *u), voi
 	if (r < 0)
 		s->be->rollback(s);
 	return r;
+}
+
+/* ---- batches ------------------------------------------------------------------------ */
+
+static int64_t scope_key(const char *const *f, size_t n);
+
+/* The advisory lock key every batch takes first (PostgreSQL; "bh_audit" in FNV-1a). */
+static int64_t batch_lock_key(void)
+{
+	const char *k[] = {"bh_audit", "batch"};
+	return scope_key(k, ARRAY_SIZE(k));
+}
+
+int store_batch_begin(struct store *s)
+{
+	clear_error(s);
+	if (s->in_batch)
+		return store_set_error(s, -EINVAL, "a batch is already open");
+	int r = s->be->begin(s, true);
+	if (r < 0)
+		return r;
+	r = s->be->lock(s, batch_lock_key());
+	if (r < 0) {
+		s->be->rollback(s);
+		return r;
+	}
+	s->in_batch = true;
+	s->batch_error = 0;
+	return 0;
+}
+
+int store_batch_commit(struct store *s)
+{
+	if (!s->in_batch)
+		return store_set_error(s, -EINVAL, "no batch is open");
+	int r = s->batch_error;
+	s->in_batch = false;
+	s->batch_error = 0;
+	if (r >= 0) {
+		r = s->be->commit(s);
+		if (r >= 0)
+			return 0;
+	}
+	s->be->rollback(s);
+	return r;
+}
+
+void store_batch_rollback(struct store *s)
+{
+	if (!s->in_batch)
+		return;
+	s->in_batch = false;
+	s->batch_error = 0;
+	s->be->rollback(s);
+}
+
+bool store_in_batch(const struct store *s)
+{
+	return s->in_batch;
 }
 
 /* ---- runs and findings -------------------------------------------------------------- */
@@ -596,7 +664,7 @@ static int record_fn(struct store *s, void *u)
 		}
 	}
 
-	if (prev <= 0)
+	if (prev <= 0 || run->no_resolve)
 		return 0;
 	/* Open states last seen in the previous run of this scope were not seen now. */
 	static const char q_res[] =

@@ -80,6 +80,11 @@ struct store_run {
 	struct store_target target;
 	const char *tool; /* "bulkhead 0.1.0" */
 	const json_t *summary; /* object stored as is (counts), may be NULL */
+	/*
+	 * An event run (a runtime alert): the findings of the previous run of the scope that
+	 * are not in this one stay open (nothing is resolved; resolved_ids stays empty).
+	 */
+	bool no_resolve;
 };
 
 /* What store_record_run() changed, for the audit log. Owned by the caller (done()). */
@@ -101,6 +106,27 @@ void store_record_result_done(struct store_record_result *r);
  */
 int store_record_run(struct store *s, const struct store_run *run, const json_t *findings,
 		     struct store_record_result *ret, struct bh_diag *reterr_diag);
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+/*
+ * A batch: the write functions called between store_batch_begin() and store_batch_commit()
+ * (store_record_run, store_audit_insert, store_checkpoint_insert) join one write transaction
+ * instead of one each — many runs and audit rows for one commit (one fsync on SQLite), for
+ * recorders of many small events. Reads see the batch's own writes. On PostgreSQL the batch
+ * first takes an advisory lock that serialises the batches of every writer (so two batches
+ * never wait for each other's scope locks). A write that fails inside a batch fails the batch:
+ * the later write calls return -ECANCELED, and store_batch_commit() rolls back and returns
+ * the first error; nothing of a failed batch is visible. Batches do not nest (-EINVAL).
+ * begin: 0, -EINVAL, or the store's -errno (-ECONNREFUSED while PostgreSQL is down: it
+ * reconnects as any call outside a transaction does); commit: 0 or -errno (rolled back).
+ */
+int store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s);
+/* Roll the batch back (no-op without one). */
+void store_batch_rollback(struct store *s);
+/* Whether a batch is open. */
+bool store_in_batch(const struct store *s);
 
 /* One finding's state, for queries (audit ask remediation, risk). Strings owned. */
 struct store_finding_state {
