@@ -97,6 +97,14 @@ struct adm_record_ctx {
  */
 void *adm_record_block(struct span body, struct span response, const struct adm_decision *dec,
 		       int64_t time, size_t *ret_bytes);
+/*
+ * The block a policy change (a successful SIGHUP reload) is recorded from: the policy file
+ * and its one-line description. Recorded as a run of kind "admission.policy" (no findings,
+ * resolving nothing) and an "admission.policy.reload" audit record (payload policy, sha256
+ * of the file as loaded, description). NULL on -ENOMEM.
+ */
+void *adm_record_policy_block(const char *path, const char *sha256, const char *description,
+			      int64_t time, size_t *ret_bytes);
 
 /*
  * audit_recorder_build_fn (userdata: struct adm_record_ctx): append to batch one item for the

@@ -51,6 +51,58 @@ void *adm_record_block(struct span body, struct span response, const struct adm_
 	return b;
 }
 
+/* adm_record_block's verdict for a policy change block (not a decision). */
+#define POLICY_BLOCK 0xffffffffu
+
+void *adm_record_policy_block(const char *path, const char *sha256, const char *description,
+			      int64_t time, size_t *ret_bytes)
+{
+	/* body: the policy path; response: "sha256\ndescription". */
+	_cleanup_buf_ struct buf resp;
+	buf_init(&resp, 0);
+	if (buf_printf(&resp, "%s\n%s", sha256 ? sha256 : "", description ? description : "") < 0)
+		return NULL;
+	struct adm_decision dec = {0};
+	void *b = adm_record_block(span_from(path ? path : ""), buf_span(&resp), &dec, time,
+				   ret_bytes);
+	if (b)
+		((struct adm_record_block *)b)->verdict = POLICY_BLOCK;
+	return b;
+}
+
+static int build_policy(const struct adm_record_ctx *ctx, const struct adm_record_block *b,
+			json_t *batch)
+{
+	const char *path = b->data, *resp = b->data + b->body_len + 1;
+	const char *nl = strchr(resp, '\n');
+	_cleanup_free_ char *sha = nl ? strndup(resp, (size_t)(nl - resp)) : strdup(resp);
+	const char *desc = nl ? nl + 1 : "";
+	_cleanup_json_ json_t *summary =
+	    json_pack("{s:s, s:s, s:s}", "policy", path, "sha256", sha ? sha : "", "description",
+		      desc);
+	if (!sha || !summary)
+		return -ENOMEM;
+	struct store_run run = {
+	    .kind = "admission.policy",
+	    .time = b->time,
+	    .target = {.type = "cluster",
+		       .name = ctx->cluster ? ctx->cluster : "default",
+		       .cluster = ctx->cluster},
+	    .tool = "bulkhead " BULKHEAD_VERSION " admission serve",
+	    .summary = summary,
+	    .no_resolve = true,
+	};
+	_cleanup_json_ json_t *findings = json_array();
+	_cleanup_json_ json_t *item = findings ? audit_batch_item(&run, findings) : NULL;
+	if (!item)
+		return -ENOMEM;
+	int r = audit_batch_item_add_record(item, "admission.policy.reload", run.target.name,
+					    "bulkhead admission serve", summary);
+	if (r < 0)
+		return r;
+	return json_array_append(batch, item) < 0 ? -ENOMEM : 0;
+}
+
 /* Severity and title of a rule id, as `k8s check` reports them. */
 static void rule_info(const char *id, const char **ret_sev, const char **ret_title)
 {
@@ -166,6 +218,8 @@ int adm_record_build(void *userdata, const void *data, json_t *batch)
 {
 	const struct adm_record_ctx *ctx = userdata;
 	const struct adm_record_block *b = data;
+	if (b->verdict == POLICY_BLOCK)
+		return build_policy(ctx, b, batch);
 	_cleanup_json_ json_t *req_doc = NULL, *resp_doc = NULL;
 	int r = bh_json_parse(span_make(b->data, b->body_len), ctx->limits, "AdmissionReview",
 			      &req_doc, NULL);

@@ -54,6 +54,8 @@
 #include <openssl/ssl.h>
 
 #include "admission/server.h"
+#include "common/fileio.h"
+#include "common/hash.h"
 #include "common/json.h"
 #include "common/timeutil.h"
 #include "admission/admission.h"
@@ -840,6 +842,21 @@ static void srv_reload(struct srv *s)
 	srv_policy_unref(old);
 	CNT_ADD(s->reloads_ok, 1);
 	log_notice("policy reloaded: %s", desc);
+	/* A policy change is an audit event: which file, which content, what it says now. */
+	if (s->rec) {
+		char sha[BH_DIGEST_STR_LEN + 1] = "";
+		struct buf data;
+		buf_init(&data, (size_t)s->limits->input_max_bytes);
+		if (bh_read_file_at(AT_FDCWD, s->o->policy, 0, (size_t)s->limits->input_max_bytes,
+				    &data) >= 0)
+			(void)bh_sha256_str(data.ptr, data.len, sha);
+		buf_done(&data);
+		size_t bytes;
+		void *block = adm_record_policy_block(s->o->policy, sha, desc,
+						      (int64_t)time(NULL), &bytes);
+		if (block)
+			(void)audit_recorder_submit_take(s->rec, block, bytes);
+	}
 }
 
 /* SIGTERM/SIGINT, in the main thread: the workers drain; a second signal stops them now. */

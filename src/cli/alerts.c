@@ -7,6 +7,7 @@
  * others keep going (an unreachable collector must not stop detection).
  */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <syslog.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "audit/recorder.h"
 #include "cli/alerts.h"
 #include "common/buf.h"
+#include "common/fileio.h"
 #include "common/hash.h"
 #include "common/json.h"
 #include "common/timeutil.h"
@@ -262,6 +264,8 @@ static int load_set(struct cli_alerting *a, struct cli_ctx *ctx, struct rule_set
 	return 0;
 }
 
+static void record_reload(struct cli_alerting *a, struct cli_ctx *ctx);
+
 int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx)
 {
 	struct rule_set *set = NULL;
@@ -273,6 +277,9 @@ int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx)
 	rule_set_free(a->set);
 	a->set = set;
 	log_info("rules reloaded from %zu file(s)", a->rules.n);
+	/* A rules change is an audit event. */
+	if (a->rec)
+		record_reload(a, ctx);
 	return 0;
 }
 
@@ -305,15 +312,9 @@ struct alert_block {
 	char data[]; /* AB_MAX strings, each NUL-terminated */
 };
 
-static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
-			     const struct bh_event *ev, const struct buf *alert, size_t *ret_bytes)
+/* A block of AB_MAX strings (NULL = ""), with its time and priority. */
+static void *block_new(const char *const v[AB_MAX], uint64_t ts, unsigned prio, size_t *ret_bytes)
 {
-	const struct bh_ev_container *c = &ev->container;
-	const char *v[AB_MAX] = {
-	    [AB_ALERT] = buf_str(alert), [AB_RULE] = rule_name(r),	 [AB_CT_ID] = c->id,
-	    [AB_CT_NAME] = c->name,	 [AB_IMAGE] = c->image,		 [AB_DIGEST] = c->image_digest,
-	    [AB_NS] = c->k8s_ns,	 [AB_POD] = c->k8s_pod,		 [AB_HOST] = a->hostname,
-	};
 	size_t len[AB_MAX], size = sizeof(struct alert_block);
 	for (size_t i = 0; i < AB_MAX; i++) {
 		len[i] = v[i] ? strlen(v[i]) : 0;
@@ -323,8 +324,8 @@ static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
 	struct alert_block *b = malloc(size);
 	if (!b)
 		return NULL;
-	b->ts = ev->ts;
-	b->prio = (unsigned)rule_priority(r);
+	b->ts = ts;
+	b->prio = prio;
 	char *p = b->data;
 	for (size_t i = 0; i < AB_MAX; i++) {
 		if (len[i])
@@ -334,6 +335,80 @@ static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
 	}
 	*ret_bytes = size;
 	return b;
+}
+
+static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
+			     const struct bh_event *ev, const struct buf *alert, size_t *ret_bytes)
+{
+	const struct bh_ev_container *c = &ev->container;
+	const char *v[AB_MAX] = {
+	    [AB_ALERT] = buf_str(alert), [AB_RULE] = rule_name(r),	 [AB_CT_ID] = c->id,
+	    [AB_CT_NAME] = c->name,	 [AB_IMAGE] = c->image,		 [AB_DIGEST] = c->image_digest,
+	    [AB_NS] = c->k8s_ns,	 [AB_POD] = c->k8s_pod,		 [AB_HOST] = a->hostname,
+	};
+	return block_new(v, ev->ts, (unsigned)rule_priority(r), ret_bytes);
+}
+
+/* The priority of a block that records a rules reload (a configuration change), not an alert. */
+#define RULES_RELOAD_BLOCK 0xffffffffu
+
+/* Record a successful rules reload: which files (with their SHA-256), how many rules. */
+static void record_reload(struct cli_alerting *a, struct cli_ctx *ctx)
+{
+	_cleanup_json_ json_t *files = json_array();
+	for (size_t i = 0; files && i < a->rules.n; i++) {
+		char sha[BH_DIGEST_STR_LEN + 1] = "";
+		struct buf data;
+		buf_init(&data, (size_t)ctx->limits.input_max_bytes);
+		if (bh_read_file_at(AT_FDCWD, a->rules.v[i], 0, (size_t)ctx->limits.input_max_bytes,
+				    &data) >= 0)
+			(void)bh_sha256_str(data.ptr, data.len, sha);
+		buf_done(&data);
+		if (json_array_append_new(files, json_pack("{s:s, s:s}", "path", a->rules.v[i],
+							   "sha256", sha)) < 0) {
+			json_decref(TAKE_PTR(files));
+			break;
+		}
+	}
+	_cleanup_free_ char *text = files ? json_dumps(files, JSON_COMPACT) : NULL;
+	const char *v[AB_MAX] = {[AB_ALERT] = text, [AB_HOST] = a->hostname};
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	size_t bytes;
+	void *block = text ? block_new(v, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec,
+				       RULES_RELOAD_BLOCK, &bytes)
+			   : NULL;
+	if (!block || audit_recorder_submit_take(a->rec, block, bytes) < 0)
+		log_warning("the rules reload could not be queued for the audit log");
+}
+
+/* A rules reload: a run of kind "sensor.rules" (no findings) and a "sensor.rules.reload" record. */
+static int reload_record_build(const char *cluster, const struct alert_block *b, const char *files,
+			       const char *host, json_t *batch)
+{
+	_cleanup_json_ json_t *list = json_loads(files, 0, NULL);
+	if (!json_is_array(list))
+		return -EBADMSG;
+	_cleanup_json_ json_t *summary = json_pack("{s:O, s:s}", "files", list, "hostname", host);
+	_cleanup_json_ json_t *findings = json_array();
+	if (!summary || !findings || bh_json_set_str_opt(summary, "cluster", cluster) < 0)
+		return -ENOMEM;
+	int64_t secs = (int64_t)(b->ts / 1000000000u);
+	struct store_run run = {
+	    .kind = "sensor.rules",
+	    .time = secs > 0 ? secs : 1,
+	    .target = {.type = "host", .name = host, .cluster = cluster},
+	    .tool = "bulkhead " BULKHEAD_VERSION " sensor",
+	    .summary = summary,
+	    .no_resolve = true,
+	};
+	_cleanup_json_ json_t *item = audit_batch_item(&run, findings);
+	if (!item)
+		return -ENOMEM;
+	int r = audit_batch_item_add_record(item, "sensor.rules.reload", host, NULL, summary);
+	if (r < 0)
+		return r;
+	return json_array_append(batch, item) < 0 ? -ENOMEM : 0;
 }
 
 static int record_alert(struct cli_alerting *a, const struct rule *r, const struct bh_event *ev)
@@ -378,6 +453,8 @@ static int alert_record_build(void *userdata, const void *data, json_t *batch)
 		v[i] = p;
 		p += strlen(p) + 1;
 	}
+	if (b->prio == RULES_RELOAD_BLOCK)
+		return reload_record_build(cluster, b, v[AB_ALERT], v[AB_HOST], batch);
 	_cleanup_json_ json_t *alert = json_loads(v[AB_ALERT], 0, NULL);
 	if (!json_is_object(alert))
 		return -EBADMSG;

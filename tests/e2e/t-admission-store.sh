@@ -130,6 +130,31 @@ expect_exit 0 "$BULKHEAD" audit log --store "$T/env.db" --kind admission.decisio
 checks=$((checks + 1))
 jq -e '.records | length == 1' "$T/out" >/dev/null || fail "BULKHEAD_STORE not used"
 
+# A policy change (SIGHUP reload) is recorded: a run of kind admission.policy, an audit record.
+cat >"$T/policy.yaml" <<'EOF'
+apiVersion: bulkhead.dev/v1
+kind: AdmissionPolicy
+defaults:
+  enforce: baseline
+EOF
+start policy --store "$T/policy.db" --cluster prod-1 --policy "$T/policy.yaml"
+sed -i 's/enforce: baseline/enforce: restricted/' "$T/policy.yaml"
+kill -HUP "$PID"
+i=0
+while ! grep -q 'policy reloaded' "$T/policy.err" && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+stop
+expect_exit 0 "$BULKHEAD" audit log --store "$T/policy.db" --kind admission.policy.reload --format json
+checks=$((checks + 1))
+want_sha=sha256:$(sha256sum "$T/policy.yaml" | cut -d' ' -f1)
+jq -e --arg sha "$want_sha" '.records | length == 1 and (.[0].payload.sha256 == $sha) and
+	(.[0].payload.description | test("restricted")) and .[0].target == "prod-1"' "$T/out" \
+	>/dev/null || fail "policy reload record: $(cat "$T/out")"
+expect_exit 0 "$BULKHEAD" audit verify --store "$T/policy.db"
+expect_out '^intact: '
+
 # Usage errors.
 expect_exit 2 "$BULKHEAD" admission serve --listen 127.0.0.1:0 --cert "$T/cert.pem" \
 	--key "$T/key.pem" --cluster x

@@ -37,9 +37,12 @@ set -- --rules "$dir/rules.yaml"
 STOCK=$BH_SOURCE_ROOT/../shared/testdata/runtime/falco_rules.yaml
 [ -f "$STOCK" ] && set -- --rules "$STOCK" "$@"
 
-# start the sensor; wait until it is attached
-bh_sensor_start "$dir/out" "$dir/err" "$@" --all-matches --alerts "file:$dir/alerts.jsonl" ||
-	exit $?
+# start the sensor; wait until it is attached. Alerts and the rules reload are recorded in a
+# store of the test's own (its audit key in BULKHEAD_HOME).
+export BULKHEAD_HOME="$dir/home"
+mkdir -p "$BULKHEAD_HOME"
+bh_sensor_start "$dir/out" "$dir/err" "$@" --all-matches --alerts "file:$dir/alerts.jsonl" \
+	--store "$dir/store.db" --cluster test || exit $?
 
 "$dir/c$uniq" /etc/shadow >/dev/null &
 cpid=$!
@@ -80,5 +83,19 @@ if [ -f "$STOCK" ]; then
 		bh_sensor_fail "stock rule 'Read sensitive file untrusted'" "did not fire for c$uniq:" \
 			"$(jq -c -s '[.[].rule] | unique' "$dir/alerts.jsonl" 2>/dev/null)"
 fi
+# The store: the good reload (not the broken one) is an audit record with the rules files'
+# digests, the alerts are runs of kind runtime, and the chain is intact.
+"$BULKHEAD" audit log --store "$dir/store.db" --kind sensor.rules.reload --format json \
+	>"$dir/reload.json" 2>"$dir/audit.err" || bh_sensor_fail "audit log: $(cat "$dir/audit.err")"
+jq -e --arg f "$dir/rules.yaml" '.records | length == 1 and
+	(.[0].payload.files | map(.path) | index($f)) != null and
+	(.[0].payload.files | all(.sha256 | startswith("sha256:")))' "$dir/reload.json" >/dev/null ||
+	bh_sensor_fail "rules reload not audited: $(head -c 600 "$dir/reload.json")"
+"$BULKHEAD" audit log --store "$dir/store.db" --kind runtime.alert --format json \
+	>"$dir/alerts-audit.json" 2>"$dir/audit.err" || bh_sensor_fail "audit log (alerts)"
+jq -e '[.records[] | .payload.rule] | index("Probe helper ran") != null' \
+	"$dir/alerts-audit.json" >/dev/null || bh_sensor_fail "alerts not recorded in the store"
+"$BULKHEAD" audit verify --store "$dir/store.db" >"$dir/verify.out" 2>&1 ||
+	bh_sensor_fail "audit verify: $(cat "$dir/verify.out")"
 [ "$BH_SENSOR_FAILURES" = 0 ] || exit 1
-echo "ok: live alerts for pid $hpid and the stock rules"
+echo "ok: live alerts for pid $hpid and the stock rules, recorded and audited"
