@@ -7,6 +7,7 @@
  * here are a format other tools must reproduce exactly (docs/audit-log.md).
  */
 #include "audit/audit.h"
+#include "common/json.h"
 
 bool audit_utf8_valid(const char *s, size_t len)
 {
@@ -90,7 +91,6 @@ int audit_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen)
 
 int audit_canon_string(const char *s, size_t len, struct buf *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	if (!audit_utf8_valid(s, len))
 		return -EINVAL;
 	size_t start = out->len;
@@ -107,34 +107,8 @@ int audit_canon_string(const char *s, size_t len, struct buf *out)
 		run = 0;
 		if (r < 0)
 			break;
-		char esc[7] = {'\\', 0};
-		size_t n = 2;
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
-		}
+		char esc[6];
+		size_t n = bh_json_escape_ascii(c, true, esc);
 		r = buf_append(out, esc, n);
 	}
 	if (r == 0 && run)

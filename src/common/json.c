@@ -249,3 +249,21 @@ int bh_json_dump_file_streamed(const json_t *doc, const struct bh_json_stream *s
 	}
 	return fputs("\n}\n", f) == EOF ? -EIO : 0;
 }
+
+size_t bh_json_escape_ascii(unsigned char c, bool lower_hex, char out[static 6])
+{
+	static const char simple[] = { ['"'] = '"', ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+				       ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+	if (c >= 0x20 && c != '"' && c != '\\')
+		return 0;
+	out[0] = '\\';
+	if (c < sizeof(simple) && simple[c]) {
+		out[1] = simple[c];
+		return 2;
+	}
+	const char *hex = lower_hex ? "0123456789abcdef" : "0123456789ABCDEF";
+	memcpy(out + 1, "u00", 3);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 15];
+	return 6;
+}

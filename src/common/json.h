@@ -10,6 +10,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common/buf.h"
@@ -75,3 +76,11 @@ static inline void bh_json_decrefp(json_t **p)
 		json_decref(*p);
 }
 #define _cleanup_json_ _cleanup_(bh_json_decrefp)
+
+/*
+ * The JSON escape of an ASCII byte that needs one: '"' and '\\' and the control characters
+ * below 0x20 (\b \f \n \r \t, else \u00XX with lower- or upper-case hex digits). Writes up to
+ * 6 bytes to out and returns their count; 0 for a byte that needs no escape (including every
+ * byte >= 0x20 other than '"' and '\\', which callers handle: UTF-8 checks differ).
+ */
+size_t bh_json_escape_ascii(unsigned char c, bool lower_hex, char out[static 6]);

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 
+#include "common/json.h"
 #include "sensor/json.h"
 
 struct jw {
@@ -151,39 +152,11 @@ static void put_str(struct jw *w, const char *s)
 		}
 		put(w, (const char *)p + i - run, run);
 		run = 0;
-		char esc[8] = {'\\', 0};
-		size_t el = 2;
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			if (c < 0x20) {
-				static const char hex[] = "0123456789ABCDEF";
-				memcpy(esc, "\\u00", 4);
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 15];
-				el = 6;
-			} else {
-				memcpy(esc, "\xef\xbf\xbd", 3);
-				el = 3;
-			}
+		char esc[6];
+		size_t el = bh_json_escape_ascii(c, false, esc);
+		if (el == 0) { /* a byte that is not valid UTF-8: U+FFFD */
+			memcpy(esc, "\xef\xbf\xbd", 3);
+			el = 3;
 		}
 		put(w, esc, el);
 		i++;

@@ -17,96 +17,15 @@
 
 #include "audit/recorder.h"
 #include "common/json.h"
+#include "pg.h"
 #include "tap.h"
 
 /* ---- the PostgreSQL server (as in test-store.c) ------------------------------------------ */
 
-static char pg_base[512];
-static char pg_dir[64];
-static int pg_state; /* 0 unknown, 1 up, 2 unavailable (skip), 3 failed */
-static pid_t pg_owner;
-
-static int pg_sh(const char *cmd, char *out, size_t size)
-{
-	int fds[2];
-	if (pipe(fds) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		(void)dup2(fds[1], 1);
-		(void)close(fds[0]);
-		(void)close(fds[1]);
-		execl("/bin/sh", "sh", tap_src_path("tests/lib/pg.sh"), cmd, pg_dir, (char *)NULL);
-		_exit(127);
-	}
-	(void)close(fds[1]);
-	size_t n = 0;
-	ssize_t k;
-	char tmp[256];
-	while ((k = read(fds[0], tmp, sizeof(tmp))) > 0)
-		for (ssize_t i = 0; i < k; i++)
-			if (out && n + 1 < size && tmp[i] != '\n')
-				out[n++] = tmp[i];
-			else if (out && tmp[i] == '\n')
-				size = n + 1;
-	if (out)
-		out[n] = '\0';
-	(void)close(fds[0]);
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static void pg_stop_at_exit(void)
-{
-	if (getpid() != pg_owner || !pg_dir[0])
-		return;
-	(void)pg_sh("stop", NULL, 0);
-	const char *rm[] = {"rm", "-rf", pg_dir, NULL};
-	(void)tap_run(rm);
-}
-
-static const char *pg_server(void)
-{
-	if (pg_state == 0) {
-		const char *env = getenv("BH_TEST_PG_URL");
-		if (env && *env) {
-			(void)xsnprintf(pg_base, sizeof(pg_base), "%s", env);
-			pg_state = 1;
-		} else {
-			(void)xsnprintf(pg_dir, sizeof(pg_dir), "/tmp/bh-pg-XXXXXX");
-			if (!mkdtemp(pg_dir)) {
-				pg_dir[0] = '\0';
-				pg_state = 3;
-			} else {
-				pg_owner = getpid();
-				atexit(pg_stop_at_exit);
-				int r = pg_sh("start", pg_base, sizeof(pg_base));
-				pg_state = r == 0 && pg_base[0] ? 1 : r == 77 ? 2 : 3;
-			}
-		}
-	}
-	if (pg_state == 2)
-		TEST_SKIP("no PostgreSQL server (tests/lib/pg.sh exited 77)");
-	if (pg_state == 3)
-		tap_fail(__FILE__, __LINE__, "tests/lib/pg.sh could not start PostgreSQL");
-	return pg_base;
-}
 
 static void pg_admin(const char *sql)
 {
-	PGconn *c = PQconnectdb(pg_server());
-	ASSERT_TRUE(PQstatus(c) == CONNECTION_OK);
-	PQclear(PQexec(c, "SET client_min_messages = warning"));
-	PGresult *res = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		tap_fail(__FILE__, __LINE__, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
+	tap_pg_exec(NULL, sql, false);
 }
 
 /* ---- environment ---------------------------------------------------------------------------- */
@@ -125,7 +44,7 @@ static void env_spec(bool pg, const char *name, char *spec, size_t size)
 		ASSERT_OK(xsnprintf(spec, size, "%s/store.db", home));
 		return;
 	}
-	const char *base = pg_server();
+	const char *base = tap_pg_server();
 	char sql[256];
 	ASSERT_OK(xsnprintf(sql, sizeof(sql),
 			    "DROP SCHEMA IF EXISTS bh_r_%s CASCADE; CREATE SCHEMA bh_r_%s", name,
@@ -459,7 +378,7 @@ TEST(pg_outage)
 {
 	char spec[1024];
 	env_spec(true, "outage", spec, sizeof(spec));
-	if (!pg_dir[0])
+	if (!tap_pg_owned())
 		TEST_SKIP("external server (BH_TEST_PG_URL): not restarting it");
 	struct audit_recorder *rec = start(spec, 0);
 	for (int i = 0; i < 50; i++)
@@ -469,7 +388,7 @@ TEST(pg_outage)
 	audit_recorder_stats(rec, &st);
 	ASSERT_EQ(st.written, 50);
 
-	ASSERT_EQ(pg_sh("stop", NULL, 0), 0);
+	ASSERT_EQ(tap_pg_sh("stop", NULL, 0), 0);
 	for (int i = 50; i < 100; i++)
 		ASSERT_OK(submit(rec, i));
 	ASSERT_OK(audit_recorder_sync(rec, 30000));
@@ -477,7 +396,7 @@ TEST(pg_outage)
 	ASSERT_EQ(st.spooled, 50);
 	ASSERT_FALSE(st.store_up);
 	char uri[512];
-	ASSERT_EQ(pg_sh("start", uri, sizeof(uri)), 0);
+	ASSERT_EQ(tap_pg_sh("start", uri, sizeof(uri)), 0);
 	/* the writer reconnects on its own (retry_ms) and delivers the spool */
 	for (int i = 0; i < 300; i++) {
 		audit_recorder_stats(rec, &st);

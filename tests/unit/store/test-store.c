@@ -16,104 +16,16 @@
 
 #include "common/json.h"
 #include "store/store-int.h"
+#include "pg.h"
 #include "tap.h"
 
 /* ---- the PostgreSQL server ---------------------------------------------------------- */
 
-static char pg_base[512]; /* server URI, "" until started */
-static char pg_dir[64];	  /* our server's directory, "" for an external server */
-static int pg_state;	  /* 0 unknown, 1 up, 2 unavailable (skip), 3 failed */
-static pid_t pg_owner;
-
-/* Run tests/lib/pg.sh CMD pg_dir; stdout's first line into out. Exit status or -errno. */
-static int pg_sh(const char *cmd, char *out, size_t size)
-{
-	int fds[2];
-	if (pipe(fds) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		(void)dup2(fds[1], 1);
-		(void)close(fds[0]);
-		(void)close(fds[1]);
-		execl("/bin/sh", "sh", tap_src_path("tests/lib/pg.sh"), cmd, pg_dir, (char *)NULL);
-		_exit(127);
-	}
-	(void)close(fds[1]);
-	size_t n = 0;
-	ssize_t k;
-	char tmp[256];
-	while ((k = read(fds[0], tmp, sizeof(tmp))) > 0)
-		for (ssize_t i = 0; i < k; i++)
-			if (out && n + 1 < size && tmp[i] != '\n')
-				out[n++] = tmp[i];
-			else if (out && tmp[i] == '\n')
-				size = n + 1; /* keep the first line only */
-	if (out)
-		out[n] = '\0';
-	(void)close(fds[0]);
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static void pg_stop_at_exit(void)
-{
-	if (getpid() != pg_owner || !pg_dir[0])
-		return;
-	(void)pg_sh("stop", NULL, 0);
-	const char *rm[] = {"rm", "-rf", pg_dir, NULL};
-	(void)tap_run(rm);
-}
-
-/* The server's URI, or a skip / failure of the current test. */
-static const char *pg_server(void)
-{
-	if (pg_state == 0) {
-		const char *env = getenv("BH_TEST_PG_URL");
-		if (env && *env) {
-			(void)xsnprintf(pg_base, sizeof(pg_base), "%s", env);
-			pg_state = 1;
-		} else {
-			(void)xsnprintf(pg_dir, sizeof(pg_dir), "/tmp/bh-pg-XXXXXX");
-			if (!mkdtemp(pg_dir)) {
-				pg_dir[0] = '\0';
-				pg_state = 3;
-			} else {
-				pg_owner = getpid();
-				atexit(pg_stop_at_exit);
-				int r = pg_sh("start", pg_base, sizeof(pg_base));
-				pg_state = r == 0 && pg_base[0] ? 1 : r == 77 ? 2 : 3;
-			}
-		}
-	}
-	if (pg_state == 2)
-		TEST_SKIP("no PostgreSQL server (tests/lib/pg.sh exited 77)");
-	if (pg_state == 3)
-		tap_fail(__FILE__, __LINE__, "tests/lib/pg.sh could not start PostgreSQL");
-	return pg_base;
-}
 
 /* Run sql on the server (search_path = schema when given); fails the test on error. */
 static void pg_admin(const char *schema, const char *sql)
 {
-	PGconn *c = PQconnectdb(pg_server());
-	ASSERT_TRUE(PQstatus(c) == CONNECTION_OK);
-	PQclear(PQexec(c, "SET client_min_messages = warning"));
-	char buf[1024];
-	if (schema)
-		ASSERT_OK(xsnprintf(buf, sizeof(buf), "SET search_path TO %s; %s", schema, sql));
-	else
-		ASSERT_OK(xsnprintf(buf, sizeof(buf), "%s", sql));
-	PGresult *res = PQexec(c, buf);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		tap_fail(__FILE__, __LINE__, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
+	tap_pg_exec(schema, sql, false);
 }
 
 /* ---- one environment per test ------------------------------------------------------- */
@@ -136,7 +48,7 @@ static void env_init(struct env *e, bool pg, const char *name)
 		ASSERT_OK(xsnprintf(e->spec, sizeof(e->spec), "%s", p));
 		return;
 	}
-	const char *base = pg_server();
+	const char *base = tap_pg_server();
 	ASSERT_OK(xsnprintf(e->schema, sizeof(e->schema), "bh_t_%s", name));
 	char sql[256];
 	ASSERT_OK(xsnprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s",
@@ -954,19 +866,19 @@ TEST(pg_reconnect)
 {
 	struct env e;
 	env_init(&e, true, "reconnect");
-	if (!pg_dir[0])
+	if (!tap_pg_owned())
 		TEST_SKIP("external server (BH_TEST_PG_URL): not restarting it");
 	struct store *s = env_open(&e, 0);
 	ASSERT_OK(audit_append(s, 1, "{}"));
-	ASSERT_EQ(pg_sh("stop", NULL, 0), 0);
+	ASSERT_EQ(tap_pg_sh("stop", NULL, 0), 0);
 	int r = audit_append(s, 2, "{}");
 	ASSERT_TRUE(r == -ECONNRESET || r == -ECONNREFUSED);
 	ASSERT_TRUE(store_errmsg(s)[0] != '\0');
 	r = audit_append(s, 2, "{}"); /* reconnect attempt while down: refused */
 	ASSERT_TRUE(r == -ECONNREFUSED || r == -ECONNRESET);
 	char uri[512];
-	ASSERT_EQ(pg_sh("start", uri, sizeof(uri)), 0);
-	ASSERT_STREQ(uri, pg_base);
+	ASSERT_EQ(tap_pg_sh("start", uri, sizeof(uri)), 0);
+	ASSERT_STREQ(uri, tap_pg_server());
 	r = audit_append(s, 2, "{}");
 	if (r < 0)
 		tap_fail(__FILE__, __LINE__, "after restart: %s: %s", strerror(-r),
