@@ -16,7 +16,8 @@ libclang-rt-14-dev libfuzzer-14-dev
 python3 zstd gzip tar jq debootstrap openssl curl chromium"
 # 32-bit test programs for the sensor's ia32 syscall test (amd64-only packages)
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs="$pkgs gcc-multilib libc6-dev-i386"
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs hyperfine time libjson-c-dev bpftrace nghttp2-client"
+[ "${1:-}" = "--bench" ] &&
+	pkgs="$pkgs hyperfine time libjson-c-dev bpftrace nghttp2-client nginx-light"
 
 missing=""
 for p in $pkgs; do
