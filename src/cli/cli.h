@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include "audit/audit.h"
+
 #include <jansson.h>
 #include <stdio.h>
 
@@ -111,6 +113,26 @@ struct cli_record_part {
 int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *run,
 	       int (*render)(void *u, FILE *f), void *u, const struct cli_record_part *parts,
 	       size_t n_parts);
+
+/*
+ * A store opened for writing with the audit writer of this process (key made on first use,
+ * checkpoints and the signed head file as src/audit/ does): for commands that change
+ * bulkhead's own state (baseline modes, vulnerability DB updates) and append audit records
+ * directly. cli_audit_open: 0 or an exit code after one error line; cli_audit_close flushes
+ * (checkpoint) and returns CLI_EXIT_OK or an exit code.
+ */
+struct cli_audit {
+	struct store *store;
+	struct audit_key *key;
+	char *key_path, *head_path;
+	struct audit_writer writer;
+	bool writer_ready;
+};
+int cli_audit_open(struct cli_ctx *ctx, const char *spec, unsigned store_flags, struct cli_audit *a);
+/* Append one record; logs one line and returns an exit code on failure. */
+int cli_audit_append(struct cli_audit *a, const char *kind, const char *target, const char *actor,
+		     const json_t *payload);
+int cli_audit_close(struct cli_audit *a);
 
 struct img;
 struct img_visitor;

@@ -62,6 +62,68 @@ static json_t *part_findings(const json_t *all, const struct cli_record_part *pa
 	return a;
 }
 
+/* The audit key (made on first use, 0600) and the writer for a->store. */
+static int audit_writer_setup(struct cli_audit *a)
+{
+	struct bh_diag diag = { 0 };
+	int r = audit_key_default_path(&a->key_path);
+	if (r >= 0)
+		r = audit_key_load_private(a->key_path, true, &a->key, NULL, &diag);
+	if (r >= 0)
+		r = audit_head_path(a->key_path, &a->head_path);
+	if (r < 0) {
+		cli_fail_diag(r, &diag, a->key_path ? a->key_path : "audit key");
+		return CLI_EXIT_RUNTIME;
+	}
+	audit_writer_init(&a->writer, a->store, a->key, a->head_path);
+	a->writer_ready = true;
+	return CLI_EXIT_OK;
+}
+
+int cli_audit_open(struct cli_ctx *ctx, const char *spec, unsigned store_flags, struct cli_audit *a)
+{
+	*a = (struct cli_audit){ 0 };
+	struct bh_diag diag = { 0 };
+	int r = store_open(spec, &ctx->limits, store_flags, &a->store, &diag);
+	if (r < 0)
+		return cli_fail_diag(r, &diag, spec ? spec : "store");
+	int ret = audit_writer_setup(a);
+	if (ret != CLI_EXIT_OK)
+		(void)cli_audit_close(a);
+	return ret;
+}
+
+int cli_audit_append(struct cli_audit *a, const char *kind, const char *target, const char *actor,
+		     const json_t *payload)
+{
+	int r = audit_append(&a->writer, kind, target, actor, payload, NULL);
+	if (r < 0) {
+		log_error_errno(r, "%s: cannot append the %s audit record: %s", store_name(a->store),
+				kind, store_errmsg(a->store)[0] ? store_errmsg(a->store) : strerror(-r));
+		return CLI_EXIT_RUNTIME;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_audit_close(struct cli_audit *a)
+{
+	int ret = CLI_EXIT_OK;
+	if (a->writer_ready) {
+		int r = audit_writer_done(&a->writer);
+		if (r < 0) {
+			log_error_errno(r, "%s: cannot checkpoint the audit log: %m", store_name(a->store));
+			ret = CLI_EXIT_RUNTIME;
+		}
+		a->writer_ready = false;
+	}
+	audit_key_free(a->key);
+	free(a->key_path);
+	free(a->head_path);
+	store_close(a->store);
+	*a = (struct cli_audit){ 0 };
+	return ret;
+}
+
 int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *run,
 	       int (*render)(void *u, FILE *f), void *u, const struct cli_record_part *parts,
 	       size_t n_parts)
@@ -151,44 +213,31 @@ int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *ru
 	}
 	if (r < 0)
 		return cli_fail_diag(r, &diag, spec);
-	/* The audit key signs checkpoints; made on first use (0600). */
-	_cleanup_free_ char *key_path = NULL, *head_path = NULL;
-	_cleanup_(audit_key_freep) struct audit_key *key = NULL;
-	r = audit_key_default_path(&key_path);
-	if (r >= 0)
-		r = audit_key_load_private(key_path, true, &key, NULL, &diag);
-	if (r >= 0)
-		r = audit_head_path(key_path, &head_path);
-	if (r < 0) {
-		cli_fail_diag(r, &diag, key_path ? key_path : "audit key");
-		return CLI_EXIT_RUNTIME;
+	struct cli_audit a = { .store = TAKE_PTR(s) };
+	int ret = audit_writer_setup(&a);
+	if (ret != CLI_EXIT_OK) {
+		(void)cli_audit_close(&a);
+		return ret;
 	}
-	struct audit_writer w;
-	audit_writer_init(&w, s, key, head_path);
-	int ret = CLI_EXIT_OK;
 	size_t n = 0;
 	if (spool) {
-		r = audit_spool_deliver(s, &w, spool, &n, &diag);
+		r = audit_spool_deliver(a.store, &a.writer, spool, &n, &diag);
 		if (n)
-			log_notice("delivered %zu spooled runs to %s", n, store_name(s));
+			log_notice("delivered %zu spooled runs to %s", n, store_name(a.store));
 		if (r < 0) {
-			cli_fail_diag(r, &diag, store_name(s));
+			cli_fail_diag(r, &diag, store_name(a.store));
 			ret = r == -EBADMSG ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME;
 		}
 	}
 	if (ret == CLI_EXIT_OK) {
 		/* One transaction for every run and audit record of this command (one fsync). */
-		r = audit_batch_deliver(s, &w, batch, true, &n, &diag);
+		r = audit_batch_deliver(a.store, &a.writer, batch, true, &n, &diag);
 		if (r < 0) {
-			cli_fail_diag(r, &diag, store_name(s));
+			cli_fail_diag(r, &diag, store_name(a.store));
 			ret = CLI_EXIT_RUNTIME;
 		} else
-			log_info("recorded %zu run%s in %s", n, n == 1 ? "" : "s", store_name(s));
+			log_info("recorded %zu run%s in %s", n, n == 1 ? "" : "s", store_name(a.store));
 	}
-	r = audit_writer_done(&w);
-	if (r < 0 && ret == CLI_EXIT_OK) {
-		log_error_errno(r, "%s: cannot checkpoint the audit log: %m", store_name(s));
-		ret = CLI_EXIT_RUNTIME;
-	}
-	return ret;
+	int c = cli_audit_close(&a);
+	return ret != CLI_EXIT_OK ? ret : c;
 }
