@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * schema-v1.c — the store's schema version 1 (docs/design/store.md draws it) as DDL for
- * each backend, and the ordered list of migrations. One logical schema: the same tables,
- * columns and indexes; only the column types differ (SQLite's INTEGER PRIMARY KEY is the
- * rowid, PostgreSQL needs BIGINT and an identity column). A new version appends a step
- * to both migration lists and changes the DDL below to the new state; never edit a
- * released step.
+ * schema-v1.c — the store's schema (version 2 now; the file keeps the name of the first
+ * release) as DDL for each backend, and the ordered list of migrations. One logical schema:
+ * the same tables, columns and indexes (docs/design/store.md draws them); only the column
+ * types differ (SQLite's INTEGER PRIMARY KEY is the rowid, PostgreSQL needs BIGINT and an
+ * identity column; baseline workloads are COLLATE "C" in PostgreSQL so that both order
+ * them bytewise). A new version appends a step to both migration lists and changes the DDL
+ * below to the new state; never edit a released step.
  *
  * Scope columns (run kind, target type, target name, cluster) are NOT NULL with ""
  * standing for "not applicable", so that equality finds the scope in both databases.
+ *
+ * Version 2 (issue 9): bh_baselines (versioned behaviour baselines per workload),
+ * bh_baseline_modes (each workload's current mode) and the bh_meta row baseline_mode_seq
+ * (the store-wide change counter of the modes).
  */
 #include "store/store-int.h"
 
@@ -38,8 +43,13 @@ const char store_schema_sqlite[] =
 	"CREATE TABLE bh_checkpoints(seq INTEGER NOT NULL REFERENCES bh_audit(seq),"
 	" key_id TEXT NOT NULL, time INTEGER NOT NULL, hash TEXT NOT NULL,"
 	" signature TEXT NOT NULL, PRIMARY KEY(seq, key_id));\n"
+	"CREATE TABLE bh_baselines(workload TEXT NOT NULL, version INTEGER NOT NULL"
+	" CHECK(version >= 1), time INTEGER NOT NULL, mode TEXT NOT NULL, doc TEXT NOT NULL,"
+	" doc_hash TEXT NOT NULL, PRIMARY KEY(workload, version));\n"
+	"CREATE TABLE bh_baseline_modes(workload TEXT PRIMARY KEY, mode TEXT NOT NULL,"
+	" time INTEGER NOT NULL, actor TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE);\n"
 	"INSERT INTO bh_meta(key, value) VALUES('application', 'bulkhead'),"
-	" ('schema_version', '1');\n";
+	" ('schema_version', '2'), ('baseline_mode_seq', '0');\n";
 
 const char store_schema_postgres[] =
 	"CREATE TABLE bh_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -68,15 +78,36 @@ const char store_schema_postgres[] =
 	"CREATE TABLE bh_checkpoints(seq BIGINT NOT NULL REFERENCES bh_audit(seq),"
 	" key_id TEXT NOT NULL, time BIGINT NOT NULL, hash TEXT NOT NULL,"
 	" signature TEXT NOT NULL, PRIMARY KEY(seq, key_id));\n"
+	"CREATE TABLE bh_baselines(workload TEXT COLLATE \"C\" NOT NULL, version BIGINT NOT NULL"
+	" CHECK(version >= 1), time BIGINT NOT NULL, mode TEXT NOT NULL, doc TEXT NOT NULL,"
+	" doc_hash TEXT NOT NULL, PRIMARY KEY(workload, version));\n"
+	"CREATE TABLE bh_baseline_modes(workload TEXT COLLATE \"C\" PRIMARY KEY,"
+	" mode TEXT NOT NULL, time BIGINT NOT NULL, actor TEXT NOT NULL,"
+	" seq BIGINT NOT NULL UNIQUE);\n"
 	"INSERT INTO bh_meta(key, value) VALUES('application', 'bulkhead'),"
-	" ('schema_version', '1');\n";
+	" ('schema_version', '2'), ('baseline_mode_seq', '0');\n";
 
 /*
  * Migrations: entry k takes a store from version to_version-1 to to_version and runs in
- * the same transaction as the schema_version update. Version 1 is the first release, so
- * both lists are empty; the sentinel keeps the arrays non-empty for C.
+ * the same transaction as the schema_version update (store.c), so a failed step leaves the
+ * store at its old version with nothing of the step in it.
  */
-const struct store_migration store_migrations_sqlite[] = { { 0, NULL } };
-const size_t store_n_migrations_sqlite = 0;
-const struct store_migration store_migrations_postgres[] = { { 0, NULL } };
-const size_t store_n_migrations_postgres = 0;
+const struct store_migration store_migrations_sqlite[] = {
+    {2, "CREATE TABLE bh_baselines(workload TEXT NOT NULL, version INTEGER NOT NULL"
+	" CHECK(version >= 1), time INTEGER NOT NULL, mode TEXT NOT NULL, doc TEXT NOT NULL,"
+	" doc_hash TEXT NOT NULL, PRIMARY KEY(workload, version));\n"
+	"CREATE TABLE bh_baseline_modes(workload TEXT PRIMARY KEY, mode TEXT NOT NULL,"
+	" time INTEGER NOT NULL, actor TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE);\n"
+	"INSERT INTO bh_meta(key, value) VALUES('baseline_mode_seq', '0');\n"},
+};
+const size_t store_n_migrations_sqlite = ARRAY_SIZE(store_migrations_sqlite);
+const struct store_migration store_migrations_postgres[] = {
+    {2, "CREATE TABLE bh_baselines(workload TEXT COLLATE \"C\" NOT NULL, version BIGINT NOT NULL"
+	" CHECK(version >= 1), time BIGINT NOT NULL, mode TEXT NOT NULL, doc TEXT NOT NULL,"
+	" doc_hash TEXT NOT NULL, PRIMARY KEY(workload, version));\n"
+	"CREATE TABLE bh_baseline_modes(workload TEXT COLLATE \"C\" PRIMARY KEY,"
+	" mode TEXT NOT NULL, time BIGINT NOT NULL, actor TEXT NOT NULL,"
+	" seq BIGINT NOT NULL UNIQUE);\n"
+	"INSERT INTO bh_meta(key, value) VALUES('baseline_mode_seq', '0');\n"},
+};
+const size_t store_n_migrations_postgres = ARRAY_SIZE(store_migrations_postgres);

@@ -76,14 +76,14 @@ extern const struct store_backend store_backend_postgres;
 /* Record the backend's message for the last failure (store_errmsg()); returns r. */
 int store_set_error(struct store *s, int r, const char *fmt, ...) _printf_(3, 4);
 
-/* Schema v1 as per-backend DDL and the ordered migrations to it (schema-v1.c). */
+/* The current schema as per-backend DDL and the ordered migrations to it (schema-v1.c). */
 struct store_migration {
 	int to_version;	 /* the schema version after this step */
 	const char *sql; /* one or more statements */
 };
 extern const char store_schema_sqlite[];
 extern const char store_schema_postgres[];
-/* Steps from version n to n+1, n = 1 … STORE_SCHEMA_VERSION-1 (none yet for v1). */
+/* Steps from version n to n+1, n = 1 … STORE_SCHEMA_VERSION-1 (1→2: baselines). */
 extern const struct store_migration store_migrations_sqlite[];
 extern const size_t store_n_migrations_sqlite;
 extern const struct store_migration store_migrations_postgres[];

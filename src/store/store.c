@@ -3,7 +3,8 @@
  * store.c — the store API of store.h over a backend (store-int.h): spec parsing, the
  * default location, the schema check at open, and every query with its semantics
  * (record_run's new/resolved sets, the audit seq rules, keyset paging for the foreach
- * functions). It must not contain anything backend-specific: SQL here is standard enough
+ * functions, the baseline versions and the mode change counter). It must not contain
+ * anything backend-specific: SQL here is standard enough
  * for SQLite >= 3.35 and PostgreSQL >= 13 (RETURNING, row values, ON CONFLICT).
  */
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "common/hash.h"
 #include "common/json.h"
 #include "store/store-int.h"
 
@@ -1090,6 +1092,390 @@ int store_checkpoint_foreach(struct store *s, int (*cb)(void *u, const struct st
 			store_checkpoint_done(&l.v[i]);
 		free(l.v);
 		if (r != 0 || n < PAGE_ROWS)
+			return r;
+	}
+}
+
+/* ---- behaviour baselines ------------------------------------------------------------ */
+
+/* Rows per query of store_baselines_foreach(): documents may be large. */
+#define BASELINE_PAGE_ROWS 16
+
+void store_baseline_done(struct store_baseline *b)
+{
+	if (!b)
+		return;
+	free(b->workload);
+	free(b->mode);
+	free(b->doc);
+	free(b->doc_hash);
+	*b = (struct store_baseline){0};
+}
+
+void store_baseline_mode_done(struct store_baseline_mode *m)
+{
+	if (!m)
+		return;
+	free(m->workload);
+	free(m->mode);
+	free(m->actor);
+	*m = (struct store_baseline_mode){0};
+}
+
+static bool is_baseline_mode(const char *mode)
+{
+	return mode && (streq(mode, "learn") || streq(mode, "monitor") || streq(mode, "protect"));
+}
+
+/* -EINVAL unless workload is non-empty and within input-max-bytes. */
+static int check_workload(struct store *s, const char *workload)
+{
+	if (!workload || !*workload)
+		return store_set_error(s, -EINVAL, "a baseline needs a workload");
+	if (strlen(workload) > s->limits.input_max_bytes)
+		return store_set_error(s, -EINVAL,
+				       "workload name longer than input-max-bytes (%llu)",
+				       (unsigned long long)s->limits.input_max_bytes);
+	return 0;
+}
+
+static int check_mode_time(struct store *s, const char *mode, int64_t time)
+{
+	if (!is_baseline_mode(mode))
+		return store_set_error(
+		    s, -EINVAL, "baseline mode must be \"learn\", \"monitor\" or \"protect\"");
+	if (time <= 0)
+		return store_set_error(s, -EINVAL, "baseline time must be > 0");
+	return 0;
+}
+
+static int refuse_readonly(struct store *s)
+{
+	if (s->flags & STORE_OPEN_READONLY)
+		return store_set_error(s, -EACCES, "%s: the store is open read-only", s->name);
+	return 0;
+}
+
+struct baseline_put_ctx {
+	const char *workload, *mode, *doc;
+	int64_t time;
+	char hash[BH_DIGEST_STR_LEN + 1];
+	int64_t version;
+};
+
+struct latest_row {
+	bool found;
+	int64_t version;
+	char hash[BH_DIGEST_STR_LEN + 1];
+};
+
+static int row_latest(void *u, const char *const *cols, size_t ncol)
+{
+	struct latest_row *l = u;
+	if (ncol < 2 || !cols[0] || !cols[1])
+		return -EIO;
+	l->found = true;
+	l->version = col_i64(cols[0]);
+	/* A stored hash of another length never equals ours: keep it "" then. */
+	if (strlen(cols[1]) == BH_DIGEST_STR_LEN)
+		memcpy(l->hash, cols[1], BH_DIGEST_STR_LEN + 1);
+	return 0;
+}
+
+static int baseline_put_fn(struct store *s, void *u)
+{
+	struct baseline_put_ctx *c = u;
+	const char *key[] = {"bh_baselines", c->workload};
+	int r = s->be->lock(s, scope_key(key, ARRAY_SIZE(key)));
+	if (r < 0)
+		return r;
+	static const char q_latest[] = "SELECT version, doc_hash FROM bh_baselines"
+				       " WHERE workload = $1 ORDER BY version DESC LIMIT 1";
+	struct store_param pl[] = {SP_STR(c->workload)};
+	struct latest_row l = {0};
+	r = s->be->exec(s, q_latest, pl, ARRAY_SIZE(pl), row_latest, &l);
+	if (r < 0)
+		return r;
+	if (l.found && streq(l.hash, c->hash)) {
+		c->version = l.version;
+		return 0;
+	}
+	if (l.found && l.version >= INT64_MAX)
+		return store_set_error(s, -E2BIG, "baseline versions exhausted");
+	int64_t version = l.found ? l.version + 1 : 1;
+	static const char q_ins[] =
+	    "INSERT INTO bh_baselines(workload, version, time, mode, doc, doc_hash)"
+	    " VALUES($1, $2, $3, $4, $5, $6)";
+	struct store_param pi[] = {SP_STR(c->workload), SP_INT(version), SP_INT(c->time),
+				   SP_STR(c->mode),	SP_STR(c->doc),	 SP_STR(c->hash)};
+	r = s->be->exec(s, q_ins, pi, ARRAY_SIZE(pi), NULL, NULL);
+	if (r < 0)
+		return r;
+	c->version = version;
+	return 0;
+}
+
+int store_baseline_put(struct store *s, const char *workload, int64_t time, const char *mode,
+		       const char *doc, int64_t *ret_version)
+{
+	clear_error(s);
+	int r = check_workload(s, workload);
+	if (r < 0)
+		return r;
+	r = check_mode_time(s, mode, time);
+	if (r < 0)
+		return r;
+	if (!doc)
+		return store_set_error(s, -EINVAL, "a baseline needs a document");
+	size_t len = strlen(doc);
+	if (len > s->limits.input_max_bytes)
+		return store_set_error(
+		    s, -EINVAL, "baseline document of %zu bytes exceeds input-max-bytes (%llu)",
+		    len, (unsigned long long)s->limits.input_max_bytes);
+	json_t *v = NULL;
+	struct bh_diag d = {0};
+	r = bh_json_parse((struct span){doc, len}, &s->limits, "baseline", &v, &d);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return store_set_error(s, -EINVAL, "baseline document: %s", d.message);
+	bool is_obj = json_is_object(v);
+	json_decref(v);
+	if (!is_obj)
+		return store_set_error(s, -EINVAL, "baseline document is not a JSON object");
+	r = refuse_readonly(s);
+	if (r < 0)
+		return r;
+
+	struct baseline_put_ctx c = {.workload = workload, .mode = mode, .doc = doc, .time = time};
+	r = bh_sha256_str(doc, len, c.hash);
+	if (r < 0)
+		return r;
+	r = in_write_tx(s, baseline_put_fn, &c);
+	if (r < 0)
+		return r;
+	if (ret_version)
+		*ret_version = c.version;
+	return 0;
+}
+
+struct baseline_page {
+	struct store_baseline *v;
+	size_t n, max;
+};
+
+static int baseline_row(void *u, const char *const *c, size_t ncol)
+{
+	struct baseline_page *pg = u;
+	if (ncol < 6 || pg->n >= pg->max)
+		return -EIO;
+	struct store_baseline *b = &pg->v[pg->n++];
+	*b = (struct store_baseline){0};
+	b->version = col_i64(c[1]);
+	b->time = col_i64(c[2]);
+	return dup_col(c[0], &b->workload) ?: dup_col(c[3], &b->mode) ?: dup_col(c[4], &b->doc) ?:
+	       dup_col(c[5], &b->doc_hash);
+}
+
+int store_baseline_get(struct store *s, const char *workload, int64_t version,
+		       struct store_baseline *ret)
+{
+	static const char q_latest[] =
+	    "SELECT workload, version, time, mode, doc, doc_hash FROM bh_baselines"
+	    " WHERE workload = $1 ORDER BY version DESC LIMIT 1";
+	static const char q_version[] =
+	    "SELECT workload, version, time, mode, doc, doc_hash FROM bh_baselines"
+	    " WHERE workload = $1 AND version = $2";
+	clear_error(s);
+	int r = check_workload(s, workload);
+	if (r < 0)
+		return r;
+	if (version < 0)
+		return store_set_error(s, -EINVAL, "baseline version must be >= 0");
+	struct store_baseline b = {0};
+	struct baseline_page pg = {.v = &b, .max = 1};
+	struct store_param p[] = {SP_STR(workload), SP_INT(version)};
+	if (version == 0)
+		r = s->be->exec(s, q_latest, p, 1, baseline_row, &pg);
+	else
+		r = s->be->exec(s, q_version, p, 2, baseline_row, &pg);
+	if (r < 0) {
+		store_baseline_done(&b);
+		return r;
+	}
+	if (pg.n == 0)
+		return -ENOENT;
+	*ret = b;
+	return 0;
+}
+
+int store_baselines_foreach(struct store *s, bool all_versions,
+			    int (*cb)(void *u, const struct store_baseline *b), void *u)
+{
+	static const char q_latest[] =
+	    "SELECT workload, version, time, mode, doc, doc_hash FROM bh_baselines b"
+	    " WHERE workload > $1 AND version = (SELECT max(version) FROM bh_baselines m"
+	    " WHERE m.workload = b.workload) ORDER BY workload LIMIT $2";
+	static const char q_all[] =
+	    "SELECT workload, version, time, mode, doc, doc_hash FROM bh_baselines"
+	    " WHERE (workload, version) > ($1, $2) ORDER BY workload, version LIMIT $3";
+	clear_error(s);
+	struct store_baseline v[BASELINE_PAGE_ROWS];
+	int64_t k_version = 0;
+	_cleanup_free_ char *k_workload = strdup("");
+	if (!k_workload)
+		return -ENOMEM;
+	for (;;) {
+		struct baseline_page pg = {.v = v, .max = BASELINE_PAGE_ROWS};
+		int r;
+		if (all_versions) {
+			struct store_param p[] = {SP_STR(k_workload), SP_INT(k_version),
+						  SP_INT(BASELINE_PAGE_ROWS)};
+			r = s->be->exec(s, q_all, p, ARRAY_SIZE(p), baseline_row, &pg);
+		} else {
+			struct store_param p[] = {SP_STR(k_workload), SP_INT(BASELINE_PAGE_ROWS)};
+			r = s->be->exec(s, q_latest, p, ARRAY_SIZE(p), baseline_row, &pg);
+		}
+		size_t i = 0;
+		if (r >= 0)
+			for (; i < pg.n && r == 0; i++)
+				r = cb(u, &v[i]);
+		if (r == 0 && pg.n > 0) {
+			k_version = v[pg.n - 1].version;
+			free(k_workload);
+			k_workload = strdup(v[pg.n - 1].workload);
+			if (!k_workload)
+				r = -ENOMEM;
+		}
+		for (i = 0; i < pg.n; i++)
+			store_baseline_done(&v[i]);
+		if (r != 0 || pg.n < BASELINE_PAGE_ROWS)
+			return r;
+	}
+}
+
+struct mode_set_ctx {
+	const char *workload, *mode, *actor;
+	int64_t time, seq;
+};
+
+static int mode_set_fn(struct store *s, void *u)
+{
+	struct mode_set_ctx *c = u;
+	/*
+	 * The counter row: its row lock (PostgreSQL) or the write lock (SQLite) is held until
+	 * commit, so seqs are taken in commit order and a poller never misses a change.
+	 */
+	static const char q_seq[] =
+	    "UPDATE bh_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT)"
+	    " WHERE key = 'baseline_mode_seq' RETURNING value";
+	int64_t seq = 0;
+	int r = s->be->exec(s, q_seq, NULL, 0, row_i64, &seq);
+	if (r < 0)
+		return r;
+	if (seq <= 0)
+		return store_set_error(s, -EBADMSG, "%s: bad bh_meta (baseline_mode_seq)", s->name);
+	static const char q_up[] =
+	    "INSERT INTO bh_baseline_modes(workload, mode, time, actor, seq)"
+	    " VALUES($1, $2, $3, $4, $5) ON CONFLICT(workload) DO UPDATE SET"
+	    " mode = excluded.mode, time = excluded.time, actor = excluded.actor,"
+	    " seq = excluded.seq";
+	struct store_param p[] = {SP_STR(c->workload), SP_STR(c->mode), SP_INT(c->time),
+				  SP_STR(c->actor), SP_INT(seq)};
+	r = s->be->exec(s, q_up, p, ARRAY_SIZE(p), NULL, NULL);
+	if (r < 0)
+		return r;
+	c->seq = seq;
+	return 0;
+}
+
+int store_baseline_mode_set(struct store *s, const char *workload, const char *mode, int64_t time,
+			    const char *actor, int64_t *ret_seq)
+{
+	clear_error(s);
+	int r = check_workload(s, workload);
+	if (r < 0)
+		return r;
+	r = check_mode_time(s, mode, time);
+	if (r < 0)
+		return r;
+	if (!actor)
+		return store_set_error(s, -EINVAL, "a mode change needs an actor");
+	if (strlen(actor) > s->limits.input_max_bytes)
+		return store_set_error(s, -EINVAL, "actor longer than input-max-bytes (%llu)",
+				       (unsigned long long)s->limits.input_max_bytes);
+	r = refuse_readonly(s);
+	if (r < 0)
+		return r;
+	struct mode_set_ctx c = {.workload = workload, .mode = mode, .actor = actor, .time = time};
+	r = in_write_tx(s, mode_set_fn, &c);
+	if (r < 0)
+		return r;
+	if (ret_seq)
+		*ret_seq = c.seq;
+	return 0;
+}
+
+struct mode_page {
+	struct store_baseline_mode *v;
+	size_t n, max;
+};
+
+static int mode_row(void *u, const char *const *c, size_t ncol)
+{
+	struct mode_page *pg = u;
+	if (ncol < 5 || pg->n >= pg->max)
+		return -EIO;
+	struct store_baseline_mode *m = &pg->v[pg->n++];
+	*m = (struct store_baseline_mode){0};
+	m->time = col_i64(c[2]);
+	m->seq = col_i64(c[4]);
+	return dup_col(c[0], &m->workload) ?: dup_col(c[1], &m->mode) ?: dup_col(c[3], &m->actor);
+}
+
+int store_baseline_mode_get(struct store *s, const char *workload, struct store_baseline_mode *ret)
+{
+	static const char sql[] = "SELECT workload, mode, time, actor, seq FROM bh_baseline_modes"
+				  " WHERE workload = $1";
+	clear_error(s);
+	int r = check_workload(s, workload);
+	if (r < 0)
+		return r;
+	struct store_baseline_mode m = {0};
+	struct mode_page pg = {.v = &m, .max = 1};
+	struct store_param p[] = {SP_STR(workload)};
+	r = s->be->exec(s, sql, p, ARRAY_SIZE(p), mode_row, &pg);
+	if (r < 0) {
+		store_baseline_mode_done(&m);
+		return r;
+	}
+	if (pg.n == 0)
+		return -ENOENT;
+	*ret = m;
+	return 0;
+}
+
+int store_baseline_modes_foreach(struct store *s, int64_t after_seq,
+				 int (*cb)(void *u, const struct store_baseline_mode *m), void *u)
+{
+	static const char sql[] = "SELECT workload, mode, time, actor, seq FROM bh_baseline_modes"
+				  " WHERE seq > $1 ORDER BY seq LIMIT $2";
+	clear_error(s);
+	struct store_baseline_mode v[PAGE_ROWS];
+	int64_t next = after_seq;
+	for (;;) {
+		struct store_param p[] = {SP_INT(next), SP_INT(PAGE_ROWS)};
+		struct mode_page pg = {.v = v, .max = PAGE_ROWS};
+		int r = s->be->exec(s, sql, p, ARRAY_SIZE(p), mode_row, &pg);
+		size_t i = 0;
+		if (r >= 0)
+			for (; i < pg.n && r == 0; i++)
+				r = cb(u, &v[i]);
+		if (pg.n > 0)
+			next = v[pg.n - 1].seq;
+		for (i = 0; i < pg.n; i++)
+			store_baseline_mode_done(&v[i]);
+		if (r != 0 || pg.n < PAGE_ROWS)
 			return r;
 	}
 }

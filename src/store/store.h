@@ -3,7 +3,8 @@
  * store.h — one store for every stage (DESIGN.md §5): runs of the commands that record
  * (scan, k8s check, admission decisions, runtime alerts) with their findings and the
  * state of each finding over time (first seen, last seen, resolved), and the rows of the
- * audit log (src/audit/ builds the hash chain on top of them). Two backends behind this
+ * audit log (src/audit/ builds the hash chain on top of them), and the behaviour baselines
+ * of workloads with their current modes (issue 9). Two backends behind this
  * one API and one versioned schema: SQLite (store-sqlite.c, the embedded default) and
  * PostgreSQL through libpq (store-postgres.c). Nothing outside src/store/ sees SQL.
  *
@@ -26,8 +27,8 @@
  * -EHOSTUNREACH / -ETIMEDOUT (PostgreSQL unreachable), -ECONNRESET (connection lost; the next
  * call reconnects once), -EBUSY (lock timeout), -EACCES (also: writes on a read-only store),
  * -ENOSPC (disk full: the transaction is rolled back, nothing half-written), -EINVAL
- * (malformed findings, run time <= 0, an audit seq gap, a checkpoint for a missing row),
- * -EEXIST (audit seq or checkpoint taken), -ENOMEM.
+ * (malformed findings, run time <= 0, an audit seq gap, a checkpoint for a missing row, the
+ * baseline inputs listed below), -EEXIST (audit seq or checkpoint taken), -ENOMEM.
  */
 #pragma once
 
@@ -60,7 +61,7 @@ const char *store_backend(const struct store *s);
 /* The spec without a password, for messages. */
 const char *store_name(const struct store *s);
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* ---- runs and findings ----------------------------------------------------------------- */
 
@@ -198,3 +199,82 @@ void store_checkpoint_done(struct store_checkpoint *c);
 int store_checkpoint_insert(struct store *s, const struct store_checkpoint *c);
 int store_checkpoint_foreach(struct store *s, int (*cb)(void *u, const struct store_checkpoint *c),
 			     void *u);
+
+/* ---- behaviour baselines (schema v2, issue 9) ------------------------------------------ */
+
+/*
+ * A workload's behaviour baselines: bulkhead.baseline/v1 JSON documents kept as versions
+ * 1, 2, 3, … per workload (the workload is the caller's key, e.g. "cluster/ns/Kind/name"),
+ * and the workload's current mode ("learn", "monitor", "protect"). Every mode change takes
+ * the next value of one store-wide counter (seq), so a running sensor polls "changes after
+ * the seq I have seen" with store_baseline_modes_foreach().
+ *
+ * Inputs (-EINVAL, store_errmsg() says which): workload empty or NULL; mode not one of the
+ * three; time <= 0; doc not a JSON object (also: deeper than json-max-depth, a duplicate
+ * key); workload, doc or actor longer than the store's limits' input-max-bytes; version < 0.
+ * Writes on a store opened STORE_OPEN_READONLY: -EACCES. The write functions are one
+ * transaction each, or join the open batch (store_batch_begin()).
+ */
+struct store_baseline {
+	char *workload;
+	int64_t version; /* 1, 2, 3, … per workload */
+	int64_t time;	 /* unix seconds, as given to store_baseline_put() */
+	char *mode;	 /* the mode given with this version */
+	char *doc;	 /* the bulkhead.baseline/v1 document, byte for byte as put */
+	char *doc_hash;	 /* "sha256:…" of doc's bytes */
+};
+/* Frees the strings; accepts a zeroed struct. */
+void store_baseline_done(struct store_baseline *b);
+
+/*
+ * Append doc (borrowed; stored byte for byte) as the workload's next version (latest + 1,
+ * 1 for the first) with time and mode; *ret_version (may be NULL) gets it. When doc's hash
+ * equals the latest version's, nothing is written and *ret_version is that version (time
+ * and mode of this call are not stored). Concurrent writers of one workload are serialised
+ * (PostgreSQL: an advisory lock per workload). 0 or -errno (see above).
+ */
+int store_baseline_put(struct store *s, const char *workload, int64_t time, const char *mode,
+		       const char *doc, int64_t *ret_version);
+/*
+ * One version (version 0: the latest) into *ret (owned by the caller: done()), written only
+ * on success. 0, -ENOENT (no such workload or version), -EINVAL, or the store's -errno.
+ */
+int store_baseline_get(struct store *s, const char *workload, int64_t version,
+		       struct store_baseline *ret);
+/*
+ * all_versions false: the latest version of each workload, ordered by workload (bytewise);
+ * true: every version, ordered by workload then version. b is valid during the call only;
+ * cb's non-zero return stops the walk and is returned. Paged (16 rows a query): the
+ * callback may call the store.
+ */
+int store_baselines_foreach(struct store *s, bool all_versions,
+			    int (*cb)(void *u, const struct store_baseline *b), void *u);
+
+/* A workload's current mode. Strings owned (done()). */
+struct store_baseline_mode {
+	char *workload, *mode;
+	char *actor;  /* who set it (a user, "bulkhead baseline"), may be "" */
+	int64_t time; /* unix seconds, as given */
+	int64_t seq;  /* the change counter's value at this change: unique, increasing */
+};
+/* Frees the strings; accepts a zeroed struct. */
+void store_baseline_mode_done(struct store_baseline_mode *m);
+
+/*
+ * Set the workload's mode (every call is a change, also to the same mode: time, actor and
+ * seq are replaced); *ret_seq (may be NULL) gets the new seq, greater than every seq
+ * committed before it in this store. With concurrent setters, seq order is commit order: a poller
+ * that has seen seq N never later finds a change committed with a seq <= N. actor borrowed,
+ * not NULL. 0 or -errno (see above).
+ */
+int store_baseline_mode_set(struct store *s, const char *workload, const char *mode, int64_t time,
+			    const char *actor, int64_t *ret_seq);
+/* The workload's mode into *ret (done()). 0, -ENOENT (never set), -EINVAL, -errno. */
+int store_baseline_mode_get(struct store *s, const char *workload, struct store_baseline_mode *ret);
+/*
+ * The current mode of each workload whose last change has seq > after_seq (0: all), in seq
+ * order; a workload changed twice since appears once, with its last change. m is valid
+ * during the call only; cb's non-zero return stops the walk and is returned.
+ */
+int store_baseline_modes_foreach(struct store *s, int64_t after_seq,
+				 int (*cb)(void *u, const struct store_baseline_mode *m), void *u);

@@ -187,7 +187,7 @@ BOTH(missing_existing)
 BOTH(newer_schema)
 {
 	store_close(env_open(e, 0));
-	env_raw(e, "UPDATE bh_meta SET value = '2' WHERE key = 'schema_version'");
+	env_raw(e, "UPDATE bh_meta SET value = '3' WHERE key = 'schema_version'");
 	struct store *s = NULL;
 	struct bh_diag d = {0};
 	ASSERT_ERR(store_open(e->spec, NULL, 0, &s, &d), -EPROTO);
