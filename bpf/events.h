@@ -95,9 +95,12 @@ enum bh_counter {
 	BH_CNT_DROPPED = 0, /* ring buffer full: record lost */
 	BH_CNT_EMITTED,	    /* records written */
 	BH_CNT_ENTRY_LOST,  /* a syscall entry could not be saved (map full) */
+	BH_CNT_KILLED,	    /* protect mode: SIGKILL sent (see bh_action) */
+	BH_CNT_WOULD_KILL,  /* protect mode, DRY_RUN: a kill decided and not sent */
+	BH_CNT_SIGNAL_FAILED, /* bpf_send_signal() refused: the process was not killed */
 	_BH_CNT_MAX,
 };
-#define BH_CNT_SLOTS 4
+#define BH_CNT_SLOTS 8
 
 /*
  * How the BPF side treats one syscall: value of the `syscalls` array map, index = the key
@@ -142,13 +145,23 @@ enum bh_sc_flags {
 	BH_SC_SOCKETCALL = 1 << 12,
 };
 
+/* bh_sc_desc.on: why the syscall is followed (0, an entry never filled: ignored) */
+enum bh_sc_on {
+	BH_SC_ON_EVENTS = 1 << 0,  /* its kind is enabled: emit a record per call */
+	BH_SC_ON_ENFORCE = 1 << 1, /* protect mode checks it (open, connect): a record only for
+				    * a decision, unless BH_SC_ON_EVENTS is set too */
+};
+/* bh_sc_desc.oflags: where an open's O_* flags are (protect mode's write check) */
+#define BH_SC_OFLAGS_ARG_MASK 0x7 /* argument index + 1 holding the flags; 0: none (creat) */
+#define BH_SC_OFLAGS_HOW      0x8 /* that argument points to a struct open_how (u64 flags first) */
+
 struct bh_sc_desc {
 	bh_u16 kind;  /* enum bh_kind */
 	bh_u16 flags; /* enum bh_sc_flags */
 	bh_u8 fd_arg; /* with BH_SC_FD_IS_ARG */
-	bh_u8 on;     /* 1: followed; 0 (an entry never filled): ignored */
+	bh_u8 on;     /* enum bh_sc_on */
 	bh_u8 nargs;  /* BH_SC_ABI_IA32_SOCKETCALL entries: u32 arguments in user memory */
-	bh_u8 pad;
+	bh_u8 oflags; /* kind BH_KIND_OPEN: BH_SC_OFLAGS_* */
 };
 
 struct bh_rec_str {
@@ -198,7 +211,8 @@ enum bh_exec_flags {
  *  292  str exepath   components of the executable's path
  *  296  str cwd       components of the working directory
  *  300  str argv      NUL-separated argv[0..], as in /proc/PID/cmdline
- *  304  u16 exepath_flags, cwd_flags, argv_flags (enum bh_str_flags), u16 pad
+ *  304  u16 exepath_flags, cwd_flags, argv_flags (enum bh_str_flags)
+ *  310  u8 decision   protect mode's decision (BH_DECISION), 0 none; u8 pad
  *  312  u32 exe_ino, u32 exe_dev
  *  320  (end, blob follows)
  */
@@ -208,7 +222,8 @@ struct bh_rec_exec {
 	bh_u32 n_ancestors;
 	struct bh_rec_ancestor anc[BH_MAX_ANCESTORS];
 	struct bh_rec_str filename, exepath, cwd, argv;
-	bh_u16 exepath_flags, cwd_flags, argv_flags, pad;
+	bh_u16 exepath_flags, cwd_flags, argv_flags;
+	bh_u8 decision, pad;
 	bh_u32 exe_ino, exe_dev;
 };
 
@@ -252,7 +267,8 @@ enum bh_fd_kind {
  *  200  str sockaddr   raw bytes of the user's sockaddr (at most 128)
  *  204  u16 path_flags, u16 fd_kind (enum bh_fd_kind)
  *  208  s32 fd (described fd, -1 none) as u32, u32 fd_mode (inode mode)
- *  216  u16 sk_family, sk_type, sk_proto, u16 abi (enum bh_sc_abi: nr is in that ABI)
+ *  216  u16 sk_family, sk_type, sk_proto
+ *  222  u8 abi (enum bh_sc_abi: nr is in that ABI), u8 decision (BH_DECISION, 0 none)
  *  224  u16 sk_lport, sk_rport  (host order)
  *  228  u32 fd_flags   the open file's f_flags (O_*), 0 for none
  *  232  u8 sk_laddr[16], sk_raddr[16]  IPv4 in the first 4 bytes
@@ -273,7 +289,8 @@ struct bh_rec_syscall {
 	bh_u32 fd;
 	bh_u32 fd_mode;
 	bh_u16 sk_family, sk_type, sk_proto;
-	bh_u16 abi; /* enum bh_sc_abi */
+	bh_u8 abi;	/* enum bh_sc_abi */
+	bh_u8 decision; /* BH_DECISION(action, reason) */
 	bh_u16 sk_lport, sk_rport;
 	bh_u32 fd_flags;
 	bh_u8 sk_laddr[16];
@@ -296,6 +313,114 @@ struct bh_rec_cgroup {
 	bh_u16 path_flags;
 	bh_u16 pad;
 };
+
+/*
+ * Protect mode (enforcement) and syscall learning, per cgroup. Both key on the cgroup v2 id
+ * of the calling task (bpf_get_current_cgroup_id(): the inode number of its directory in
+ * cgroup2fs, which user space reads with stat(2)), whatever hierarchy hdr.cgroup_id comes
+ * from. User space fills the maps below (src/sensor/enforce.h); the BPF side decides at the
+ * event and sends SIGKILL with bpf_send_signal() to the calling process.
+ *
+ *   protect       u64 cgroup id -> struct bh_protect      (BH_PROTECT_MAX cgroups)
+ *   allow_exec    struct bh_path_key -> u8                 (BH_ALLOW_EXEC_MAX paths)
+ *   protect_dirs  struct bh_path_key -> u8                 (BH_PROTECT_DIRS_MAX paths)
+ *   allow_peer    struct bh_peer_key -> u8                 (BH_ALLOW_PEER_MAX peers)
+ *   sc_learn      u64 cgroup id -> struct bh_sc_bitmap     (BH_TRACK_MAX cgroups)
+ *
+ * Decisions: the record of the exec, open or connect carries one in its `decision` byte,
+ * BH_DECISION(action, reason) (enum bh_action in the low 4 bits, enum bh_reason in the high
+ * 4), 0 for none. The byte was padding (exec) and the high byte of a u16 abi that never
+ * exceeded 2 (syscall) in earlier builds of the same ABI version, so a record without a
+ * decision is byte for byte what it was. The decoder renders evt.arg.bh_action and
+ * evt.arg.bh_reason from it.
+ *
+ *   BH_PROTECT_EXEC     at sched_process_exec, the executable's path (as exepath, resolved
+ *                       in the task's mount namespace) hashed with bh_path_hash must be in
+ *                       allow_exec for the cgroup, else BH_REASON_EXEC. A walk that was
+ *                       truncated, or a path longer than BH_PATH_HASH_SCAN bytes, is never
+ *                       allowed.
+ *   BH_PROTECT_WRITE    at the exit of a successful open/openat/openat2/creat that writes
+ *                       (O_WRONLY, O_RDWR, O_CREAT or O_TRUNC), the opened file's path or
+ *                       one of its ancestors must not be in protect_dirs, else
+ *                       BH_REASON_WRITE. A truncated walk counts as protected.
+ *   BH_PROTECT_CONNECT  at the entry of connect (native, ia32, ia32 socketcall), an AF_INET
+ *                       or AF_INET6 peer (IPv4-mapped IPv6 as AF_INET) must be in
+ *                       allow_peer with its port or with port 0 (any port), else
+ *                       BH_REASON_PEER. Other families are not checked.
+ *   BH_PROTECT_DRY_RUN  decide and mark BH_ACT_WOULD_KILL; never signal.
+ * A record with a decision is emitted even when its kind is not enabled.
+ *
+ * bh_path_hash(path): FNV-1a 64 (offset basis BH_FNV_OFFSET, prime BH_FNV_PRIME) over the
+ * BH_STR_COMPONENTS bytes of the path read backwards: for "/usr/bin/ls" ("ls\0bin\0usr\0")
+ * the bytes "\0rsu\0nib\0sl", i.e. for each component from the root: a NUL, then the
+ * component's bytes in reverse. So the hash of a directory is the running hash at a
+ * component boundary of the hash of any path below it: one backwards pass checks every
+ * ancestor. "/" hashes to BH_FNV_OFFSET.
+ *
+ * Syscall learning: while a cgroup has an entry in sc_learn, sys_enter sets bit nr of its
+ * bitmap for every native syscall nr < BH_SC_LEARN_NR its tasks make (x86-64 or arm64
+ * numbers). ia32 syscalls of compat tasks are ignored (another numbering; counted in no
+ * bitmap).
+ */
+enum bh_protect_flags {
+	BH_PROTECT_EXEC = 1 << 0,
+	BH_PROTECT_WRITE = 1 << 1,
+	BH_PROTECT_CONNECT = 1 << 2,
+	BH_PROTECT_DRY_RUN = 1 << 3,
+};
+#define BH_PROTECT_ALL (BH_PROTECT_EXEC | BH_PROTECT_WRITE | BH_PROTECT_CONNECT | BH_PROTECT_DRY_RUN)
+
+enum bh_action {
+	BH_ACT_NONE = 0,
+	BH_ACT_KILLED = 1,     /* SIGKILL sent to the process */
+	BH_ACT_WOULD_KILL = 2, /* DRY_RUN: it would have been */
+	BH_ACT_SIGNAL_FAILED = 3, /* decided, but bpf_send_signal() failed (counted) */
+	_BH_ACT_MAX,
+};
+
+enum bh_reason {
+	BH_REASON_NONE = 0,
+	BH_REASON_EXEC = 1,  /* "exec-not-allowed" */
+	BH_REASON_WRITE = 2, /* "write-protected" */
+	BH_REASON_PEER = 3,  /* "peer-not-allowed" */
+	_BH_REASON_MAX,
+};
+
+#define BH_DECISION(action, reason) ((bh_u8)((action) | (reason) << 4))
+#define BH_DECISION_ACTION(d)	    ((d) & 0xf)
+#define BH_DECISION_REASON(d)	    ((d) >> 4)
+
+struct bh_protect {
+	bh_u32 flags; /* enum bh_protect_flags */
+	bh_u32 pad;
+};
+
+struct bh_path_key {
+	bh_u64 cgroup_id;
+	bh_u64 hash; /* bh_path_hash */
+};
+
+struct bh_peer_key {
+	bh_u64 cgroup_id;
+	bh_u16 family; /* AF_INET or AF_INET6 */
+	bh_u16 port;   /* host order; 0 = any port */
+	bh_u32 pad;
+	bh_u8 addr[16]; /* IPv4 in the first 4 bytes, the rest zero */
+};
+
+#define BH_SC_LEARN_NR 512
+struct bh_sc_bitmap {
+	bh_u64 bits[BH_SC_LEARN_NR / 64];
+};
+
+#define BH_PROTECT_MAX	    1024
+#define BH_ALLOW_EXEC_MAX   16384
+#define BH_PROTECT_DIRS_MAX 4096
+#define BH_ALLOW_PEER_MAX   16384
+#define BH_TRACK_MAX	    1024
+#define BH_PATH_HASH_SCAN   2048 /* component bytes a decision hashes, from the root side */
+#define BH_FNV_OFFSET	    0xcbf29ce484222325ULL
+#define BH_FNV_PRIME	    0x100000001b3ULL
 
 /*
  * Waking the reader: a record is written with BPF_RB_NO_WAKEUP unless its CPU has written
@@ -332,3 +457,10 @@ _Static_assert(_BH_KIND_MAX <= BH_KIND_SLOTS, "enabled map too small");
 _Static_assert(BH_SC_KEYS == 3072, "syscalls map size");
 _Static_assert(__builtin_offsetof(struct bh_rec_syscall, abi) == 222, "bh_rec_syscall abi");
 _Static_assert(_BH_CNT_MAX <= BH_CNT_SLOTS, "counter map too small");
+_Static_assert(__builtin_offsetof(struct bh_rec_exec, decision) == 310, "bh_rec_exec decision");
+_Static_assert(__builtin_offsetof(struct bh_rec_syscall, decision) == 223, "bh_rec_syscall decision");
+_Static_assert(_BH_ACT_MAX <= 16 && _BH_REASON_MAX <= 16, "a decision is one byte");
+_Static_assert(sizeof(struct bh_protect) == 8, "bh_protect size");
+_Static_assert(sizeof(struct bh_path_key) == 16, "bh_path_key size");
+_Static_assert(sizeof(struct bh_peer_key) == 32, "bh_peer_key size");
+_Static_assert(sizeof(struct bh_sc_bitmap) == 64, "bh_sc_bitmap size");

@@ -57,8 +57,16 @@ const volatile __u32 wakeup_bytes = BH_WAKEUP_BYTES_DEFAULT;
  * false for the classic tracepoint, which has none: sys_enter then saves them */
 const volatile bool exit_has_regs = false;
 
+/* protect mode and syscall learning are loaded at all (else the verifier drops their code) */
+const volatile bool enforce_on = false;
+const volatile bool learn_on = false;
+
 /* last forced wakeup, boot ns (shared by every CPU: a lost race costs one extra wakeup) */
 __u64 last_wakeup = 0;
+
+/* entries user space put in `protect` and `sc_learn`: while 0, no hook looks them up */
+__u32 n_protected = 0;
+__u32 n_tracked = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -89,8 +97,9 @@ struct {
 struct inflight {
 	__u64 args[6];
 	__u32 nr; /* the syscalls map key: abi * BH_SC_NR_MAX + nr */
-	__u32 has_caps;
-	__u64 caps[3]; /* permitted, effective, inheritable at entry (BH_SC_ENTRY_CAPS) */
+	__u16 has_caps;
+	__u8 action, reason; /* protect mode's decision at entry (connect) */
+	__u64 caps[3];	     /* permitted, effective, inheritable at entry (BH_SC_ENTRY_CAPS) */
 };
 
 struct {
@@ -140,6 +149,43 @@ struct {
 	__type(value, __u8);
 } cgroups_seen SEC(".maps");
 
+/* ---- protect mode and syscall learning (see bpf/events.h) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BH_PROTECT_MAX);
+	__type(key, __u64);
+	__type(value, struct bh_protect);
+} protect SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BH_ALLOW_EXEC_MAX);
+	__type(key, struct bh_path_key);
+	__type(value, __u8);
+} allow_exec SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BH_PROTECT_DIRS_MAX);
+	__type(key, struct bh_path_key);
+	__type(value, __u8);
+} protect_dirs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BH_ALLOW_PEER_MAX);
+	__type(key, struct bh_peer_key);
+	__type(value, __u8);
+} allow_peer SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BH_TRACK_MAX);
+	__type(key, __u64);
+	__type(value, struct bh_sc_bitmap);
+} sc_learn SEC(".maps");
+
 /* kernfs_node's parent was renamed __parent (6.15); CO-RE picks the one that exists */
 struct kernfs_node___old {
 	struct kernfs_node *parent;
@@ -161,6 +207,52 @@ static __always_inline bool kind_enabled(__u32 kind)
 {
 	__u32 *on = bpf_map_lookup_elem(&enabled, &kind);
 	return on && *on;
+}
+
+/*
+ * Protect mode: the flags of the calling task's cgroup (v2 id in *ret_cgid), 0 when it is not
+ * protected. Costs nothing while no cgroup is (n_protected), one hash lookup otherwise.
+ */
+static __always_inline __u32 protect_flags(__u64 *ret_cgid)
+{
+	if (!enforce_on || !n_protected)
+		return 0;
+	__u64 id = bpf_get_current_cgroup_id();
+	struct bh_protect *p = bpf_map_lookup_elem(&protect, &id);
+	if (!p)
+		return 0;
+	*ret_cgid = id;
+	return p->flags;
+}
+
+/* Act on a decision against the calling process: SIGKILL, or only mark it (DRY_RUN). */
+static __always_inline __u8 enforce_act(__u32 pflags)
+{
+	if (pflags & BH_PROTECT_DRY_RUN) {
+		count(BH_CNT_WOULD_KILL);
+		return BH_ACT_WOULD_KILL;
+	}
+	if (bpf_send_signal(9 /* SIGKILL */) < 0) {
+		count(BH_CNT_SIGNAL_FAILED);
+		return BH_ACT_SIGNAL_FAILED;
+	}
+	count(BH_CNT_KILLED);
+	return BH_ACT_KILLED;
+}
+
+/* Syscall learning: mark native syscall key (= nr) in the calling task's cgroup's bitmap. */
+static __always_inline void learn_syscall(__u64 key)
+{
+	if (!learn_on || !n_tracked || key >= BH_SC_LEARN_NR)
+		return;
+	__u64 id = bpf_get_current_cgroup_id();
+	struct bh_sc_bitmap *b = bpf_map_lookup_elem(&sc_learn, &id);
+	if (!b)
+		return;
+	__u64 m = 1ULL << (key & 63);
+	__u32 w = (__u32)(key >> 6) & (BH_SC_LEARN_NR / 64 - 1);
+	if (!(b->bits[w] & m))
+		__sync_fetch_and_or(&b->bits[w], m);
 }
 
 static __always_inline void *get_scratch(void)
@@ -518,12 +610,55 @@ static __always_inline __u32 put_ustr(char *blob, __u32 off, __u64 p, struct bh_
 	return off + (__u32)n;
 }
 
+/*
+ * Protect mode: hash the path components at sc->buf[start, start + len) backwards
+ * (bh_path_hash, bpf/events.h). exec: 1 when the whole path is in allow_exec for cgid.
+ * Otherwise: 1 when the path or one of its ancestors is in protect_dirs for cgid. Only the
+ * last BH_PATH_HASH_SCAN bytes (the root side) are read; a longer path is never allowed
+ * for exec, and checked up to that depth for writes. A global function: the verifier checks
+ * its loop once, not in every caller.
+ */
+#define SCAN_MASK 0x3fff
+__noinline int path_scan(struct scratch *sc, __u32 start, __u32 len, __u64 cgid, int exec)
+{
+	if (!sc || !len)
+		return 0;
+	__u32 n = len > BH_PATH_HASH_SCAN ? BH_PATH_HASH_SCAN : len;
+	__u32 end = start + len - 1;
+	struct bh_path_key k = {.cgroup_id = cgid};
+	__u64 h = BH_FNV_OFFSET;
+	for (__u32 i = 0; i < BH_PATH_HASH_SCAN; i++) {
+		if (i >= n)
+			break;
+		__u8 c = (__u8)sc->buf[(end - i) & SCAN_MASK];
+		/* a NUL ends a component (read backwards: starts the next one): the hash so far
+		 * is an ancestor's */
+		if (!exec && !c && i) {
+			k.hash = h;
+			if (bpf_map_lookup_elem(&protect_dirs, &k))
+				return 1;
+		}
+		h = (h ^ c) * BH_FNV_PRIME;
+	}
+	if (n != len)
+		return 0;
+	k.hash = h;
+	if (exec)
+		return bpf_map_lookup_elem(&allow_exec, &k) ? 1 : 0;
+	return bpf_map_lookup_elem(&protect_dirs, &k) ? 1 : 0;
+}
+
+_Static_assert(sizeof(((struct scratch *)0)->buf) > SCAN_MASK, "scratch too small for SCAN_MASK");
+
 /* ---- exec ---- */
 
 static __always_inline int on_exec(struct task_struct *t, struct file *file, const char *fname,
 				   const bool btf)
 {
-	if (!kind_enabled(BH_KIND_EXEC))
+	__u64 cgid = 0;
+	__u32 pf = protect_flags(&cgid);
+	bool ev = kind_enabled(BH_KIND_EXEC);
+	if (!ev && !(pf & BH_PROTECT_EXEC))
 		return 0;
 	struct scratch *sc = get_scratch();
 	if (!sc)
@@ -591,12 +726,20 @@ static __always_inline int on_exec(struct task_struct *t, struct file *file, con
 		r->flags |= BH_EXEC_MEMFD;
 	off = put_path(blob, off, sc->names, d, BPF_CORE_READ(file, f_path.mnt), &r->exepath,
 		       &r->exepath_flags);
+	/* protect mode: decided on the resolved path, before the new program runs a single
+	 * instruction (the signal is delivered on the return to user mode) */
+	r->decision = 0;
+	r->pad = 0;
+	if ((pf & BH_PROTECT_EXEC) &&
+	    ((r->exepath_flags & BH_STR_TRUNCATED) ||
+	     !path_scan(sc, sizeof(*r) + r->exepath.off, r->exepath.len, cgid, 1)))
+		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_EXEC);
 
 	struct fs_struct *fs = BPF_CORE_READ(t, fs);
 	off = put_path(blob, off, sc->names, BPF_CORE_READ(fs, pwd.dentry),
 		       BPF_CORE_READ(fs, pwd.mnt), &r->cwd, &r->cwd_flags);
-	r->pad = 0;
-	emit(r, sizeof(*r), off);
+	if (ev || r->decision)
+		emit(r, sizeof(*r), off);
 	return 0;
 }
 
@@ -742,13 +885,116 @@ static __always_inline bool save_at_entry(const struct bh_sc_desc *d)
 	return !exit_has_regs || (d->flags & BH_SC_ENTRY_CAPS);
 }
 
-/* Save a followed syscall's arguments (and, when asked, the caller's capabilities). */
+/* Does sys_enter look at this syscall: its record needs the entry, or protect mode checks it
+ * there (connect, and i386 socketcall for its connect call)? */
+static __always_inline bool enter_needed(const struct bh_sc_desc *d)
+{
+	if ((d->on & BH_SC_ON_EVENTS) && save_at_entry(d))
+		return true;
+	return enforce_on && (d->on & BH_SC_ON_ENFORCE) &&
+	       (d->kind == BH_KIND_CONNECT || (d->flags & BH_SC_SOCKETCALL));
+}
+
+#define SYS_CONNECT_CALL 3 /* socketcall(2)'s call number of connect (<linux/net.h>) */
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is. */
+static __always_inline void peer_normalise(__u16 *family, __u8 *addr)
+{
+	if (*family != AF_INET6)
+		return;
+	for (int i = 0; i < 10; i++)
+		if (addr[i])
+			return;
+	if (addr[10] != 0xff || addr[11] != 0xff)
+		return;
+	*family = AF_INET;
+	for (int i = 0; i < 4; i++)
+		addr[i] = addr[12 + i];
+	for (int i = 4; i < 16; i++)
+		addr[i] = 0;
+}
+
+/* Is (family, addr, port) in cgid's allow_peer, with its port or with port 0 (any)? */
+static __always_inline bool peer_allowed(__u64 cgid, __u16 family, __u16 port, const __u8 *addr)
+{
+	struct bh_peer_key k = {.cgroup_id = cgid, .family = family, .port = port};
+	__builtin_memcpy(k.addr, addr, 16);
+	peer_normalise(&k.family, k.addr);
+	if (bpf_map_lookup_elem(&allow_peer, &k))
+		return true;
+	k.port = 0;
+	return bpf_map_lookup_elem(&allow_peer, &k) != NULL;
+}
+
+/*
+ * Protect mode at a connect's entry: BH_REASON_PEER when the sockaddr the caller passes names
+ * an AF_INET/AF_INET6 peer cgid may not reach, else 0. The sockaddr is read from user memory
+ * before the kernel copies it: sys_exit checks the socket's peer again (the kernel's view).
+ */
+static __always_inline __u8 connect_denied(const struct bh_sc_desc *d, __u64 key, const __u64 *args,
+					   __u64 cgid)
+{
+	__u64 ua = args[1], len = args[2];
+	if (key_is_compat(key)) {
+		ua &= 0xffffffffULL;
+		len &= 0xffffffffULL;
+	}
+	if (d->flags & BH_SC_SOCKETCALL) {
+		__u32 call_args[3] = {};
+		if ((args[0] & 0xffffffffULL) != SYS_CONNECT_CALL ||
+		    bpf_probe_read_user(call_args, sizeof(call_args),
+					(void *)(args[1] & 0xffffffffULL)) < 0)
+			return 0;
+		ua = call_args[1];
+		len = call_args[2];
+	} else if (d->kind != BH_KIND_CONNECT) {
+		return 0;
+	}
+	__u8 sa[32] = {};
+	if (len > 28)
+		len = 28;
+	if (len < 8 || bpf_probe_read_user(sa, len & 31, (void *)ua) < 0)
+		return 0;
+	__u16 family = (__u16)(sa[0] | sa[1] << 8);
+	__u16 port = (__u16)(sa[2] << 8 | sa[3]);
+	__u8 addr[16] = {};
+	if (family == AF_INET)
+		__builtin_memcpy(addr, sa + 4, 4);
+	else if (family == AF_INET6 && len >= 24)
+		__builtin_memcpy(addr, sa + 8, 16);
+	else
+		return 0;
+	return peer_allowed(cgid, family, port, addr) ? 0 : BH_REASON_PEER;
+}
+
+/*
+ * Save a followed syscall's arguments (and, when asked, the caller's capabilities) when its
+ * record needs them; in protect mode decide a connect here, so the caller never returns
+ * from it, and save the decision for the record written at exit.
+ */
 static __always_inline int on_sys_enter(__u64 key, const struct bh_sc_desc *d, const __u64 *args)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if ((__u32)(id >> 32) == self_tgid)
 		return 0;
+	__u8 action = 0, reason = 0;
+	if (enforce_on && (d->on & BH_SC_ON_ENFORCE)) {
+		__u64 cgid = 0;
+		__u32 pf = protect_flags(&cgid);
+		if (pf & BH_PROTECT_CONNECT) {
+			reason = connect_denied(d, key, args, cgid);
+			if (reason)
+				action = enforce_act(pf);
+		}
+	}
+	/* without saved registers at exit (classic tracepoint), a checked connect is saved
+	 * for the check sys_exit makes */
+	bool checked = enforce_on && (d->on & BH_SC_ON_ENFORCE) && !exit_has_regs;
+	if (!reason && !checked && !((d->on & BH_SC_ON_EVENTS) && save_at_entry(d)))
+		return 0;
 	struct inflight in = {};
+	in.action = action;
+	in.reason = reason;
 	for (int i = 0; i < 6; i++)
 		in.args[i] = args[i];
 	in.nr = (__u32)key;
@@ -871,6 +1117,38 @@ __noinline int describe_fd_core(struct scratch *sc, __s64 fd, __u32 off)
 	return (int)describe_fd(sc, fd, off, false);
 }
 
+#define O_ACCMODE 00000003
+#define O_CREAT	  00000100
+#define O_TRUNC	  00001000
+#define O_PATH	  010000000
+
+/*
+ * Protect mode: does this successful open write? The opened file's access mode (fflags,
+ * the kernel's), or O_CREAT / O_TRUNC in the flags the caller passed (the argument the
+ * descriptor names, or the struct open_how it points to). O_PATH opens never write.
+ */
+static __always_inline bool open_writes(__u8 oflags, const __u64 *args, __u32 fflags)
+{
+	if (fflags & O_PATH)
+		return false;
+	if (fflags & O_ACCMODE)
+		return true;
+	__u32 oa = oflags & BH_SC_OFLAGS_ARG_MASK;
+	if (!oa)
+		return false;
+	__u64 v = 0;
+	for (int i = 0; i < 6; i++)
+		if (i + 1 == (int)oa)
+			v = args[i];
+	if (oflags & BH_SC_OFLAGS_HOW) {
+		__u64 f = 0;
+		if (bpf_probe_read_user(&f, sizeof(f), (void *)v) < 0)
+			return false;
+		v = f;
+	}
+	return v & (O_ACCMODE | O_CREAT | O_TRUNC);
+}
+
 /*
  * A followed syscall's exit. regs_args holds the arguments read from the saved registers
  * (NULL for the classic tracepoint); the saved entry is used when sys_enter made one.
@@ -879,18 +1157,37 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 				       const __u64 *regs_args, const bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	if ((__u32)(id >> 32) == self_tgid)
+		return 0;
+	bool ev = d->on & BH_SC_ON_EVENTS;
+	/* protect mode: what is checked here (writes; a connect's peer as the kernel sees it) */
+	__u64 cgid = 0;
+	__u32 pf = 0;
+	if (enforce_on && (d->on & BH_SC_ON_ENFORCE))
+		pf = protect_flags(&cgid);
+	bool chk_open = (pf & BH_PROTECT_WRITE) && d->kind == BH_KIND_OPEN && ret >= 0;
+	bool chk_conn = (pf & BH_PROTECT_CONNECT) &&
+			(d->kind == BH_KIND_CONNECT || (d->flags & BH_SC_SOCKETCALL));
+	if (!ev && !chk_open && !chk_conn)
+		return 0;
 	struct inflight a = {};
-	if (save_at_entry(d)) {
+	bool saved = ev && save_at_entry(d);
+	bool have = false;
+	if (saved || chk_conn) {
 		struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
-		if (!in)
+		if (in) {
+			a = *in;
+			bpf_map_delete_elem(&inflight, &id);
+			/* else an entry whose exit was never seen (the task was killed) */
+			have = a.nr == key;
+		}
+		if (!have && saved)
 			return 0;
-		a = *in;
-		bpf_map_delete_elem(&inflight, &id);
-		if (a.nr != key)
-			return 0; /* an entry whose exit was never seen (the task was killed) */
-	} else {
-		if ((__u32)(id >> 32) == self_tgid || !regs_args)
+	}
+	if (!have) {
+		if (!regs_args)
 			return 0;
+		__builtin_memset(&a, 0, sizeof(a));
 		for (int i = 0; i < 6; i++)
 			a.args[i] = regs_args[i];
 		a.nr = (__u32)key;
@@ -909,6 +1206,10 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 		d = sc_followed(key);
 		if (!d)
 			return 0;
+		ev = d->on & BH_SC_ON_EVENTS;
+		chk_conn = chk_conn && d->kind == BH_KIND_CONNECT;
+		if (!ev && !chk_conn && !a.reason)
+			return 0;
 		__u32 ua[BH_SC_SOCKETCALL_NARGS] = {};
 		__u32 len = (__u32)d->nargs * sizeof(__u32);
 		if (len > sizeof(ua))
@@ -920,6 +1221,7 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 	}
 	__u16 flags = d->flags;
 	__u8 fd_arg = d->fd_arg;
+	__u8 oflags = d->oflags;
 	if ((flags & BH_SC_ONLY_OK) && ret < 0)
 		return 0;
 	struct scratch *sc = get_scratch();
@@ -936,7 +1238,8 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 		r->hdr.cap_inheritable = a.caps[2];
 	}
 	r->nr = (__u32)(key % BH_SC_NR_MAX);
-	r->abi = (__u16)(key / BH_SC_NR_MAX);
+	r->abi = (__u8)(key / BH_SC_NR_MAX);
+	r->decision = BH_DECISION(a.action, a.reason);
 	r->kind = d->kind;
 	r->sc_flags = flags;
 	r->ret = ret;
@@ -1001,7 +1304,19 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 	if (fd >= 0)
 		off = (__u32)(btf ? describe_fd_btf(sc, fd, off) : describe_fd_core(sc, fd, off));
 
-	emit(r, sizeof(*r), off);
+	/* protect mode: an open that writes under a protected directory (the opened file's
+	 * path: a truncated walk counts as protected); a connected peer that is not allowed
+	 * (the socket's own, which a change of the user's sockaddr after entry cannot hide) */
+	if (chk_open && !r->decision && r->path.len && open_writes(oflags, a.args, r->fd_flags) &&
+	    ((r->path_flags & BH_STR_TRUNCATED) ||
+	     path_scan(sc, sizeof(*r) + r->path.off, r->path.len, cgid, 0)))
+		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_WRITE);
+	if (chk_conn && !r->decision && r->fd_kind == BH_FDK_SOCK && r->sk_rport &&
+	    (r->sk_family == AF_INET || r->sk_family == AF_INET6) &&
+	    !peer_allowed(cgid, r->sk_family, r->sk_rport, r->sk_raddr))
+		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_PEER);
+	if (ev || r->decision)
+		emit(r, sizeof(*r), off);
 	return 0;
 }
 
@@ -1058,8 +1373,9 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 {
 	__u64 key = sc_key((__u64)id, bpf_get_current_task_btf(), true);
+	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
-	if (!d || !save_at_entry(d))
+	if (!d || !enter_needed(d))
 		return 0;
 	__u64 a[6];
 	sc_regs_args(regs, key, a, true);
@@ -1070,8 +1386,9 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 {
 	__u64 key = sc_key((__u64)id, (struct task_struct *)bpf_get_current_task(), false);
+	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
-	if (!d || !save_at_entry(d))
+	if (!d || !enter_needed(d))
 		return 0;
 	__u64 a[6];
 	sc_regs_args(regs, key, a, false);
@@ -1083,8 +1400,9 @@ SEC("tracepoint/raw_syscalls/sys_enter")
 int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
+	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
-	if (!d || !save_at_entry(d))
+	if (!d || !enter_needed(d))
 		return 0;
 	/* constant offsets: the verifier refuses a moving context pointer */
 	__u64 a[6] = {ctx->args[0], ctx->args[1], ctx->args[2],

@@ -223,6 +223,48 @@ static int decode_argv(const struct blob *b, struct bh_rec_str s, struct bh_ev_p
 	return 0;
 }
 
+static const char *const action_names[_BH_ACT_MAX] = {
+    [BH_ACT_KILLED] = "killed",
+    [BH_ACT_WOULD_KILL] = "would-kill",
+    [BH_ACT_SIGNAL_FAILED] = "signal-failed",
+};
+
+static const char *const reason_names[_BH_REASON_MAX] = {
+    [BH_REASON_EXEC] = "exec-not-allowed",
+    [BH_REASON_WRITE] = "write-protected",
+    [BH_REASON_PEER] = "peer-not-allowed",
+};
+
+const char *sensor_action_to_string(unsigned action)
+{
+	return action < _BH_ACT_MAX ? action_names[action] : NULL;
+}
+
+const char *sensor_reason_to_string(unsigned reason)
+{
+	return reason < _BH_REASON_MAX ? reason_names[reason] : NULL;
+}
+
+/* Protect mode's decision byte: 0, or a known action with a known reason; else -ERANGE. */
+static int check_decision(uint8_t decision)
+{
+	unsigned action = BH_DECISION_ACTION(decision), reason = BH_DECISION_REASON(decision);
+	if (!decision)
+		return 0;
+	if (!sensor_action_to_string(action) || !sensor_reason_to_string(reason))
+		return -ERANGE;
+	return 0;
+}
+
+/* evt.arg.bh_action and evt.arg.bh_reason for a record with a decision (checked). */
+static int add_decision(struct bh_event *ev, uint8_t decision)
+{
+	if (!decision)
+		return 0;
+	return add_arg(ev, "bh_action", "%s", action_names[BH_DECISION_ACTION(decision)]) ?:
+	       add_arg(ev, "bh_reason", "%s", reason_names[BH_DECISION_REASON(decision)]);
+}
+
 static int decode_exec(struct sensor_decoder *d, const char *rec, size_t size, struct bh_event *ev)
 {
 	struct bh_rec_exec x;
@@ -230,7 +272,7 @@ static int decode_exec(struct sensor_decoder *d, const char *rec, size_t size, s
 		return -EBADMSG;
 	memcpy(&x, rec, sizeof(x));
 	struct blob b = {rec + sizeof(x), size - sizeof(x)};
-	if (x.n_ancestors > BH_MAX_ANCESTORS)
+	if (x.n_ancestors > BH_MAX_ANCESTORS || check_decision(x.decision) < 0)
 		return -ERANGE;
 	int r = decode_hdr(d, &x.hdr, ev);
 	if (r < 0)
@@ -265,7 +307,8 @@ static int decode_exec(struct sensor_decoder *d, const char *rec, size_t size, s
 			return r;
 		p->n_ancestors = i + 1;
 	}
-	return add_arg_take(ev, "filename", TAKE_PTR(filename));
+	return add_arg_take(ev, "filename", TAKE_PTR(filename)) ?:
+	       add_decision(ev, x.decision);
 }
 
 static int decode_exit(struct sensor_decoder *d, const char *rec, size_t size, struct bh_event *ev)
@@ -631,7 +674,7 @@ static int decode_syscall(struct sensor_decoder *d, const char *rec, size_t size
 	const struct sensor_syscall *sc = sensor_syscall_lookup(x.abi, x.nr);
 	if (!sc || sc->kind != x.kind)
 		return -ENOSYS;
-	if (x.fd_kind > BH_FDK_OTHER)
+	if (x.fd_kind > BH_FDK_OTHER || check_decision(x.decision) < 0)
 		return -ERANGE;
 	int r = decode_hdr(d, &x.hdr, ev);
 	if (r < 0)
@@ -696,7 +739,7 @@ static int decode_syscall(struct sensor_decoder *d, const char *rec, size_t size
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return add_decision(ev, x.decision);
 }
 
 /* 1 (not an event) or -errno; *ret_cb_error set when on_cgroup itself failed */

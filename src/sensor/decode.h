@@ -50,6 +50,14 @@ uint64_t sensor_decoder_bad_total(const struct sensor_decoder *d);
  */
 int sensor_decode(struct sensor_decoder *d, const void *rec, size_t len, struct bh_event *ev);
 
+/*
+ * Protect mode's decisions as the decoder renders them in evt.arg.bh_action ("killed",
+ * "would-kill", "signal-failed") and evt.arg.bh_reason ("exec-not-allowed",
+ * "write-protected", "peer-not-allowed"); NULL for 0 and unknown values.
+ */
+const char *sensor_action_to_string(unsigned action);
+const char *sensor_reason_to_string(unsigned reason);
+
 /* Render open flags as Falco does ("O_RDONLY|O_CLOEXEC") into out. 0, -ENOMEM, -E2BIG. */
 int sensor_format_open_flags(uint32_t flags, struct buf *out);
 /* A chmod mode as Falco prints it ("S_ISUID|S_IRUSR|..."; "0" for none). 0, -ENOMEM, -E2BIG. */

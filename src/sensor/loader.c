@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 
 #include "common/common.h"
+#include "common/fileio.h"
 #include "sensor/loader.h"
 #include "sensor/syscalls.h"
 
@@ -71,6 +72,7 @@ struct sensor_bpf {
 	enum sensor_attach mode[_SENSOR_HOOK_MAX];
 	size_t ring_size;
 	int ncpu;
+	unsigned features;
 };
 
 bool sensor_bpf_built(void)
@@ -137,14 +139,22 @@ static void ensure_tracefs(void)
 		log_debug("cannot mount tracefs on /sys/kernel/tracing: %m");
 }
 
+/* The read-only data that selects code: the verifier drops what features leave out. */
+static void set_feature_rodata(struct sensor_skel *s, unsigned features)
+{
+	s->rodata->enforce_on = features & SENSOR_BPF_ENFORCE;
+	s->rodata->learn_on = features & SENSOR_BPF_LEARN;
+}
+
 /* Load and attach hook h as flavour a, alone, then throw it away. */
-static int probe(enum sensor_hook h, enum sensor_attach a)
+static int probe(enum sensor_hook h, enum sensor_attach a, unsigned features)
 {
 	if (a == SENSOR_ATTACH_TRACEPOINT)
 		ensure_tracefs();
 	struct sensor_skel *s = sensor_skel__open();
 	if (!s)
 		return -errno;
+	set_feature_rodata(s, features);
 	enum sensor_attach mode[_SENSOR_HOOK_MAX] = {0};
 	mode[h] = a;
 	autoload_only(s, mode);
@@ -174,10 +184,18 @@ static bool kinds_need_entry(uint32_t kinds)
  * with the default kinds the sensor leaves sys_enter alone, so a syscall pays for one
  * program, not two.
  */
-static bool hook_needed(enum sensor_hook h, uint32_t kinds, enum sensor_attach exit_mode)
+static bool hook_needed(enum sensor_hook h, uint32_t kinds, unsigned features,
+			enum sensor_attach exit_mode)
 {
 	uint32_t syscall_kinds =
 	    kinds & ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
+	/* protect mode decides at exec, at a connect's entry and at an open's exit; learning
+	 * sees every syscall at its entry (exit_group has no exit) */
+	if ((features & SENSOR_BPF_ENFORCE) &&
+	    (h == SENSOR_HOOK_EXEC || h == SENSOR_HOOK_SYS_ENTER || h == SENSOR_HOOK_SYS_EXIT))
+		return true;
+	if ((features & SENSOR_BPF_LEARN) && h == SENSOR_HOOK_SYS_ENTER)
+		return true;
 	switch (h) {
 	case SENSOR_HOOK_EXEC:
 		return kinds & (1u << BH_KIND_EXEC);
@@ -202,7 +220,21 @@ static const enum sensor_hook hook_order[_SENSOR_HOOK_MAX] = {
     SENSOR_HOOK_SYS_EXIT, SENSOR_HOOK_SYS_ENTER,
 };
 
-static int fill_maps(struct sensor_skel *s, uint32_t kinds)
+/* Where an open's O_* flags are (bh_sc_desc.oflags): the OFLAGS argument, or for openat2
+ * its struct open_how. */
+static uint8_t open_flags_where(const struct sensor_syscall *sc)
+{
+	if (sc->kind != BH_KIND_OPEN)
+		return 0;
+	if (streq(sc->name, "openat2"))
+		return 3 | BH_SC_OFLAGS_HOW; /* how: argument 2 */
+	for (size_t i = 0; i < ARRAY_SIZE(sc->args) && sc->args[i].name; i++)
+		if (sc->args[i].fmt == SENSOR_ARG_OFLAGS)
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+static int fill_maps(struct sensor_skel *s, uint32_t kinds, unsigned features)
 {
 	int efd = bpf_map__fd(s->maps.enabled), sfd = bpf_map__fd(s->maps.syscalls);
 	for (uint32_t k = 0; k < _BH_KIND_MAX; k++) {
@@ -211,26 +243,34 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds)
 			return -errno;
 	}
 	const struct sensor_syscall *sc;
-	bool socketcall = false;
+	uint8_t socketcall = 0;
 	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
-		if (!(kinds & (1u << sc->kind)))
+		uint8_t on = 0;
+		if (kinds & (1u << sc->kind))
+			on |= BH_SC_ON_EVENTS;
+		if ((features & SENSOR_BPF_ENFORCE) &&
+		    (sc->kind == BH_KIND_OPEN || sc->kind == BH_KIND_CONNECT))
+			on |= BH_SC_ON_ENFORCE;
+		if (!on)
 			continue;
 		struct bh_sc_desc d = {.kind = sc->kind,
 				       .flags = sc->flags,
 				       .fd_arg = sc->fd_arg,
-				       .on = 1,
-				       .nargs = sc->nargs};
+				       .on = on,
+				       .nargs = sc->nargs,
+				       .oflags = open_flags_where(sc)};
 		if (sc->nr >= BH_SC_NR_MAX || sc->abi >= _BH_SC_ABI_MAX ||
 		    sc->nargs > BH_SC_SOCKETCALL_NARGS)
 			return -E2BIG;
 		uint32_t key = sensor_syscall_key(sc);
 		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
 			return -errno;
-		socketcall |= sc->abi == BH_SC_ABI_IA32_SOCKETCALL;
+		if (sc->abi == BH_SC_ABI_IA32_SOCKETCALL)
+			socketcall |= on;
 	}
 	if (socketcall) {
 		/* i386 socketcall(2) itself: the BPF side follows the call it makes */
-		struct bh_sc_desc d = {.flags = BH_SC_SOCKETCALL, .on = 1};
+		struct bh_sc_desc d = {.flags = BH_SC_SOCKETCALL, .on = socketcall};
 		uint32_t key = BH_SC_ABI_IA32 * BH_SC_NR_MAX + SENSOR_IA32_NR_SOCKETCALL;
 		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
 			return -errno;
@@ -239,13 +279,14 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds)
 }
 
 /* Open, load, fill and attach with the flavours in mode. 0 with *ret, or -errno. */
-static int load_all(uint32_t kinds, const enum sensor_attach *mode, size_t ring_bytes,
-		    int cgroup_subsys, struct sensor_skel **ret)
+static int load_all(uint32_t kinds, unsigned features, const enum sensor_attach *mode,
+		    size_t ring_bytes, int cgroup_subsys, struct sensor_skel **ret)
 {
 	struct sensor_skel *s = sensor_skel__open();
 	if (!s)
 		return -errno;
 	autoload_only(s, mode);
+	set_feature_rodata(s, features);
 	s->rodata->self_tgid = (uint32_t)getpid();
 	s->rodata->cgroup_subsys = cgroup_subsys;
 	/* counted per CPU: all of them together fill at most an eighth of the ring unwoken */
@@ -259,7 +300,7 @@ static int load_all(uint32_t kinds, const enum sensor_attach *mode, size_t ring_
 	if (r >= 0)
 		r = sensor_skel__load(s);
 	if (r >= 0)
-		r = fill_maps(s, kinds);
+		r = fill_maps(s, kinds, features);
 	if (r >= 0)
 		r = sensor_skel__attach(s);
 	if (r < 0) {
@@ -270,8 +311,8 @@ static int load_all(uint32_t kinds, const enum sensor_attach *mode, size_t ring_
 	return 0;
 }
 
-int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct sensor_bpf **ret,
-		    char *err, size_t errsz)
+int sensor_bpf_open(uint32_t kinds, unsigned features, size_t ring_bytes, int cgroup_subsys,
+		    struct sensor_bpf **ret, char *err, size_t errsz)
 {
 	err[0] = '\0';
 	if (!ring_bytes || (ring_bytes & (ring_bytes - 1)) || ring_bytes < 4096)
@@ -291,13 +332,13 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 	/* the common case first: every hook as a BTF tracepoint, in one load */
 	for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
 		enum sensor_hook h = hook_order[i];
-		b->mode[h] = hook_needed(h, kinds, b->mode[SENSOR_HOOK_SYS_EXIT])
+		b->mode[h] = hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT])
 				 ? SENSOR_ATTACH_TP_BTF
 				 : SENSOR_ATTACH_NONE;
 	}
 	last_msg[0] = '\0';
 	struct sensor_skel *s = NULL;
-	r = load_all(kinds, b->mode, ring_bytes, cgroup_subsys, &s);
+	r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, &s);
 	if (r == -EPERM) {
 		(void)xsnprintf(err, errsz, "the kernel refused to load BPF programs: %s",
 				last_msg[0] ? last_msg : strerror(-r));
@@ -311,12 +352,12 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 			b->mode[h] = SENSOR_ATTACH_NONE;
 		for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
 			enum sensor_hook h = hook_order[i];
-			if (!hook_needed(h, kinds, b->mode[SENSOR_HOOK_SYS_EXIT]))
+			if (!hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT]))
 				continue;
 			int first = 0;
 			for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++) {
 				last_msg[0] = '\0';
-				r = probe(h, a);
+				r = probe(h, a, features);
 				if (r == 0) {
 					b->mode[h] = a;
 					break;
@@ -341,7 +382,7 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 					    hook_names[h], attach_names[b->mode[h]]);
 		}
 		last_msg[0] = '\0';
-		r = load_all(kinds, b->mode, ring_bytes, cgroup_subsys, &s);
+		r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, &s);
 		if (r < 0) {
 			(void)xsnprintf(err, errsz,
 					"cannot load and attach the BPF programs: %s%s%s",
@@ -352,6 +393,7 @@ int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct
 	b->skel = s;
 	b->ring_size = ring_bytes;
 	b->ncpu = libbpf_num_possible_cpus();
+	b->features = features;
 	*ret = TAKE_PTR(b);
 	return 0;
 }
@@ -395,6 +437,109 @@ int sensor_bpf_counter(const struct sensor_bpf *b, unsigned idx, uint64_t *per_c
 	return 0;
 }
 
+unsigned sensor_bpf_features(const struct sensor_bpf *b)
+{
+	return b->features;
+}
+
+static struct bpf_map *feature_map(struct sensor_bpf *b, enum sensor_bpf_map m)
+{
+	struct sensor_skel *s = b->skel;
+	switch (m) {
+	case SENSOR_MAP_PROTECT:
+		return (b->features & SENSOR_BPF_ENFORCE) ? s->maps.protect : NULL;
+	case SENSOR_MAP_ALLOW_EXEC:
+		return (b->features & SENSOR_BPF_ENFORCE) ? s->maps.allow_exec : NULL;
+	case SENSOR_MAP_PROTECT_DIRS:
+		return (b->features & SENSOR_BPF_ENFORCE) ? s->maps.protect_dirs : NULL;
+	case SENSOR_MAP_ALLOW_PEER:
+		return (b->features & SENSOR_BPF_ENFORCE) ? s->maps.allow_peer : NULL;
+	case SENSOR_MAP_SC_LEARN:
+		return (b->features & SENSOR_BPF_LEARN) ? s->maps.sc_learn : NULL;
+	default:
+		return NULL;
+	}
+}
+
+int sensor_bpf_map_update(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			  const void *value)
+{
+	struct bpf_map *map = feature_map(b, m);
+	if (!map)
+		return -EOPNOTSUPP;
+	if (bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY) < 0)
+		return errno == ENOSPC ? -E2BIG : -errno;
+	return 0;
+}
+
+int sensor_bpf_map_lookup(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			  void *ret_value)
+{
+	struct bpf_map *map = feature_map(b, m);
+	if (!map)
+		return -EOPNOTSUPP;
+	return bpf_map_lookup_elem(bpf_map__fd(map), key, ret_value) < 0 ? -errno : 0;
+}
+
+int sensor_bpf_map_delete(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key)
+{
+	struct bpf_map *map = feature_map(b, m);
+	if (!map)
+		return -EOPNOTSUPP;
+	return bpf_map_delete_elem(bpf_map__fd(map), key) < 0 ? -errno : 0;
+}
+
+int sensor_bpf_map_next_key(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			    void *ret_next)
+{
+	struct bpf_map *map = feature_map(b, m);
+	if (!map)
+		return -EOPNOTSUPP;
+	return bpf_map_get_next_key(bpf_map__fd(map), key, ret_next) < 0 ? -errno : 0;
+}
+
+void sensor_bpf_set_gate(struct sensor_bpf *b, enum sensor_bpf_gate g, uint32_t n)
+{
+	/* .bss is mapped into this process: a plain store the BPF side sees at its next run */
+	if (g == SENSOR_GATE_PROTECTED)
+		__atomic_store_n(&b->skel->bss->n_protected, n, __ATOMIC_SEQ_CST);
+	else if (g == SENSOR_GATE_TRACKED)
+		__atomic_store_n(&b->skel->bss->n_tracked, n, __ATOMIC_SEQ_CST);
+}
+
+int sensor_bpf_probe_send_signal(void)
+{
+	/* the program types the hooks load as: tp_btf is BPF_PROG_TYPE_TRACING, whose helper
+	 * list is the raw tracepoint's plus a few; the probe loads a raw tracepoint program */
+	int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_send_signal, NULL);
+	if (r < 0)
+		return r;
+	return r ? 1 : 0;
+}
+
+int sensor_bpf_probe_lsm(char *why, size_t n)
+{
+	int r = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_LSM, NULL);
+	if (r <= 0) {
+		(void)xsnprintf(why, n, "the kernel has no BPF-LSM program type (CONFIG_BPF_LSM)");
+		return 0;
+	}
+	_cleanup_buf_ struct buf lsm;
+	buf_init(&lsm, 4096);
+	if (bh_read_file_at(AT_FDCWD, "/sys/kernel/security/lsm", 0, 4096, &lsm) < 0) {
+		(void)xsnprintf(why, n, "cannot read the active LSMs (/sys/kernel/security/lsm)");
+		return 0;
+	}
+	struct span in = span_make(lsm.ptr, lsm.len), word;
+	while (span_next_token(&in, ',', &word) == 0)
+		if (span_eq_str(span_trim(word), "bpf")) {
+			(void)xsnprintf(why, n, "BPF-LSM is available");
+			return 1;
+		}
+	(void)xsnprintf(why, n, "'bpf' is not among the active LSMs (lsm= boot parameter)");
+	return 0;
+}
+
 #else /* !BH_HAVE_BPF: built without clang/bpftool/libbpf/BTF; the CLI says so */
 
 struct sensor_bpf {
@@ -406,8 +551,8 @@ bool sensor_bpf_built(void)
 	return false;
 }
 
-int sensor_bpf_open(uint32_t kinds, size_t ring_bytes, int cgroup_subsys, struct sensor_bpf **ret,
-		    char *err, size_t errsz)
+int sensor_bpf_open(uint32_t kinds, unsigned features, size_t ring_bytes, int cgroup_subsys,
+		    struct sensor_bpf **ret, char *err, size_t errsz)
 {
 	(void)xsnprintf(err, errsz, "bulkhead was built without BPF support");
 	return -EOPNOTSUPP;
@@ -437,6 +582,49 @@ int sensor_bpf_counter(const struct sensor_bpf *b, unsigned idx, uint64_t *per_c
 		       size_t *ret_ncpu)
 {
 	return -EOPNOTSUPP;
+}
+
+unsigned sensor_bpf_features(const struct sensor_bpf *b)
+{
+	return 0;
+}
+
+int sensor_bpf_map_update(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			  const void *value)
+{
+	return -EOPNOTSUPP;
+}
+
+int sensor_bpf_map_lookup(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			  void *ret_value)
+{
+	return -EOPNOTSUPP;
+}
+
+int sensor_bpf_map_delete(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key)
+{
+	return -EOPNOTSUPP;
+}
+
+int sensor_bpf_map_next_key(struct sensor_bpf *b, enum sensor_bpf_map m, const void *key,
+			    void *ret_next)
+{
+	return -EOPNOTSUPP;
+}
+
+void sensor_bpf_set_gate(struct sensor_bpf *b, enum sensor_bpf_gate g, uint32_t n)
+{
+}
+
+int sensor_bpf_probe_send_signal(void)
+{
+	return -EOPNOTSUPP;
+}
+
+int sensor_bpf_probe_lsm(char *why, size_t n)
+{
+	(void)xsnprintf(why, n, "bulkhead was built without BPF support");
+	return 0;
 }
 
 #endif

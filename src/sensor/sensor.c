@@ -136,7 +136,9 @@ int sensor_session_open(const struct sensor_session_options *opt, struct sensor_
 		else
 			subsys = sensor_cgmap_subsys(s->cgroups);
 	}
-	r = sensor_bpf_open(opt->kinds, ring, subsys, &s->bpf, err, errsz);
+	unsigned features =
+	    (opt->enforce ? SENSOR_BPF_ENFORCE : 0) | (opt->learn_syscalls ? SENSOR_BPF_LEARN : 0);
+	r = sensor_bpf_open(opt->kinds, features, ring, subsys, &s->bpf, err, errsz);
 	if (r < 0)
 		return r;
 	r = sensor_ringbuf_open(sensor_bpf_ringbuf_fd(s->bpf), sensor_bpf_ringbuf_size(s->bpf),
@@ -205,6 +207,25 @@ int sensor_session_poll(struct sensor_session *s, int timeout_ms, sensor_event_f
 	return r;
 }
 
+struct sensor_bpf *sensor_session_bpf(struct sensor_session *s)
+{
+	return s->bpf;
+}
+
+/* The sum over CPUs of counter idx. */
+static int counter_sum(struct sensor_session *s, unsigned idx, uint64_t *ret)
+{
+	uint64_t tmp[SENSOR_MAX_CPUS];
+	size_t ncpu = 0;
+	int r = sensor_bpf_counter(s->bpf, idx, tmp, SENSOR_MAX_CPUS, &ncpu);
+	if (r < 0)
+		return r;
+	*ret = 0;
+	for (size_t i = 0; i < MIN(ncpu, (size_t)SENSOR_MAX_CPUS); i++)
+		*ret += tmp[i];
+	return 0;
+}
+
 int sensor_session_stats(struct sensor_session *s, struct sensor_stats *ret)
 {
 	*ret = (struct sensor_stats){0};
@@ -227,6 +248,11 @@ int sensor_session_stats(struct sensor_session *s, struct sensor_stats *ret)
 		return r;
 	for (size_t i = 0; i < MIN(ncpu, (size_t)SENSOR_MAX_CPUS); i++)
 		ret->entry_lost += tmp[i];
+	r = counter_sum(s, BH_CNT_KILLED, &ret->killed) ?:
+	    counter_sum(s, BH_CNT_WOULD_KILL, &ret->would_kill) ?:
+	    counter_sum(s, BH_CNT_SIGNAL_FAILED, &ret->signal_failed);
+	if (r < 0)
+		return r;
 	ret->decoded = s->dec.decoded;
 	ret->cgroup_records = s->dec.cgroup_records;
 	memcpy(ret->bad, s->dec.bad, sizeof(ret->bad));

@@ -22,12 +22,20 @@ struct sensor_session_options {
 	uint32_t kinds;	    /* bit n = enum bh_kind n (bpf/events.h) */
 	size_t ring_bytes;  /* ring buffer size, a power of two (0 = 8 MiB) */
 	bool no_containers; /* skip container attribution */
+	/* protect mode (src/sensor/enforce.h): loads the in-kernel decisions and attaches the
+	 * exec and syscall hooks whatever the kinds; records with a decision are delivered
+	 * even for kinds that are not enabled */
+	bool enforce;
+	bool learn_syscalls; /* per-cgroup syscall sets (sensor_track_syscalls) */
 };
 
 struct sensor_stats {
-	uint64_t emitted;    /* records the kernel side wrote */
-	uint64_t dropped;    /* records lost: ring buffer full */
-	uint64_t entry_lost; /* syscall entries that could not be saved */
+	uint64_t emitted;	/* records the kernel side wrote */
+	uint64_t dropped;	/* records lost: ring buffer full */
+	uint64_t entry_lost;	/* syscall entries that could not be saved */
+	uint64_t killed;	/* protect mode: SIGKILLs sent */
+	uint64_t would_kill;	/* protect mode, DRY_RUN: kills decided, not sent */
+	uint64_t signal_failed; /* protect mode: bpf_send_signal() failed */
 	uint64_t dropped_per_cpu[SENSOR_MAX_CPUS];
 	size_t ncpu;
 	uint64_t decoded;	       /* events handed to the callback */
@@ -57,6 +65,9 @@ DEFINE_CLEANUP(struct sensor_session *, sensor_session_free)
  */
 int sensor_session_poll(struct sensor_session *s, int timeout_ms, sensor_event_fn fn,
 			void *userdata);
+
+/* The session's loaded programs (borrowed, for src/sensor/enforce.c). */
+struct sensor_bpf *sensor_session_bpf(struct sensor_session *s);
 
 /* Current counters. 0 or -errno reading the kernel's counters. */
 int sensor_session_stats(struct sensor_session *s, struct sensor_stats *ret);
