@@ -46,6 +46,25 @@ struct vuln_vex {
 
 void vuln_vex_free(struct vuln_vex *v);
 
+/* The vulnerability's entry in the CISA Known Exploited Vulnerabilities catalog. */
+struct vuln_kev {
+	char *cve;             /* the id that is listed (one of the finding's ids) */
+	char *date_added;      /* YYYY-MM-DD */
+	char *due_date;        /* YYYY-MM-DD: the catalog's remediation deadline */
+	char *required_action;
+	bool known_ransomware; /* knownRansomwareCampaignUse "Known" */
+};
+
+/* The vulnerability's FIRST EPSS score (probability of exploitation in the next 30 days). */
+struct vuln_epss {
+	char *cve;
+	double score, percentile; /* 0..1 */
+	char *date;               /* YYYY-MM-DD of the scores, or NULL when unknown */
+};
+
+void vuln_kev_free(struct vuln_kev *k);
+void vuln_epss_free(struct vuln_epss *e);
+
 struct vuln_finding {
 	const struct pkg *pkg; /* borrowed from the image */
 	size_t pkg_index;      /* index of pkg in img->pkgs */
@@ -63,6 +82,9 @@ struct vuln_finding {
 	struct strv references;
 	char *published, *modified; /* of the first advisory, RFC 3339, or NULL */
 	struct vuln_vex *vex;  /* suppressed by VEX when non-NULL and status not_affected/fixed */
+	bool kev_known;        /* the database has a KEV catalog: kev == NULL means "not listed" */
+	struct vuln_kev *kev;  /* listed as known exploited (CISA KEV), or NULL */
+	struct vuln_epss *epss; /* EPSS score, or NULL when the database has none for it */
 };
 
 struct vuln_report {

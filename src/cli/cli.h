@@ -58,6 +58,8 @@ int cmd_verify(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_verify_usage[];
 int cmd_audit(int argc, char **argv, struct cli_ctx *ctx); extern const char cmd_audit_usage[];
 int cmd_risk(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_baseline(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_baseline_usage[];
 extern const char cmd_risk_usage[];
 int cmd_report(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_report_usage[];
@@ -113,6 +115,12 @@ struct cli_record_part {
 int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *run,
 	       int (*render)(void *u, FILE *f), void *u, const struct cli_record_part *parts,
 	       size_t n_parts);
+/*
+ * Deliver a batch (src/audit/recorder.h: runs, findings, audit records) to the store spec in
+ * one transaction, after the runs spooled earlier; a PostgreSQL store that cannot be reached
+ * gets the batch spooled (nothing lost). CLI_EXIT_OK or an exit code after one error line.
+ */
+int cli_record_batch(struct cli_ctx *ctx, const char *spec, const json_t *batch);
 
 /*
  * A store opened for writing with the audit writer of this process (key made on first use,

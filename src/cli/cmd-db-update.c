@@ -10,6 +10,12 @@
  * SIGINT/SIGTERM/SIGHUP. Only HTTPS is spoken (redirects included), TLS verification is
  * never turned off (--cacert names the CA bundle to trust instead), and a download is
  * bounded in size (zip-max-bytes), redirects, connect time and minimum speed.
+ *
+ * The OSV mirror layout (MIRROR/<ecosystem>/all.zip) has no place for other files, so the
+ * CISA KEV catalog and FIRST EPSS scores are fetched from URLs named with --kev and --epss
+ * (bounded by input-max-bytes; the importer recognises them by content) and imported in the
+ * same atomic import. With --store (or BULKHEAD_STORE) the change is recorded as a
+ * "config.vulndb.update" audit record.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,6 +27,7 @@
 #include <curl/curl.h>
 
 #include "cli/cli.h"
+#include "cli/cmd-db.h"
 #include "vuln/db.h"
 #include "vuln/ecosystem.h"
 
@@ -31,9 +38,15 @@
 #define UPDATE_LOW_SPEED_TIME 60L    /* ... for this many seconds */
 #define UPDATE_URL_MAX 4096
 
-/* One requested ecosystem and where its archive goes. */
+enum update_kind {
+	UPDATE_ZIP,  /* an ecosystem's all.zip from the mirror; absent (404) is a warning */
+	UPDATE_FILE, /* --kev / --epss: a file that must be there */
+};
+
+/* One requested ecosystem (or exploitation data file) and where its download goes. */
 struct update_item {
-	const char *ecosystem; /* borrowed: the ecosystem table's name */
+	enum update_kind kind;
+	const char *ecosystem; /* borrowed: the ecosystem table's name; the option for a file */
 	char *url;             /* owned: what is downloaded */
 	char *shown;           /* owned: url without credentials, for messages */
 	char *name;            /* owned: file name inside the temporary directory */
@@ -142,32 +155,33 @@ static int url_redact(const char *url, struct buf *out)
  * Check --mirror and write the base URL (scheme in lower case, no trailing '/') to base.
  * -EINVAL with one error logged when it is not a usable https:// URL.
  */
-static int mirror_base(const char *mirror, struct buf *base)
+static int mirror_base(const char *opt, const char *mirror, struct buf *base)
 {
 	_cleanup_buf_ struct buf shown;
 	buf_init(&shown, UPDATE_URL_MAX);
 	if (url_redact(mirror, &shown) < 0)
-		return log_error_errno(-EINVAL, "--mirror: URL too long (at most %d bytes)",
+		return log_error_errno(-EINVAL, "%s: URL too long (at most %d bytes)", opt,
 				       UPDATE_URL_MAX);
 	struct span m = span_from(mirror);
 	if (!span_eq_nocase(span_slice(m, 0, 8), span_from("https://")))
 		return log_error_errno(-EINVAL,
-				       "--mirror '%s': only https:// mirrors are supported",
-				       buf_str(&shown));
+				       "%s '%s': only https:// %s are supported", opt,
+				       buf_str(&shown), streq(opt, "--mirror") ? "mirrors" : "URLs");
 	struct span rest = span_slice(m, 8, m.len - 8);
 	while (rest.len > 0 && rest.ptr[rest.len - 1] == '/')
 		rest.len--;
 	if (rest.len == 0 || rest.ptr[0] == '/')
-		return log_error_errno(-EINVAL, "--mirror '%s': no host name", buf_str(&shown));
+		return log_error_errno(-EINVAL, "%s '%s': no host name", opt,
+				       buf_str(&shown));
 	for (size_t i = 0; i < rest.len; i++) {
 		unsigned char c = (unsigned char)rest.ptr[i];
 		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c == '\\')
-			return log_error_errno(-EINVAL, "--mirror '%s': spaces, control "
+			return log_error_errno(-EINVAL, "%s '%s': spaces, control "
 					       "characters, '?', '#' and '\\' are not allowed",
-					       buf_str(&shown));
+					       opt, buf_str(&shown));
 	}
 	if (buf_puts(base, "https://") < 0 || buf_append_span(base, rest) < 0)
-		return log_error_errno(-EINVAL, "--mirror: URL too long (at most %d bytes)",
+		return log_error_errno(-EINVAL, "%s: URL too long (at most %d bytes)", opt,
 				       UPDATE_URL_MAX);
 	return 0;
 }
@@ -257,7 +271,8 @@ static int update_prepare(struct update *u)
 	if (r < 0)
 		return log_error_errno(r, "TMPDIR '%s': path too long", tmp);
 	for (size_t i = 0; i < u->n; i++)
-		if ((r = dup_printf(&u->items[i].name, "%zu.zip", i)) < 0)
+		if ((r = dup_printf(&u->items[i].name, "%zu.%s", i,
+				    u->items[i].kind == UPDATE_ZIP ? "zip" : "data")) < 0)
 			return log_error_errno(r, "out of memory");
 	/* No signal between creating the directory and telling the handler about it. */
 	sigset_t block, saved;
@@ -323,6 +338,27 @@ static int curl_setup(CURL *c, const char *cacert, char *errbuf)
 }
 
 /*
+ * Whether a --kev / --epss download starts the way such a file does (the importer checks it
+ * whole; this keeps, say, an OSV all.zip named by mistake from being imported as advisories).
+ */
+static bool file_looks_right(int fd, const char *opt)
+{
+	char head[32];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	if (n <= 0)
+		return false;
+	struct span h = span_make(head, (size_t)n);
+	if (streq(opt, "--kev")) {
+		size_t i = 0;
+		while (i < h.len && ascii_isspace((unsigned char)h.ptr[i]))
+			i++;
+		return i < h.len && h.ptr[i] == '{';
+	}
+	return (h.len >= 2 && (unsigned char)h.ptr[0] == 0x1f && (unsigned char)h.ptr[1] == 0x8b) ||
+	       span_startswith(h, "#model_version:") || span_startswith(h, "cve,epss,percentile");
+}
+
+/*
  * Download one item into its file. 0 (item->present tells whether the mirror had it), or a
  * -errno with diag naming the URL: -EBADMSG not a zip archive, -E2BIG over zip-max-bytes,
  * -EHOSTUNREACH for network, TLS and HTTP failures, other -errno for local ones.
@@ -348,8 +384,9 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(c);
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		bh_diag_set(diag, it->shown, 0, 0, "larger than %llu bytes (zip-max-bytes)",
-			    (unsigned long long)max);
+		bh_diag_set(diag, it->shown, 0, 0, "larger than %llu bytes (%s)",
+			    (unsigned long long)max,
+			    it->kind == UPDATE_ZIP ? "zip-max-bytes" : "input-max-bytes");
 		return -E2BIG;
 	}
 	if (s.err < 0) {
@@ -369,7 +406,7 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 	}
 	long code = 0;
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (code == 404) {
+	if (code == 404 && it->kind == UPDATE_ZIP) {
 		log_warning("%s: not found on the mirror (HTTP 404), skipping ecosystem '%s'",
 			    it->shown, it->ecosystem);
 		return 0;
@@ -384,9 +421,16 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 		return r;
 	}
 	unsigned char m[4];
-	if (s.bytes < 4 || pread(fd, m, 4, 0) != 4 || m[0] != 'P' || m[1] != 'K' || m[2] != 3 ||
-	    m[3] != 4) {
+	if (it->kind == UPDATE_ZIP && (s.bytes < 4 || pread(fd, m, 4, 0) != 4 || m[0] != 'P' ||
+					m[1] != 'K' || m[2] != 3 || m[3] != 4)) {
 		bh_diag_set(diag, it->shown, 0, 0, "not a zip archive (%llu bytes received)",
+			    (unsigned long long)s.bytes);
+		return -EBADMSG;
+	}
+	if (it->kind == UPDATE_FILE && !file_looks_right(fd, it->ecosystem)) {
+		bh_diag_set(diag, it->shown, 0, 0, "not %s (%llu bytes received)",
+			    streq(it->ecosystem, "--kev") ? "a KEV catalog (JSON object)"
+							  : "an EPSS CSV (plain or gzip)",
 			    (unsigned long long)s.bytes);
 		return -EBADMSG;
 	}
@@ -397,7 +441,7 @@ static int download(CURL *c, char *errbuf, struct update_item *it, uint64_t max,
 
 /* Download everything, then import what the mirror had. Returns the exit code. */
 static int update_run(struct update *u, const char *path, const char *cacert,
-		      struct cli_ctx *ctx)
+		      const char *store_spec, struct cli_ctx *ctx)
 {
 	struct bh_diag diag = { 0 };
 	char line[1200];
@@ -414,7 +458,10 @@ static int update_run(struct update *u, const char *path, const char *cacert,
 	size_t n_present = 0;
 	for (size_t i = 0; r >= 0 && i < u->n; i++) {
 		log_info("downloading %s", u->items[i].shown);
-		r = download(c, errbuf, &u->items[i], ctx->limits.zip_max_bytes, &diag);
+		r = download(c, errbuf, &u->items[i],
+			     u->items[i].kind == UPDATE_ZIP ? ctx->limits.zip_max_bytes
+							    : ctx->limits.input_max_bytes,
+			     &diag);
 		if (r >= 0 && u->items[i].present)
 			n_present++;
 	}
@@ -448,8 +495,8 @@ static int update_run(struct update *u, const char *path, const char *cacert,
 		.progress = true,
 		.source_names = names,
 	};
-	struct vuln_import_stats st;
-	r = vuln_db_import(path, paths, k, &o, &st, &diag);
+	r = cli_db_import_recorded(ctx, path, paths, k, &o, names, store_spec,
+				   "bulkhead db update", &diag);
 	if (r < 0) {
 		if (!diag.message[0])
 			bh_diag_set(&diag, path, 0, 0, "%s", strerror(-r));
@@ -457,8 +504,7 @@ static int update_run(struct update *u, const char *path, const char *cacert,
 		log_error("%s", line);
 		return cli_exit_for_errno(r);
 	}
-	cli_db_print_import_summary(path, &st);
-	return CLI_EXIT_OK;
+	return r;
 }
 
 int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
@@ -470,9 +516,13 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 		{ "ecosystem", required_argument, NULL, 'e' },
 		{ "cacert", required_argument, NULL, 'c' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "kev", required_argument, NULL, 'K' },
+		{ "epss", required_argument, NULL, 'E' },
+		{ "store", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	const char *db = NULL, *mirror = UPDATE_DEFAULT_MIRROR, *cacert = NULL;
+	const char *kev = NULL, *epss = NULL, *store_opt = NULL;
 	_cleanup_free_ const char **ecos = NULL;
 	size_t n_ecos = 0, cap_ecos = 0;
 	int c;
@@ -497,6 +547,15 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 		case 'c':
 			cacert = optarg;
 			break;
+		case 'K':
+			kev = optarg;
+			break;
+		case 'E':
+			epss = optarg;
+			break;
+		case 'T':
+			store_opt = optarg;
+			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)
 				return CLI_EXIT_INPUT;
@@ -512,7 +571,13 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	_cleanup_buf_ struct buf base;
 	buf_init(&base, UPDATE_URL_MAX);
-	if (mirror_base(mirror, &base) < 0)
+	if (mirror_base("--mirror", mirror, &base) < 0)
+		return CLI_EXIT_INPUT;
+	_cleanup_buf_ struct buf kev_url, epss_url;
+	buf_init(&kev_url, UPDATE_URL_MAX);
+	buf_init(&epss_url, UPDATE_URL_MAX);
+	if ((kev && mirror_base("--kev", kev, &kev_url) < 0) ||
+	    (epss && mirror_base("--epss", epss, &epss_url) < 0))
 		return CLI_EXIT_INPUT;
 	if (cacert) {
 		struct stat st;
@@ -539,7 +604,7 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 	struct update u = { .n = 0 };
 	buf_init(&u.dir, PATH_MAX);
 	buf_init(&u.mirror, UPDATE_URL_MAX);
-	u.items = calloc(n_ecos, sizeof(*u.items));
+	u.items = calloc(n_ecos + 2, sizeof(*u.items));
 	if (!u.items || url_redact(buf_str(&base), &u.mirror) < 0) {
 		update_done(&u);
 		log_error_errno(-ENOMEM, "out of memory");
@@ -563,6 +628,25 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 			return CLI_EXIT_INPUT;
 		}
 	}
+	const struct {
+		const char *opt;
+		const struct buf *url;
+	} files[] = { { "--kev", &kev_url }, { "--epss", &epss_url } };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (!files[i].url->len)
+			continue;
+		struct update_item *it = &u.items[u.n++];
+		*it = (struct update_item){ .kind = UPDATE_FILE, .ecosystem = files[i].opt };
+		struct buf shown;
+		buf_init(&shown, UPDATE_URL_MAX);
+		r = url_redact(buf_str(files[i].url), &shown);
+		it->shown = buf_take(&shown);
+		if (r < 0 || !it->shown || !(it->url = strdup(buf_str(files[i].url)))) {
+			update_done(&u);
+			log_error_errno(-ENOMEM, "out of memory");
+			return CLI_EXIT_RUNTIME;
+		}
+	}
 
 	/* Handlers first, so that no moment exists where the directory could be left behind. */
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
@@ -579,7 +663,7 @@ int cmd_db_update(int argc, char **argv, struct cli_ctx *ctx)
 		log_error("cannot initialise libcurl");
 		ret = CLI_EXIT_RUNTIME;
 	} else {
-		ret = update_run(&u, path, cacert, ctx);
+		ret = update_run(&u, path, cacert, cli_store_spec(store_opt), ctx);
 		curl_global_cleanup();
 	}
 	update_done(&u);

@@ -7,14 +7,21 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "audit/recorder.h"
+#include "cli/cmd-db.h"
+#include "common/hash.h"
 #include "common/json.h"
 #include "common/timeutil.h"
+#include "store/store.h"
 #include "vuln/db.h"
 
 const char cmd_db_usage[] =
-	"usage: bulkhead db import [--db FILE] [--replace] PATH...\n"
+	"usage: bulkhead db import [--db FILE] [--replace] [--store SPEC] PATH...\n"
 	"       bulkhead db update [--db FILE] [--mirror URL] [--ecosystem NAME]... [--cacert FILE]\n"
+	"                          [--kev URL] [--epss URL] [--store SPEC]\n"
 	"       bulkhead db status [--db FILE] [--format text|json] [--max-age DAYS]\n"
 	"\n"
 	"Build and inspect the offline vulnerability database (OSV advisories in SQLite).\n"
@@ -24,16 +31,23 @@ const char cmd_db_usage[] =
 	"         all.zip. Records are added to the existing database (a record replaces a\n"
 	"         stored copy only when it was modified later); --replace starts empty.\n"
 	"         Malformed records are skipped with a warning naming them; withdrawn ones\n"
-	"         are removed. The database file is replaced atomically, only on success.\n"
+	"         are removed. A CISA KEV catalog (JSON) and a FIRST EPSS CSV (plain or\n"
+	"         gzip) are recognised by their content and stored as exploitation data;\n"
+	"         a malformed one fails the whole import. The database file is replaced\n"
+	"         atomically, only on success.\n"
 	"update   download the all.zip archives of the ecosystems bulkhead matches from\n"
 	"         --mirror (default https://osv-vulnerabilities.storage.googleapis.com) over\n"
-	"         HTTPS, check them and import them (see import).\n"
-	"status   print when the database was built, its sources, and advisories per\n"
-	"         ecosystem (ecosystems bulkhead does not match are marked); warns when it\n"
-	"         is older than --max-age days (default 7, or BULKHEAD_DB_MAX_AGE).\n"
+	"         HTTPS, check them and import them (see import); --kev URL and --epss URL\n"
+	"         download a KEV catalog and EPSS scores too, in the same import.\n"
+	"status   print when the database was built, its sources, advisories per ecosystem\n"
+	"         (ecosystems bulkhead does not match are marked), the KEV catalog's\n"
+	"         version and count and the EPSS scores' date; warns when it is older than\n"
+	"         --max-age days (default 7, or BULKHEAD_DB_MAX_AGE).\n"
 	"\n"
-	"  --db FILE   the database (default $BULKHEAD_HOME/vuln.db, /var/lib/bulkhead/vuln.db\n"
-	"              for root, else ~/.local/share/bulkhead/vuln.db)\n"
+	"  --db FILE     the database (default $BULKHEAD_HOME/vuln.db, /var/lib/bulkhead/vuln.db\n"
+	"                for root, else ~/.local/share/bulkhead/vuln.db)\n"
+	"  --store SPEC  import, update: append a config.vulndb.update audit record to the\n"
+	"                store (default $BULKHEAD_STORE; without either nothing is recorded)\n"
 	"\n"
 	"Exit codes: 0 success, 2 usage or input error (the database is unchanged),\n"
 	"3 runtime error.\n";
@@ -59,6 +73,116 @@ void cli_db_print_import_summary(const char *path, const struct vuln_import_stat
 	       (unsigned long long)st->withdrawn, (unsigned long long)st->skipped);
 }
 
+/* "sha256:…" of the file at path into out; "" when there is no such file. 0 or -errno. */
+static int file_sha256(const char *path, char out[static BH_DIGEST_STR_LEN + 1])
+{
+	out[0] = '\0';
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	struct bh_sha256 h;
+	int r = bh_sha256_init(&h);
+	if (r < 0)
+		return r;
+	for (;;) {
+		unsigned char b[1 << 16];
+		ssize_t n = read(fd, b, sizeof(b));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			bh_sha256_done(&h);
+			return r;
+		}
+		if (n == 0)
+			break;
+		bh_sha256_update(&h, b, (size_t)n);
+	}
+	bh_sha256_final_str(&h, out);
+	return 0;
+}
+
+/* The batch of one database change: a "config.vulndb" run and its audit record. */
+static json_t *change_batch(const char *db_path, const char *actor, const char *prev,
+			    const char *now_sha, const struct vuln_import_stats *st,
+			    const char *const *sources, size_t n_sources)
+{
+	_cleanup_json_ json_t *src = json_array();
+	for (size_t i = 0; src && i < n_sources; i++)
+		if (bh_json_append_str(src, sources[i]) < 0)
+			return NULL;
+	_cleanup_json_ json_t *payload = src ? json_pack(
+		"{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:O, s:s}", "db", db_path,
+		"sha256", now_sha, "previous_sha256", prev[0] ? json_string(prev) : json_null(),
+		"advisories", "imported", (json_int_t)st->imported, "unchanged",
+		(json_int_t)st->unchanged, "withdrawn", (json_int_t)st->withdrawn, "skipped",
+		(json_int_t)st->skipped, "kev_entries", (json_int_t)st->kev_entries, "epss_rows",
+		(json_int_t)st->epss_rows, "sources", src, "actor", actor) : NULL;
+	_cleanup_json_ json_t *findings = json_array();
+	if (!payload || !findings)
+		return NULL;
+	struct store_run run = {
+		.kind = "config.vulndb",
+		.time = (int64_t)bh_now(NULL),
+		.target = { .type = "vulndb", .name = db_path },
+		.tool = "bulkhead " BULKHEAD_VERSION,
+		.summary = payload,
+		.no_resolve = true,
+	};
+	_cleanup_json_ json_t *item = audit_batch_item(&run, findings);
+	_cleanup_json_ json_t *batch = json_array();
+	if (!item || !batch ||
+	    audit_batch_item_add_record(item, "config.vulndb.update", db_path, actor, payload) < 0 ||
+	    json_array_append(batch, item) < 0)
+		return NULL;
+	return TAKE_PTR(batch);
+}
+
+
+int cli_db_import_recorded(struct cli_ctx *ctx, const char *db_path, char *const *paths,
+			   size_t n_paths, const struct vuln_import_opts *o,
+			   const char *const *sources, const char *store_spec, const char *actor,
+			   struct bh_diag *reterr_diag)
+{
+	char prev[BH_DIGEST_STR_LEN + 1] = "", now_sha[BH_DIGEST_STR_LEN + 1] = "";
+	int r = store_spec ? file_sha256(db_path, prev) : 0;
+	if (r < 0) {
+		bh_diag_set(reterr_diag, db_path, 0, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	struct vuln_import_stats st;
+	r = vuln_db_import(db_path, paths, n_paths, o, &st, reterr_diag);
+	if (r < 0)
+		return r;
+	cli_db_print_import_summary(db_path, &st);
+	if (st.kev_entries || st.kev_unchanged || st.epss_rows || st.epss_unchanged)
+		printf("%s: %llu KEV entries stored%s, %llu EPSS rows stored%s\n", db_path,
+		       (unsigned long long)st.kev_entries,
+		       st.kev_unchanged ? " (a catalog not newer than the stored one was kept out)"
+					: "",
+		       (unsigned long long)st.epss_rows,
+		       st.epss_unchanged ? " (scores not newer than the stored ones were kept out)"
+					 : "");
+	if (!store_spec)
+		return CLI_EXIT_OK;
+	r = file_sha256(db_path, now_sha);
+	if (r >= 0 && !now_sha[0])
+		r = -ENOENT;
+	if (r < 0) {
+		log_error_errno(r, "%s: cannot read the new database: %m", db_path);
+		return CLI_EXIT_RUNTIME;
+	}
+	/* The record names the database by its absolute path: the store outlives the cwd. */
+	_cleanup_free_ char *abs = realpath(db_path, NULL);
+	_cleanup_json_ json_t *batch = change_batch(abs ? abs : db_path, actor, prev, now_sha, &st,
+						    sources, n_paths);
+	if (!batch) {
+		log_error("out of memory");
+		return CLI_EXIT_RUNTIME;
+	}
+	return cli_record_batch(ctx, store_spec, batch);
+}
+
 static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -66,9 +190,10 @@ static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 		{ "db", required_argument, NULL, 'd' },
 		{ "replace", no_argument, NULL, 'R' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "store", required_argument, NULL, 'T' },
 		{ 0 },
 	};
-	const char *db = NULL;
+	const char *db = NULL, *store_opt = NULL;
 	bool replace = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
@@ -82,6 +207,9 @@ static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'R':
 			replace = true;
+			break;
+		case 'T':
+			store_opt = optarg;
 			break;
 		case 'L':
 			if (cli_common_option(ctx, c, optarg, &handled) < 0)
@@ -101,13 +229,13 @@ static int db_import(int argc, char **argv, struct cli_ctx *ctx)
 	if (r < 0)
 		return cli_exit_for_errno(r);
 	struct vuln_import_opts o = { .limits = &ctx->limits, .replace = replace, .progress = true };
-	struct vuln_import_stats st;
 	struct bh_diag diag = { 0 };
-	r = vuln_db_import(path, argv + optind, (size_t)(argc - optind), &o, &st, &diag);
+	r = cli_db_import_recorded(ctx, path, argv + optind, (size_t)(argc - optind), &o,
+				   (const char *const *)(argv + optind), cli_store_spec(store_opt),
+				   "bulkhead db import", &diag);
 	if (r < 0)
 		return cli_fail_diag(r, &diag, path);
-	cli_db_print_import_summary(path, &st);
-	return CLI_EXIT_OK;
+	return r;
 }
 
 /* Age in days of an RFC 3339 UTC time, or -1 when it cannot be read. */
@@ -130,6 +258,22 @@ static void print_status(const json_t *s, FILE *f)
 		fprintf(f, "built:      %s (%.1f days ago) by %s\n", built, age,
 			bh_json_str(s, "generator") ? bh_json_str(s, "generator") : "?");
 	fprintf(f, "advisories: %lld\n", (long long)json_integer_value(json_object_get(s, "advisories")));
+	const json_t *kev = json_object_get(s, "kev"), *epss = json_object_get(s, "epss");
+	if (json_is_object(kev))
+		fprintf(f, "kev:        CISA KEV catalog %s released %s, %lld entries\n",
+			bh_json_str(kev, "version") ? bh_json_str(kev, "version") : "?",
+			bh_json_str(kev, "released") ? bh_json_str(kev, "released") : "?",
+			(long long)json_integer_value(json_object_get(kev, "count")));
+	else
+		fputs("kev:        none (import a CISA KEV catalog to flag exploited "
+		      "vulnerabilities)\n",
+		      f);
+	if (json_is_object(epss))
+		fprintf(f, "epss:       scores of %s, %lld CVEs\n",
+			bh_json_str(epss, "date") ? bh_json_str(epss, "date") : "an unknown date",
+			(long long)json_integer_value(json_object_get(epss, "count")));
+	else
+		fputs("epss:       none\n", f);
 	fputs("\nECOSYSTEM                ADVISORIES  PACKAGES  MATCHED\n", f);
 	size_t i;
 	json_t *e;

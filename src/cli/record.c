@@ -185,6 +185,12 @@ int cli_record(struct cli_ctx *ctx, const char *spec, const struct store_run *ru
 		return CLI_EXIT_RUNTIME;
 	}
 
+	return cli_record_batch(ctx, spec, batch);
+}
+
+int cli_record_batch(struct cli_ctx *ctx, const char *spec, const json_t *batch)
+{
+	int r;
 	struct bh_diag diag = { 0 };
 	_cleanup_(store_closep) struct store *s = NULL;
 	bool pg = audit_spec_is_postgres(spec);

@@ -63,6 +63,8 @@ static int rule_json(const struct vuln_finding *x, json_t **ret)
 		r = sbom_append_str(tags, "security");
 	if (r >= 0)
 		r = sbom_append_str(tags, vuln_severity_name(x->severity));
+	if (r >= 0 && x->kev)
+		r = sbom_append_str(tags, "known-exploited");
 	if (r >= 0)
 		r = sbom_set_str(o, "id", x->id);
 	if (r >= 0)
@@ -142,6 +144,17 @@ static int result_json(const struct img *img, const struct vuln_finding *x, size
 		sbom_json_string(buf_str(&where)), "partialFingerprints", "bulkheadFindingId/v1", fp);
 	if (!o)
 		return -ENOMEM;
+	/* Exploitation data (CISA KEV, EPSS) in the result's property bag, as in the evidence. */
+	if (x->kev_known || x->epss) {
+		json_t *props = json_object();
+		r = props ? bh_json_set_new(o, "properties", props) : -ENOMEM;
+		if (r >= 0)
+			r = scan_intel_json(x, props);
+		if (r < 0) {
+			json_decref(o);
+			return r;
+		}
+	}
 	*ret = o;
 	return 0;
 }

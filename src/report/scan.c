@@ -13,14 +13,22 @@
 
 /* ---- table ---------------------------------------------------------------------- */
 
-enum { COL_PKG, COL_INSTALLED, COL_FIXED, COL_SEV, COL_ID, COL_TITLE, _COLS };
+enum { COL_PKG, COL_INSTALLED, COL_FIXED, COL_SEV, COL_KEV, COL_ID, COL_TITLE, _COLS };
 static const char *const titles[_COLS] = { "PACKAGE", "INSTALLED", "FIXED", "SEVERITY",
-					   "VULNERABILITY", "TITLE" };
+					   "KEV", "VULNERABILITY", "TITLE" };
+/* Without a finding listed in the KEV catalog the KEV column is left out. */
+static const char *const titles_no_kev[_COLS - 1] = { "PACKAGE", "INSTALLED", "FIXED",
+						      "SEVERITY", "VULNERABILITY", "TITLE" };
 
 static int vuln_table(const struct img *img, const struct vuln_report *v, FILE *f)
 {
+	size_t n_kev = 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (!v->v[i].vex && v->v[i].kev)
+			n_kev++;
+	size_t ncols = n_kev ? _COLS : _COLS - 1;
 	struct text_table t;
-	text_table_init(&t, _COLS, titles);
+	text_table_init(&t, ncols, n_kev ? titles : titles_no_kev);
 	_cleanup_buf_ struct buf name, title;
 	buf_init(&name, 0);
 	buf_init(&title, 0);
@@ -48,14 +56,18 @@ static int vuln_table(const struct img *img, const struct vuln_report *v, FILE *
 			first ? x->installed : "",
 			x->fixed ? x->fixed : "-",
 			vuln_severity_name(x->severity),
+			x->kev ? "KEV" : "",
 			x->id,
 			buf_str(&title),
 		};
+		if (!n_kev) /* no KEV column: the cells after it move left */
+			for (size_t k = COL_KEV; k + 1 < _COLS; k++)
+				row[k] = row[k + 1];
 		if (r >= 0)
 			r = text_table_add_row(&t, row);
 	}
 	if (r >= 0 && t.nrows > 0)
-		text_table_print(&t, _COLS, f);
+		text_table_print(&t, ncols, f);
 	text_table_done(&t);
 	if (r < 0)
 		return r;
@@ -71,6 +83,8 @@ static int vuln_table(const struct img *img, const struct vuln_report *v, FILE *
 		       count[VULN_SEV_CRITICAL], count[VULN_SEV_HIGH], count[VULN_SEV_MEDIUM],
 		       count[VULN_SEV_LOW], count[VULN_SEV_INFO], count[VULN_SEV_UNKNOWN],
 		       v->packages, sbom_image_name(img));
+	if (r >= 0 && n_kev)
+		r = buf_printf(&line, "; %zu known to be exploited (CISA KEV)", n_kev);
 	if (r >= 0 && v->suppressed)
 		r = buf_printf(&line, "; %zu suppressed by VEX", v->suppressed);
 	if (r >= 0 && v->unmatched)
@@ -167,6 +181,30 @@ static int strv_to_json(const struct strv *l, json_t **ret)
 	return 0;
 }
 
+int scan_intel_json(const struct vuln_finding *x, json_t *o)
+{
+	int r = 0;
+	if (x->kev_known)
+		r = bh_json_set_new(o, "known_exploited", json_boolean(x->kev != NULL));
+	const struct vuln_kev *k = x->kev;
+	if (r >= 0 && k)
+		r = bh_json_set_new(o, "kev",
+				    json_pack("{s:o, s:o, s:o, s:b, s:o}", "cve",
+					      sbom_json_string(k->cve), "date_added",
+					      sbom_json_string(k->date_added), "due_date",
+					      sbom_json_string(k->due_date), "known_ransomware",
+					      k->known_ransomware, "required_action",
+					      sbom_json_string(k->required_action)));
+	const struct vuln_epss *e = x->epss;
+	if (r >= 0 && e)
+		r = bh_json_set_new(o, "epss",
+				    json_pack("{s:o, s:f, s:f, s:o}", "cve",
+					      sbom_json_string(e->cve), "score", e->score,
+					      "percentile", e->percentile, "date",
+					      str_or_null(e->date)));
+	return r;
+}
+
 static int finding_json(const struct img *img, const struct vuln_finding *x, const char *now,
 			json_t *into)
 {
@@ -257,6 +295,8 @@ static int finding_json(const struct img *img, const struct vuln_finding *x, con
 		r = bh_json_set_new(ev, "published", str_or_null(x->published));
 	if (r >= 0)
 		r = bh_json_set_new(ev, "modified", str_or_null(x->modified));
+	if (r >= 0)
+		r = scan_intel_json(x, ev);
 	if (r >= 0 && x->vex)
 		r = bh_json_set_new(ev, "vex",
 				    json_pack("{s:o, s:o, s:o, s:o}", "status",

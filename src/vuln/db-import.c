@@ -26,6 +26,7 @@ struct import {
 	struct vuln_import_stats cur; /* of the current source */
 	int64_t source;
 	struct bh_diag *diag;
+	uint64_t intel_seen, intel_stored; /* KEV entries / EPSS rows of the current source */
 };
 
 static void skip(struct import *im, const struct bh_diag *why)
@@ -80,29 +81,40 @@ static int import_record(struct import *im, const json_t *rec, const char *name)
 	return 0;
 }
 
-/*
- * One JSON document: a record or an array of records. A document that is not JSON is
- * skipped like a malformed record, unless strict (a file named on the command line):
- * then it is an error.
- */
-static int import_document(struct import *im, struct span data, const char *name, bool strict)
+/* A KEV catalog (recognised by content): checked whole, stored in place of an older one. */
+static int import_kev(struct import *im, const json_t *doc, const char *name)
 {
-	im->cur.files++;
-	json_t *doc = NULL;
-	struct bh_diag why = { 0 };
-	int r = bh_json_parse(data, im->l, name, &doc, &why);
-	if (r == -ENOMEM)
+	struct vuln_kev_catalog c;
+	int r = vuln_kev_parse(doc, im->l, name, &c, im->diag);
+	if (r < 0)
 		return r;
-	if (r < 0 && strict) {
-		*im->diag = why;
-		return r;
+	bool stored = false;
+	r = vuln_db_store_kev(im->db, &c, &stored);
+	if (r < 0)
+		bh_diag_set(im->diag, im->db->path, 0, 0, "cannot store the KEV catalog: %s",
+			    sqlite3_errmsg(im->db->sql));
+	else {
+		im->intel_seen += c.n;
+		if (stored) {
+			im->intel_stored += c.n;
+			im->total->kev_entries += c.n;
+		} else {
+			im->total->kev_unchanged++;
+			log_info("%s: KEV catalog %s is not newer than the stored one, kept", name,
+				 c.version);
+		}
 	}
-	if (r < 0) {
-		im->cur.seen++;
-		skip(im, &why);
-		return 0;
-	}
-	if (json_is_array(doc)) {
+	vuln_kev_catalog_done(&c);
+	return r;
+}
+
+/* A parsed JSON document: a KEV catalog, an array of records or one record (taken). */
+static int import_parsed(struct import *im, json_t *doc, const char *name)
+{
+	int r = 0;
+	if (vuln_kev_is_catalog(doc))
+		r = import_kev(im, doc, name);
+	else if (json_is_array(doc)) {
 		size_t i;
 		json_t *rec;
 		json_array_foreach(doc, i, rec) {
@@ -116,6 +128,26 @@ static int import_document(struct import *im, struct span data, const char *name
 		r = import_record(im, doc, name);
 	json_decref(doc);
 	return r;
+}
+
+/*
+ * One JSON document found in a directory or archive: a record, an array of records or a
+ * KEV catalog. A document that is not JSON is skipped like a malformed record.
+ */
+static int import_document(struct import *im, struct span data, const char *name)
+{
+	im->cur.files++;
+	json_t *doc = NULL;
+	struct bh_diag why = { 0 };
+	int r = bh_json_parse(data, im->l, name, &doc, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		im->cur.seen++;
+		skip(im, &why);
+		return 0;
+	}
+	return import_parsed(im, doc, name);
 }
 
 static bool is_json_name(const char *name)
@@ -198,7 +230,7 @@ static int import_zip(struct import *im, const char *open_path, const char *path
 			skip(im, &why);
 			continue;
 		}
-		if ((r = import_document(im, buf_span(&data), where, false)) < 0)
+		if ((r = import_document(im, buf_span(&data), where)) < 0)
 			break;
 	}
 	archive_read_free(a);
@@ -271,7 +303,7 @@ static int import_file_fd(struct import *im, int fd, const char *display)
 		bh_diag_set(im->diag, display, 0, 0, "cannot read: %s", strerror(-r));
 		return r;
 	}
-	return import_document(im, buf_span(&data), display, false);
+	return import_document(im, buf_span(&data), display);
 }
 
 /* Inside a directory: subdirectories, *.json files and *.zip archives; links are not followed. */
@@ -382,8 +414,8 @@ static int finish_source(struct import *im)
 				    "skipped = ? WHERE id = ?",
 				    -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)im->cur.seen);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)im->cur.imported);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(im->cur.seen + im->intel_seen));
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(im->cur.imported + im->intel_stored));
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)im->cur.withdrawn);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)im->cur.skipped);
 		sqlite3_bind_int64(st, 5, im->source);
@@ -398,7 +430,151 @@ static int finish_source(struct import *im)
 	t->skipped += im->cur.skipped;
 	t->files += im->cur.files;
 	im->cur = (struct vuln_import_stats){ 0 };
+	im->intel_seen = im->intel_stored = 0;
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* ---- EPSS ------------------------------------------------------------------------ */
+
+struct epss_ctx {
+	struct import *im;
+	const char *name;
+	const struct vuln_epss_header *h;
+	bool begun, stored;
+};
+
+static int on_epss_row(const struct vuln_epss_row *row, void *userdata)
+{
+	struct epss_ctx *e = userdata;
+	struct import *im = e->im;
+	int r = 0;
+	if (!e->begun) {
+		e->begun = true;
+		r = vuln_db_epss_begin(im->db, e->h, &e->stored);
+		if (r < 0)
+			return r;
+	}
+	im->intel_seen++;
+	if (!e->stored)
+		return 0;
+	r = vuln_db_epss_add(im->db, row);
+	if (r == -EBADMSG) {
+		bh_diag_set(im->diag, e->name, row->line, 0, "%s is listed twice", row->cve);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	im->intel_stored++;
+	return 0;
+}
+
+static int import_epss(struct import *im, struct span data, const char *name)
+{
+	struct vuln_epss_header h = { 0 };
+	struct epss_ctx e = { .im = im, .name = name, .h = &h };
+	int r = vuln_epss_parse(data, im->l, name, &h, on_epss_row, &e, im->diag);
+	if (r >= 0 && !e.begun) /* a header and no rows: the scores are an empty set */
+		r = vuln_db_epss_begin(im->db, &h, &e.stored);
+	if (r >= 0 && e.stored)
+		r = vuln_db_epss_end(im->db, &h, im->intel_stored);
+	if (r < 0) {
+		if (!im->diag->message[0])
+			bh_diag_set(im->diag, im->db->path, 0, 0, "cannot store EPSS scores: %s",
+				    sqlite3_errmsg(im->db->sql));
+		return r;
+	}
+	if (e.stored)
+		im->total->epss_rows += im->intel_stored;
+	else {
+		im->total->epss_unchanged++;
+		log_info("%s: EPSS scores of %s are not newer than the stored ones, kept", name,
+			 h.date);
+	}
+	return 0;
+}
+
+static bool has_gzip_magic(struct span d)
+{
+	return d.len >= 2 && (unsigned char)d.ptr[0] == 0x1f && (unsigned char)d.ptr[1] == 0x8b;
+}
+
+/* Inflate a gzip file (one member stream) into out, at most input-max-bytes. */
+static int gunzip(struct import *im, struct span in, const char *name, struct buf *out)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		return -ENOMEM;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_raw(a);
+	struct archive_entry *e;
+	int r = 0;
+	if (archive_read_open_memory(a, in.ptr, in.len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		bh_diag_set(im->diag, name, 0, 0, "corrupt gzip file: %s",
+			    archive_error_string(a) ? archive_error_string(a) : "bad header");
+		r = -EBADMSG;
+	}
+	while (r >= 0) {
+		char chunk[65536];
+		la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
+		if (n < 0) {
+			const char *why = archive_error_string(a);
+			bh_diag_set(im->diag, name, 0, 0, "corrupt gzip file: %s",
+				    why ? why : "read error");
+			r = -EBADMSG;
+		} else if (n == 0)
+			break;
+		else if ((r = buf_append(out, chunk, (size_t)n)) == -E2BIG)
+			bh_diag_set(im->diag, name, 0, 0,
+				    "inflates to more than %llu bytes (input-max-bytes)",
+				    (unsigned long long)im->l->input_max_bytes);
+	}
+	archive_read_free(a);
+	return r;
+}
+
+/*
+ * A file named on the command line that is not a zip archive: an EPSS CSV (plain or gzip),
+ * else a JSON document (OSV records or a KEV catalog) that must at least be JSON.
+ */
+static int import_named_file(struct import *im, int fd, const char *name, const char *sha)
+{
+	_cleanup_buf_ struct buf data, plain;
+	buf_init(&data, (size_t)im->l->input_max_bytes);
+	buf_init(&plain, (size_t)im->l->input_max_bytes);
+	int r = bh_read_fd(fd, (size_t)im->l->input_max_bytes, &data);
+	if (r == -E2BIG)
+		bh_diag_set(im->diag, name, 0, 0, "larger than %llu bytes (input-max-bytes)",
+			    (unsigned long long)im->l->input_max_bytes);
+	if (r < 0)
+		return r;
+	struct span content = buf_span(&data);
+	bool gz = has_gzip_magic(content);
+	if (gz) {
+		if ((r = gunzip(im, content, name, &plain)) < 0)
+			return r;
+		content = buf_span(&plain);
+	}
+	if (vuln_epss_is_csv(content)) {
+		r = add_source(im, name, "epss", sha);
+		return r < 0 ? r : import_epss(im, content, name);
+	}
+	if (gz) {
+		bh_diag_set(im->diag, name, 0, 0, "a gzip file that is not an EPSS CSV");
+		return -EBADMSG;
+	}
+	/* A file named explicitly must at least be JSON. */
+	json_t *doc = NULL;
+	r = bh_json_parse(content, im->l, name, &doc, im->diag);
+	if (r < 0)
+		return r;
+	im->cur.files++;
+	r = add_source(im, name, vuln_kev_is_catalog(doc) ? "kev" : "json", sha);
+	if (r < 0) {
+		json_decref(doc);
+		return r;
+	}
+	return import_parsed(im, doc, name);
 }
 
 /* One path named on the command line; name is what to call it (source, diagnostics). */
@@ -420,24 +596,15 @@ static int import_top(struct import *im, const char *path, const char *name)
 	}
 	if (r >= 0 && S_ISREG(st.st_mode))
 		r = file_sha256(fd, sha);
-	if (r >= 0)
+	if (r >= 0 && !streq(kind, "json"))
 		r = add_source(im, name, kind, sha[0] ? sha : NULL);
 	if (r >= 0) {
 		if (S_ISDIR(st.st_mode))
 			r = import_dir(im, fd, name, 0);
 		else if (streq(kind, "zip"))
 			r = import_zip(im, path, name);
-		else {
-			/* A file named explicitly must at least be JSON. */
-			_cleanup_buf_ struct buf data;
-			buf_init(&data, (size_t)im->l->input_max_bytes);
-			r = bh_read_fd(fd, (size_t)im->l->input_max_bytes, &data);
-			if (r == -E2BIG)
-				bh_diag_set(im->diag, name, 0, 0, "larger than %llu bytes (input-max-bytes)",
-					    (unsigned long long)im->l->input_max_bytes);
-			if (r >= 0)
-				r = import_document(im, buf_span(&data), name, true);
-		}
+		else
+			r = import_named_file(im, fd, name, sha[0] ? sha : NULL);
 	}
 	close(fd);
 	if (r >= 0)

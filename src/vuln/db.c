@@ -31,6 +31,14 @@ static const char schema_sql[] =
 	" PRIMARY KEY(base, name, advisory, seq)) WITHOUT ROWID;"
 	"CREATE INDEX affected_advisory ON affected(advisory);";
 
+/* Schema 3: exploitation data, keyed by CVE id (also the upgrade of a schema-2 file). */
+static const char intel_sql[] =
+	"CREATE TABLE kev(cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, due_date TEXT NOT NULL,"
+	" required_action TEXT NOT NULL, ransomware INTEGER NOT NULL, vendor TEXT, product TEXT,"
+	" name TEXT) WITHOUT ROWID;"
+	"CREATE TABLE epss(cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL)"
+	" WITHOUT ROWID;";
+
 int vuln_db_default_path(char **ret)
 {
 	const char *home = secure_getenv("BULKHEAD_HOME");
@@ -63,6 +71,9 @@ void vuln_db_free(struct vuln_db *db)
 		return;
 	sqlite3_finalize(db->lookup);
 	sqlite3_finalize(db->advisory);
+	sqlite3_finalize(db->kev);
+	sqlite3_finalize(db->epss);
+	free(db->epss_date);
 	if (db->sql)
 		sqlite3_close(db->sql);
 	free(db->path);
@@ -140,8 +151,23 @@ int vuln_db_meta_set(struct vuln_db *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? 0 : sql_errno(db->sql, rc);
 }
 
-/* Check that an open database is ours and not from a newer schema. */
-static int check_schema(struct vuln_db *db, struct bh_diag *diag)
+static int set_schema_version(struct vuln_db *db)
+{
+	char v[16];
+	int r = xsnprintf(v, sizeof(v), "%d", VULN_DB_SCHEMA_VERSION);
+	if (r >= 0)
+		r = vuln_db_meta_set(db, "schema_version", v);
+	if (r >= 0)
+		db->schema_version = VULN_DB_SCHEMA_VERSION;
+	return r;
+}
+
+/*
+ * Check that an open database is ours and not from a newer schema. Schema 2 lacks only the
+ * exploitation tables: it is read as it is, and upgraded when opened for writing (the
+ * temporary copy of an import).
+ */
+static int check_schema(struct vuln_db *db, bool writable, struct bh_diag *diag)
 {
 	_cleanup_free_ char *v = NULL;
 	int r = vuln_db_meta_get(db, "schema_version", &v);
@@ -159,6 +185,14 @@ static int check_schema(struct vuln_db *db, struct bh_diag *diag)
 			    "(%d); upgrade bulkhead or rebuild the database with `bulkhead db import`",
 			    (unsigned long long)ver, VULN_DB_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
+	}
+	if (ver == 2 && writable) {
+		r = vuln_db_exec(db, intel_sql, diag);
+		return r < 0 ? r : set_schema_version(db);
+	}
+	if (ver == 2) {
+		db->schema_version = 2;
+		return 0;
 	}
 	if (ver < VULN_DB_SCHEMA_VERSION) {
 		bh_diag_set(diag, db->path, 0, 0,
@@ -228,9 +262,19 @@ static int db_open(const char *path, bool writable, bool create, struct vuln_db 
 	(void)sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (!writable)
 		(void)vuln_db_exec(db, "PRAGMA mmap_size=1073741824", NULL);
-	r = create ? vuln_db_create_schema(db, diag) : check_schema(db, diag);
+	r = create ? vuln_db_create_schema(db, diag) : check_schema(db, writable, diag);
 	if (r < 0)
 		return r;
+	if (db->schema_version >= 3) {
+		_cleanup_free_ char *v = NULL;
+		r = vuln_db_meta_get(db, "kev_version", &v);
+		if (r == -ENOMEM)
+			return r;
+		db->has_kev = r >= 0;
+		r = vuln_db_meta_get(db, "epss_date", &db->epss_date);
+		if (r == -ENOMEM)
+			return r;
+	}
 	*ret = TAKE_PTR(db);
 	return 0;
 }
@@ -248,12 +292,9 @@ int vuln_db_open_write(const char *path, bool create, struct vuln_db **ret, stru
 int vuln_db_create_schema(struct vuln_db *db, struct bh_diag *diag)
 {
 	int r = vuln_db_exec(db, schema_sql, diag);
-	char v[16];
-	if (r >= 0 && (r = xsnprintf(v, sizeof(v), "%d", VULN_DB_SCHEMA_VERSION)) >= 0)
-		r = vuln_db_meta_set(db, "schema_version", v);
 	if (r >= 0)
-		db->schema_version = VULN_DB_SCHEMA_VERSION;
-	return r;
+		r = vuln_db_exec(db, intel_sql, diag);
+	return r < 0 ? r : set_schema_version(db);
 }
 
 /* ---- storing ------------------------------------------------------------------ */
@@ -429,10 +470,147 @@ void vuln_db_writer_done(struct vuln_db *db)
 	sqlite3_finalize(db->w.del_adv);
 	sqlite3_finalize(db->w.ins_adv);
 	sqlite3_finalize(db->w.ins_aff);
+	sqlite3_finalize(db->w.ins_kev);
+	sqlite3_finalize(db->w.ins_epss);
 	db->w = (struct vuln_db_writer){ 0 };
 }
 
+/* ---- exploitation data ---------------------------------------------------------- */
+
+/* Whether the stored meta value of key is the same as or later than value (ISO dates). */
+static int stored_is_newer(struct vuln_db *db, const char *key, const char *value, bool *ret)
+{
+	_cleanup_free_ char *v = NULL;
+	int r = vuln_db_meta_get(db, key, &v);
+	if (r == -ENOENT) {
+		*ret = false;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	*ret = strcmp(v, value) >= 0;
+	return 0;
+}
+
+static int meta_set_u64(struct vuln_db *db, const char *key, uint64_t n)
+{
+	char v[24];
+	int r = xsnprintf(v, sizeof(v), "%llu", (unsigned long long)n);
+	return r < 0 ? r : vuln_db_meta_set(db, key, v);
+}
+
+int vuln_db_store_kev(struct vuln_db *db, const struct vuln_kev_catalog *c, bool *ret_stored)
+{
+	bool newer;
+	int r = stored_is_newer(db, "kev_released", c->released, &newer);
+	if (r < 0)
+		return r;
+	if (newer) {
+		*ret_stored = false;
+		return 0;
+	}
+	r = vuln_db_exec(db, "DELETE FROM kev", NULL);
+	for (size_t i = 0; r >= 0 && i < c->n; i++) {
+		const struct vuln_kev_entry *e = &c->v[i];
+		r = prep(db, &db->w.ins_kev,
+			 "INSERT INTO kev(cve, date_added, due_date, required_action, ransomware, "
+			 "vendor, product, name) VALUES(?,?,?,?,?,?,?,?)");
+		if (r < 0)
+			break;
+		sqlite3_stmt *st = db->w.ins_kev;
+		bind_opt(st, 1, e->cve);
+		bind_opt(st, 2, e->date_added);
+		bind_opt(st, 3, e->due_date);
+		bind_opt(st, 4, e->required_action);
+		sqlite3_bind_int(st, 5, e->known_ransomware);
+		bind_opt(st, 6, e->vendor);
+		bind_opt(st, 7, e->product);
+		bind_opt(st, 8, e->name);
+		r = step_done(db, st);
+	}
+	if (r >= 0)
+		r = vuln_db_meta_set(db, "kev_version", c->version);
+	if (r >= 0)
+		r = vuln_db_meta_set(db, "kev_released", c->released);
+	if (r >= 0)
+		r = vuln_db_meta_set(db, "kev_title", c->title ? c->title : "");
+	if (r >= 0)
+		r = meta_set_u64(db, "kev_count", c->n);
+	if (r < 0)
+		return r;
+	db->has_kev = true;
+	*ret_stored = true;
+	return 0;
+}
+
+int vuln_db_epss_begin(struct vuln_db *db, const struct vuln_epss_header *h, bool *ret_stored)
+{
+	bool newer = false;
+	int r = h->date[0] ? stored_is_newer(db, "epss_date", h->date, &newer) : 0;
+	if (r < 0)
+		return r;
+	if (newer) {
+		*ret_stored = false;
+		return 0;
+	}
+	r = vuln_db_exec(db, "DELETE FROM epss", NULL);
+	if (r < 0)
+		return r;
+	*ret_stored = true;
+	return 0;
+}
+
+int vuln_db_epss_add(struct vuln_db *db, const struct vuln_epss_row *row)
+{
+	int r = prep(db, &db->w.ins_epss, "INSERT INTO epss(cve, score, percentile) VALUES(?,?,?)");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = db->w.ins_epss;
+	bind_opt(st, 1, row->cve);
+	sqlite3_bind_double(st, 2, row->score);
+	sqlite3_bind_double(st, 3, row->percentile);
+	int rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return -EBADMSG;
+	return rc == SQLITE_DONE ? 0 : sql_errno(db->sql, rc);
+}
+
+int vuln_db_epss_end(struct vuln_db *db, const struct vuln_epss_header *h, uint64_t rows)
+{
+	int r = vuln_db_meta_set(db, "epss_date", h->date);
+	if (r >= 0)
+		r = vuln_db_meta_set(db, "epss_model", h->model);
+	if (r >= 0)
+		r = meta_set_u64(db, "epss_count", rows);
+	return r;
+}
+
 /* ---- reading ------------------------------------------------------------------ */
+
+bool vuln_db_has_kev(struct vuln_db *db)
+{
+	return db->has_kev;
+}
+
+void vuln_kev_free(struct vuln_kev *k)
+{
+	if (!k)
+		return;
+	free(k->cve);
+	free(k->date_added);
+	free(k->due_date);
+	free(k->required_action);
+	free(k);
+}
+
+void vuln_epss_free(struct vuln_epss *e)
+{
+	if (!e)
+		return;
+	free(e->cve);
+	free(e->date);
+	free(e);
+}
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -555,6 +733,75 @@ int vuln_db_advisory(struct vuln_db *db, int64_t advisory, struct vuln_advisory 
 	return 0;
 }
 
+int vuln_db_kev(struct vuln_db *db, const char *cve, struct vuln_kev **ret)
+{
+	if (!db->has_kev)
+		return -ENOENT;
+	int r = prep(db, &db->kev,
+		     "SELECT cve, date_added, due_date, required_action, ransomware FROM kev "
+		     "WHERE cve = ?");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = db->kev;
+	sqlite3_bind_text(st, 1, cve, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : sql_errno(db->sql, rc);
+	}
+	struct vuln_kev *k = calloc(1, sizeof(*k));
+	r = k ? 0 : -ENOMEM;
+	if (r >= 0)
+		r = dup_col(st, 0, &k->cve);
+	if (r >= 0)
+		r = dup_col(st, 1, &k->date_added);
+	if (r >= 0)
+		r = dup_col(st, 2, &k->due_date);
+	if (r >= 0)
+		r = dup_col(st, 3, &k->required_action);
+	if (r >= 0) {
+		k->known_ransomware = sqlite3_column_int(st, 4) != 0;
+		if (!k->cve || !k->date_added || !k->due_date || !k->required_action)
+			r = -EBADMSG;
+	}
+	sqlite3_reset(st);
+	if (r < 0) {
+		vuln_kev_free(k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
+int vuln_db_epss(struct vuln_db *db, const char *cve, struct vuln_epss **ret)
+{
+	if (!db->epss_date)
+		return -ENOENT;
+	int r = prep(db, &db->epss, "SELECT score, percentile FROM epss WHERE cve = ?");
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = db->epss;
+	sqlite3_bind_text(st, 1, cve, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : sql_errno(db->sql, rc);
+	}
+	struct vuln_epss *e = calloc(1, sizeof(*e));
+	if (e) {
+		e->score = sqlite3_column_double(st, 0);
+		e->percentile = sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	if (!e || !(e->cve = strdup(cve)) ||
+	    (db->epss_date[0] && !(e->date = strdup(db->epss_date)))) {
+		vuln_epss_free(e);
+		return -ENOMEM;
+	}
+	*ret = e;
+	return 0;
+}
+
 int vuln_db_built(struct vuln_db *db, char **ret)
 {
 	return vuln_db_meta_get(db, "built", ret);
@@ -571,6 +818,54 @@ static int set_meta(struct vuln_db *db, json_t *o, const char *key, const char *
 	if (r < 0)
 		return r;
 	return bh_json_set_str(o, jkey, v);
+}
+
+static int meta_count(struct vuln_db *db, const char *key, json_int_t *ret)
+{
+	_cleanup_free_ char *v = NULL;
+	uint64_t n = 0;
+	int r = vuln_db_meta_get(db, key, &v);
+	if (r == -ENOMEM)
+		return r;
+	if (r >= 0 && parse_u64(span_from(v), 10, INT64_MAX, &n) < 0)
+		n = 0;
+	*ret = (json_int_t)n;
+	return 0;
+}
+
+/* "kev": {version, released, title, count} and "epss": {date, model, count}, or nulls. */
+static int status_intel(struct vuln_db *db, json_t *o)
+{
+	json_t *kev = db->has_kev ? json_object() : json_null();
+	int r = bh_json_set_new(o, "kev", kev);
+	json_int_t n = 0;
+	if (r >= 0 && db->has_kev) {
+		r = set_meta(db, kev, "kev_version", "version");
+		if (r >= 0)
+			r = set_meta(db, kev, "kev_released", "released");
+		if (r >= 0)
+			r = set_meta(db, kev, "kev_title", "title");
+		if (r >= 0)
+			r = meta_count(db, "kev_count", &n);
+		if (r >= 0)
+			r = bh_json_set_new(kev, "count", json_integer(n));
+	}
+	json_t *epss = db->epss_date ? json_object() : json_null();
+	if (r >= 0)
+		r = bh_json_set_new(o, "epss", epss);
+	else
+		json_decref(epss);
+	if (r >= 0 && db->epss_date) {
+		r = db->epss_date[0] ? bh_json_set_str(epss, "date", db->epss_date)
+				     : bh_json_set_new(epss, "date", json_null());
+		if (r >= 0)
+			r = set_meta(db, epss, "epss_model", "model");
+		if (r >= 0)
+			r = meta_count(db, "epss_count", &n);
+		if (r >= 0)
+			r = bh_json_set_new(epss, "count", json_integer(n));
+	}
+	return r;
 }
 
 int vuln_db_status(struct vuln_db *db, json_t **ret)
@@ -596,6 +891,9 @@ int vuln_db_status(struct vuln_db *db, json_t **ret)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (r < 0)
+		return r;
+
+	if ((r = status_intel(db, o)) < 0)
 		return r;
 
 	json_t *ecos = json_array();

@@ -13,6 +13,10 @@
  * matching is one indexed lookup per installed package (the table is clustered on that
  * key). Ranges and listed versions are stored in a compact length-prefixed form (range.h)
  * and evaluated at match time with the ecosystem's own ordering.
+ *
+ * Exploitation data is keyed by CVE id: the CISA KEV catalog (kev table, replaced whole by
+ * a catalog released later than the stored one) and FIRST EPSS scores (epss table, replaced
+ * whole by scores of a later date). The importer recognises both by content (kev.h).
  */
 #pragma once
 
@@ -21,9 +25,14 @@
 #include <jansson.h>
 
 #include "common/common.h"
+#include "bulkhead/vuln.h"
 #include "common/strv.h"
 
-#define VULN_DB_SCHEMA_VERSION 2
+/*
+ * 3: exploitation data (kev and epss tables, see kev.h). A schema-2 database is still read
+ * (it has no exploitation data) and is upgraded in place of the copy an import writes.
+ */
+#define VULN_DB_SCHEMA_VERSION 3
 
 struct vuln_db;
 
@@ -62,14 +71,21 @@ struct vuln_import_stats {
 	uint64_t withdrawn; /* withdrawn: removed from the database / not stored */
 	uint64_t skipped;   /* malformed or over a limit; each reported via on_skip */
 	uint64_t files;     /* JSON documents read */
+	uint64_t kev_entries;   /* KEV catalog entries stored (0 when the stored one is newer) */
+	uint64_t kev_unchanged; /* KEV catalogs not stored: the database's is as new or newer */
+	uint64_t epss_rows;     /* EPSS rows stored */
+	uint64_t epss_unchanged; /* EPSS files not stored: the database's scores are as new */
 };
 
 /*
  * Import OSV advisories from paths (JSON files holding one record or an array of records,
  * directories searched recursively for *.json, and .zip archives such as OSV's per-
- * ecosystem all.zip) into the database at db_path, atomically. 0; -ENOENT (a path does not
- * exist); -EBADMSG (a file is not JSON / not a zip / a corrupt zip); -E2BIG (a limit on a
- * whole input); -EPROTONOSUPPORT (existing database from a newer schema); -EIO; -ENOMEM.
+ * ecosystem all.zip) into the database at db_path, atomically. A JSON document that is a
+ * CISA KEV catalog and a file that is an EPSS CSV (plain or gzip-compressed; named on the
+ * command line) are recognised by their content and stored as exploitation data; a
+ * malformed one fails the whole import (-EBADMSG naming the entry or line). 0; -ENOENT (a
+ * path does not exist); -EBADMSG (a file is not JSON / not a zip / a corrupt zip / a bad KEV
+ * catalog or EPSS file); -E2BIG (a limit on a whole input); -EPROTONOSUPPORT (existing database from a newer schema); -EIO; -ENOMEM.
  * On failure the database at db_path is untouched and no temporary file remains.
  */
 int vuln_db_import(const char *db_path, char *const *paths, size_t n_paths,
@@ -85,6 +101,17 @@ int vuln_db_built(struct vuln_db *db, char **ret);
  * Caller owns the result. 0, -EIO, -ENOMEM.
  */
 int vuln_db_status(struct vuln_db *db, json_t **ret);
+
+/* Whether the database holds a KEV catalog (then "not listed" is an answer). */
+bool vuln_db_has_kev(struct vuln_db *db);
+
+/*
+ * The KEV entry / EPSS score of a CVE id. 0 with *ret (caller frees with vuln_kev_free /
+ * vuln_epss_free); -ENOENT not listed (also for a database without such data); -EIO;
+ * -ENOMEM.
+ */
+int vuln_db_kev(struct vuln_db *db, const char *cve, struct vuln_kev **ret);
+int vuln_db_epss(struct vuln_db *db, const char *cve, struct vuln_epss **ret);
 
 /* One affected-package row of an advisory, as the matcher needs it. */
 struct vuln_db_row {

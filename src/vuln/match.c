@@ -5,6 +5,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "vuln/cvss.h"
+#include "vuln/kev.h"
 #include "vuln/match.h"
 #include "vuln/range.h"
 
@@ -42,6 +43,8 @@ static void finding_done(struct vuln_finding *f)
 	free(f->published);
 	free(f->modified);
 	vuln_vex_free(f->vex);
+	vuln_kev_free(f->kev);
+	vuln_epss_free(f->epss);
 }
 
 void vuln_report_done(struct vuln_report *r)
@@ -302,7 +305,26 @@ static int severity_of(struct vuln_finding *f, const struct vuln_pkg_key *key, s
 	return 0;
 }
 
-static int build_finding(struct vuln_report *rep, const struct pkg *pkg, size_t pkg_index,
+/* Exploitation data: the first of the finding's CVE ids (primary first) that is listed. */
+static int intel_of(struct vuln_db *db, struct vuln_finding *f)
+{
+	f->kev_known = vuln_db_has_kev(db);
+	for (size_t i = 0; i < f->ids.n; i++) {
+		const char *id = f->ids.v[i];
+		if (!vuln_is_cve_id(span_from(id)))
+			continue;
+		int r = f->kev ? 0 : vuln_db_kev(db, id, &f->kev);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = f->epss ? 0 : vuln_db_epss(db, id, &f->epss);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+static int build_finding(struct vuln_db *db, struct vuln_report *rep, const struct pkg *pkg,
+			 size_t pkg_index,
 			 const struct vuln_pkg_key *key, struct hit *hits, size_t n, size_t root,
 			 const struct vuln_match_opts *o)
 {
@@ -357,6 +379,8 @@ static int build_finding(struct vuln_report *rep, const struct pkg *pkg, size_t 
 		r = strdup_opt(key->version, &f.installed);
 	if (r >= 0)
 		r = severity_of(&f, key, hits, n, root);
+	if (r >= 0)
+		r = intel_of(db, &f);
 	if (r >= 0 && GROW(rep->v, rep->n, rep->cap) < 0)
 		r = -ENOMEM;
 	if (r < 0) {
@@ -406,7 +430,7 @@ static int match_pkg(struct vuln_db *db, const struct img *img, size_t pkg_index
 		c.hits[i].group = find_root(parent, i);
 	for (size_t i = 0; r >= 0 && i < c.n; i++)
 		if (c.hits[i].group == i)
-			r = build_finding(rep, pkg, pkg_index, &key, c.hits, c.n, i, o);
+			r = build_finding(db, rep, pkg, pkg_index, &key, c.hits, c.n, i, o);
 	free(parent);
 	for (size_t i = 0; i < c.n; i++)
 		hit_done(&c.hits[i]);
