@@ -8,7 +8,8 @@
 # left in a file that a later layer deletes is still found) and configuration in one pass;
 # lint the Dockerfile such an image comes from; sign the image with a key made here and
 # verify it; then check a small Kubernetes app's manifests against the restricted Pod
-# Security Standard and show which workloads can reach which. Every result is recorded in a
+# Security Standard and show which workloads can reach which (and what the outside can
+# reach: nothing, in this app). Every result — the network findings too — is recorded in a
 # store of the demo's own (build/demo/home/store.db) with a tamper-evident audit log; the
 # demo ends by ranking the app's workloads by risk (the sample image is its api:1), checking
 # the audit log and writing the NIST SP 800-190 compliance report as one HTML page.
@@ -71,8 +72,10 @@ echo "== bulkhead k8s check --level restricted --only pss --cluster demo $k8s"
 "$bulkhead" k8s check --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
 "$bulkhead" k8s rbac --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
 echo
-echo "== bulkhead k8s reach $k8s"
-"$bulkhead" k8s reach "$top/$k8s"
+echo "== bulkhead k8s reach --cluster demo $k8s"
+"$bulkhead" k8s reach --cluster demo "$top/$k8s"
+# exit status 1 means something is exposed
+"$bulkhead" k8s exposure --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
 echo
 echo "== bulkhead risk $k8s (store $build/demo/home/store.db)"
 "$bulkhead" risk "$top/$k8s"

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * netpol.c — the building blocks of NetworkPolicy evaluation: label selectors, CIDRs and
- * port sets (see netpol.h).
+ * port sets (see netpol.h); and the findings (bulkhead.finding/v1) that `k8s reach` and
+ * `k8s exposure` report and record from a computed reach or exposure report. Nothing here
+ * reads files or decides reachability: reach.c does.
  */
 #include "k8s/netpol.h"
 
+#include "common/hash.h"
 #include "common/json.h"
 
 /* ---- label selectors ---- */
@@ -504,4 +507,450 @@ void k8s_port_set_done(struct k8s_port_set *s)
 {
 	free(s->r);
 	*s = (struct k8s_port_set){0};
+}
+
+/* ---- findings ---- */
+
+/*
+ * Why these rules (docs/compliance.md): NIST SP 800-190 4.3.3 asks that traffic between
+ * containers be separated (deny by default, allow what is needed), 4.4.2 that egress be
+ * controlled; the CIS Kubernetes Benchmark 5.3.2 that every namespace have NetworkPolicies.
+ * A default-deny policy is one with an empty podSelector (every pod of its namespace) for
+ * that policy type, as k8s_net_reach() decides.
+ */
+enum {
+	R_NET_INGRESS,
+	R_NET_EGRESS,
+	R_NET_OPEN_IN,
+	R_NET_OPEN_OUT,
+	R_NET_NO_POLICY,
+	R_EXP_SERVICE,
+	R_EXP_INGRESS,
+	R_EXP_HOST,
+	_R_MAX,
+};
+
+#define REF_NETPOL "https://kubernetes.io/docs/concepts/services-networking/network-policies/"
+
+static const struct k8s_net_rule net_rules[_R_MAX] = {
+    [R_NET_INGRESS] = {"BH-K8S-NET-001", "Namespace without a default-deny ingress NetworkPolicy",
+		       "medium",
+		       "add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] to the "
+		       "namespace, then allow the connections each workload needs",
+		       "NIST-800-190:4.3.3"},
+    [R_NET_EGRESS] = {"BH-K8S-NET-002", "Namespace without a default-deny egress NetworkPolicy",
+		      "medium",
+		      "add a NetworkPolicy with podSelector: {} and policyTypes: [Egress] to the "
+		      "namespace, then allow DNS and the destinations each workload needs",
+		      "NIST-800-190:4.4.2"},
+    [R_NET_OPEN_IN] =
+	{"BH-K8S-NET-003", "Workload accepts connections from outside the cluster on every port",
+	 "medium",
+	 "give the ingress rules that select the workload a from list (pod, namespace "
+	 "or narrow ipBlock peers) and ports",
+	 "NIST-800-190:4.3.3"},
+    [R_NET_OPEN_OUT] = {"BH-K8S-NET-004", "Workload may connect outside the cluster on every port",
+			"low",
+			"give the egress rules that select the workload a to list with narrow "
+			"ipBlock peers and ports",
+			"NIST-800-190:4.4.2"},
+    [R_NET_NO_POLICY] = {"BH-K8S-NET-005", "Namespace with workloads and no NetworkPolicy",
+			 "medium",
+			 "define NetworkPolicies for the namespace, starting with a default-deny "
+			 "policy for ingress and egress",
+			 "CIS-K8S-1.9:5.3.2"},
+    [R_EXP_SERVICE] = {"BH-K8S-EXP-001",
+		       "Workload exposed by a LoadBalancer or NodePort Service or externalIPs",
+		       "low",
+		       "expose only what must be public, behind an Ingress or gateway that "
+		       "authenticates and filters; make internal Services type ClusterIP",
+		       NULL},
+    [R_EXP_INGRESS] = {"BH-K8S-EXP-002", "Workload exposed as an Ingress backend", "info",
+		       "check that the Ingress should be public, serves TLS and that the backend "
+		       "authenticates its clients",
+		       NULL},
+    [R_EXP_HOST] = {"BH-K8S-EXP-003", "Workload on the host network or with a host port", "medium",
+		    "drop hostNetwork and hostPort; expose the workload through a Service instead",
+		    NULL},
+};
+
+const struct k8s_net_rule *k8s_net_rules(size_t *ret_n)
+{
+	*ret_n = ARRAY_SIZE(net_rules);
+	return net_rules;
+}
+
+/* Evidence lists name at most this many objects; the totals are counted. */
+#define NET_EVIDENCE_MAX 20
+
+static const char *rule_ref(size_t rule)
+{
+	if (rule == R_EXP_INGRESS)
+		return "https://kubernetes.io/docs/concepts/services-networking/ingress/";
+	if (rule == R_EXP_HOST)
+		return "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+	if (rule == R_EXP_SERVICE)
+		return "https://kubernetes.io/docs/concepts/services-networking/service/";
+	return REF_NETPOL;
+}
+
+/* {"id": "Kind/ns/name" (or "Namespace/name"), "path", "line"} of an object. */
+static json_t *obj_ref(const struct k8s_object *o)
+{
+	_cleanup_buf_ struct buf id;
+	buf_init(&id, 0);
+	int r = o->kind == K8S_KIND_NAMESPACE
+		    ? buf_printf(&id, "Namespace/%s", o->name)
+		    : buf_printf(&id, "%s/%s/%s", o->kind_name, k8s_object_namespace(o), o->name);
+	if (r < 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:I}", "id", buf_str(&id), "path", o->path, "line",
+			 (json_int_t)o->line);
+}
+
+/* Append a reference to o to the evidence list arr, counting it in *total. */
+static int ref_add(json_t *arr, size_t *total, const struct k8s_object *o)
+{
+	if ((*total)++ >= NET_EVIDENCE_MAX)
+		return 0;
+	return bh_json_append_new(arr, obj_ref(o));
+}
+
+struct net_target {
+	const char *type, *name; /* "cluster" + "Namespace/NAME", or "workload" + its id */
+	const struct k8s_object *loc;
+	const char *id_extra; /* what else tells two findings of one rule and target apart */
+};
+
+/*
+ * Append one bulkhead.finding/v1 object to into. evidence is taken (freed on error).
+ * The id: 32 hex digits of SHA-256 over kind, rule, target and id_extra.
+ */
+static int net_finding(size_t rule, const char *kind, const struct net_target *t, const char *msg,
+		       json_t *evidence, json_t *into)
+{
+	const struct k8s_net_rule *ru = &net_rules[rule];
+	char hex[BH_DIGEST_STR_LEN + 1], id[40];
+	_cleanup_buf_ struct buf idsrc;
+	buf_init(&idsrc, 0);
+	int r = evidence ? 0 : -ENOMEM;
+	if (r == 0)
+		r = buf_printf(&idsrc, "%s\n%s\n%s\n%s\n%s", kind, ru->id, t->type, t->name,
+			       t->id_extra ? t->id_extra : "");
+	if (r == 0)
+		r = bh_sha256_str(idsrc.ptr, idsrc.len, hex);
+	if (r == 0)
+		r = xsnprintf(id, sizeof(id), "%.32s", hex + strlen("sha256:"));
+	if (r < 0) {
+		if (evidence)
+			json_decref(evidence);
+		return r;
+	}
+	json_t *f = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:[s]}, s:{s:s, s:s}, s:{s:s, s:I}, s:s, s:o, "
+	    "s:s, s:[]}",
+	    "schema", "bulkhead.finding/v1", "id", id, "kind", kind, "severity", ru->severity,
+	    "rule", "id", ru->id, "title", ru->title, "refs", rule_ref(rule), "target", "type",
+	    t->type, "name", t->name, "location", "path", t->loc->path, "line",
+	    (json_int_t)t->loc->line, "message", msg, "evidence", evidence, "remediation",
+	    ru->remediation, "compliance");
+	if (!f)
+		return -ENOMEM;
+	if (ru->compliance &&
+	    bh_json_append_str(json_object_get(f, "compliance"), ru->compliance) < 0) {
+		json_decref(f);
+		return -ENOMEM;
+	}
+	return bh_json_append_new(into, f);
+}
+
+static int ns_cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct k8s_net_ns *)elem)->name);
+}
+
+static size_t ns_index_of(const struct k8s_net_report *rep, const char *name)
+{
+	const struct k8s_net_ns *n =
+	    bsearch(name, rep->ns, rep->n_ns, sizeof(*rep->ns), ns_cmp_key);
+	return n ? (size_t)(n - rep->ns) : SIZE_MAX;
+}
+
+/* Whether the NetworkPolicy o names policy type type ("Ingress", "Egress"), defaults applied. */
+static bool policy_has_type(const struct k8s_object *o, const char *type)
+{
+	json_t *spec = json_object_get(o->raw, "spec");
+	json_t *types = json_object_get(spec, "policyTypes");
+	if (json_is_array(types)) {
+		for (size_t i = 0; i < json_array_size(types); i++) {
+			const char *t = json_string_value(json_array_get(types, i));
+			if (t && streq(t, type))
+				return true;
+		}
+		return false;
+	}
+	return streq(type, "Ingress") || json_array_size(json_object_get(spec, "egress")) > 0;
+}
+
+/* Whether the NetworkPolicy o's podSelector selects w (false when it does not parse). */
+static bool policy_selects(const struct k8s_object *o, const struct k8s_net_workload *w)
+{
+	struct k8s_selector sel;
+	if (k8s_selector_parse(json_object_get(json_object_get(o->raw, "spec"), "podSelector"),
+			       &sel) < 0)
+		return false;
+	bool hit = k8s_selector_matches(&sel, w->labels, w->n_labels);
+	k8s_selector_done(&sel);
+	return hit;
+}
+
+/* Objects grouped by namespace index: by_ns[start[k] .. start[k + 1]) in input order. */
+struct ns_groups {
+	size_t *start; /* n_ns + 1 */
+	size_t *idx;
+};
+
+static void ns_groups_done(struct ns_groups *g)
+{
+	free(g->start);
+	free(g->idx);
+}
+
+/* Group n items whose namespace index is ns_of[i] (SIZE_MAX: none) by namespace. */
+static int ns_groups_build(const size_t *ns_of, size_t n, size_t n_ns, struct ns_groups *ret)
+{
+	struct ns_groups g = {calloc(n_ns + 2, sizeof(size_t)), calloc(n ? n : 1, sizeof(size_t))};
+	if (!g.start || !g.idx) {
+		ns_groups_done(&g);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ns_of[i] < n_ns)
+			g.start[ns_of[i] + 2]++;
+	for (size_t k = 2; k < n_ns + 2; k++)
+		g.start[k] += g.start[k - 1];
+	for (size_t i = 0; i < n; i++)
+		if (ns_of[i] < n_ns)
+			g.idx[g.start[ns_of[i] + 1]++] = i;
+	*ret = g;
+	return 0;
+}
+
+struct net_ctx {
+	const struct k8s_manifests *m;
+	const struct k8s_net_report *rep;
+	struct ns_groups wl, pol;
+	const struct k8s_object **pols; /* the NetworkPolicy objects of m */
+	json_t *into;
+};
+
+static int ns_finding(const struct net_ctx *x, size_t k, size_t rule)
+{
+	const struct k8s_net_report *rep = x->rep;
+	const struct k8s_net_ns *ns = &rep->ns[k];
+	size_t n_wl = x->wl.start[k + 1] - x->wl.start[k];
+	const struct k8s_object *nsobj = k8s_manifests_find_namespace(x->m, ns->name);
+	_cleanup_buf_ struct buf tname, msg;
+	buf_init(&tname, 0);
+	buf_init(&msg, 0);
+	json_t *ev = json_pack("{s:s, s:I}", "namespace", ns->name, "workloads", (json_int_t)n_wl);
+	json_t *open = json_array(), *pols = json_array();
+	int r = ev && open && pols ? 0 : -ENOMEM;
+	if (r == 0 && nsobj)
+		r = bh_json_set_new(ev, "namespace_manifest", obj_ref(nsobj));
+	size_t n_open = 0, n_pol = 0;
+	for (size_t j = x->wl.start[k]; r == 0 && j < x->wl.start[k + 1]; j++) {
+		const struct k8s_net_workload *w = &rep->wl[x->wl.idx[j]];
+		bool isolated = rule == R_NET_INGRESS  ? w->ingress_isolated
+				: rule == R_NET_EGRESS ? w->egress_isolated
+						       : false;
+		if (!isolated)
+			r = ref_add(open, &n_open, w->obj);
+	}
+	for (size_t j = x->pol.start[k]; r == 0 && j < x->pol.start[k + 1]; j++)
+		r = ref_add(pols, &n_pol, x->pols[x->pol.idx[j]]);
+	if (r == 0) {
+		r = bh_json_set_new(ev, "unisolated", open);
+		open = NULL;
+	}
+	if (r == 0)
+		r = bh_json_set_new(ev, "unisolated_total", json_integer((json_int_t)n_open));
+	if (r == 0) {
+		r = bh_json_set_new(ev, "policies", pols);
+		pols = NULL;
+	}
+	if (r == 0)
+		r = bh_json_set_new(ev, "policies_total", json_integer((json_int_t)n_pol));
+	if (r == 0)
+		r = buf_printf(&tname, "Namespace/%s", ns->name);
+	if (r == 0 && rule == R_NET_NO_POLICY)
+		r = buf_printf(&msg,
+			       "namespace '%s' has %zu workload%s and no NetworkPolicy: every pod "
+			       "accepts connections from anywhere and may connect anywhere",
+			       ns->name, n_wl, n_wl == 1 ? "" : "s");
+	else if (r == 0)
+		r = buf_printf(&msg,
+			       "namespace '%s' has no default-deny %s NetworkPolicy (podSelector: "
+			       "{}): the workloads no policy selects for %s (%zu of %zu) %s, and "
+			       "so would new ones",
+			       ns->name, rule == R_NET_INGRESS ? "ingress" : "egress",
+			       rule == R_NET_INGRESS ? "ingress" : "egress", n_open, n_wl,
+			       rule == R_NET_INGRESS
+				   ? "accept connections from any pod and from outside the cluster"
+				   : "may connect to any pod and outside the cluster");
+	if (open)
+		json_decref(open);
+	if (pols)
+		json_decref(pols);
+	if (r < 0) {
+		if (ev)
+			json_decref(ev);
+		return r;
+	}
+	/* The namespace's own manifest, else its first workload's. */
+	const struct k8s_object *loc = nsobj ? nsobj : rep->wl[x->wl.idx[x->wl.start[k]]].obj;
+	const struct net_target t = {"cluster", buf_str(&tname), loc, NULL};
+	return net_finding(rule, "network", &t, buf_str(&msg), ev, x->into);
+}
+
+static int wl_name(const struct k8s_net_workload *w, struct buf *b)
+{
+	return buf_printf(b, "%s/%s/%s", w->obj->kind_name, w->ns, w->obj->name);
+}
+
+static int wl_finding(const struct net_ctx *x, size_t i, size_t rule)
+{
+	const struct k8s_net_workload *w = &x->rep->wl[i];
+	bool in = rule == R_NET_OPEN_IN;
+	_cleanup_buf_ struct buf name, msg;
+	buf_init(&name, 0);
+	buf_init(&msg, 0);
+	int r = wl_name(w, &name);
+	json_t *ev = json_pack("{s:s, s:s, s:s}", "workload", buf_str(&name), "direction",
+			       in ? "ingress" : "egress", "ports", "all");
+	json_t *pols = json_array();
+	if (r == 0 && (!ev || !pols))
+		r = -ENOMEM;
+	/* The policies of its namespace that select it for that direction. */
+	size_t k = ns_index_of(x->rep, w->ns), n_pol = 0;
+	size_t from = k < x->rep->n_ns ? x->pol.start[k] : 0;
+	size_t to = k < x->rep->n_ns ? x->pol.start[k + 1] : 0;
+	for (size_t j = from; r == 0 && j < to; j++) {
+		const struct k8s_object *p = x->pols[x->pol.idx[j]];
+		if (policy_has_type(p, in ? "Ingress" : "Egress") && policy_selects(p, w))
+			r = ref_add(pols, &n_pol, p);
+	}
+	if (r == 0) {
+		r = bh_json_set_new(ev, "policies", pols);
+		pols = NULL;
+	}
+	if (r == 0)
+		r = buf_printf(
+		    &msg,
+		    in ? "%s accepts connections from outside the cluster on every port, "
+			 "although NetworkPolicies select it for ingress"
+		       : "%s may connect to any address outside the cluster on every port, "
+			 "although NetworkPolicies select it for egress",
+		    buf_str(&name));
+	if (pols)
+		json_decref(pols);
+	if (r < 0) {
+		if (ev)
+			json_decref(ev);
+		return r;
+	}
+	const struct net_target t = {"workload", buf_str(&name), w->obj, NULL};
+	return net_finding(rule, "network", &t, buf_str(&msg), ev, x->into);
+}
+
+int k8s_net_findings(const struct k8s_manifests *m, const struct k8s_net_report *rep, json_t *into)
+{
+	struct net_ctx x = {.m = m, .rep = rep, .into = into};
+	size_t n_pols = 0;
+	for (size_t i = 0; i < m->n; i++)
+		n_pols += streq(m->objs[i].kind_name, "NetworkPolicy");
+	_cleanup_free_ size_t *wl_ns = calloc(rep->n_wl ? rep->n_wl : 1, sizeof(size_t));
+	_cleanup_free_ size_t *pol_ns = calloc(n_pols ? n_pols : 1, sizeof(size_t));
+	_cleanup_free_ bool *open = calloc(rep->n_wl ? 2 * rep->n_wl : 1, sizeof(bool));
+	x.pols = calloc(n_pols ? n_pols : 1, sizeof(*x.pols));
+	int r = wl_ns && pol_ns && open && x.pols ? 0 : -ENOMEM;
+	for (size_t i = 0, j = 0; r == 0 && i < m->n; i++)
+		if (streq(m->objs[i].kind_name, "NetworkPolicy")) {
+			x.pols[j] = &m->objs[i];
+			pol_ns[j++] = ns_index_of(rep, k8s_object_namespace(&m->objs[i]));
+		}
+	for (size_t i = 0; r == 0 && i < rep->n_wl; i++)
+		wl_ns[i] = ns_index_of(rep, rep->wl[i].ns);
+	if (r == 0)
+		r = ns_groups_build(wl_ns, rep->n_wl, rep->n_ns, &x.wl);
+	if (r == 0)
+		r = ns_groups_build(pol_ns, n_pols, rep->n_ns, &x.pol);
+
+	/* Per namespace holding workloads (by name): no policy at all, no default deny. */
+	for (size_t k = 0; r == 0 && k < rep->n_ns; k++) {
+		if (x.wl.start[k + 1] == x.wl.start[k])
+			continue;
+		if (rep->ns[k].n_policies == 0)
+			r = ns_finding(&x, k, R_NET_NO_POLICY);
+		if (r == 0 && !rep->ns[k].ingress_isolated)
+			r = ns_finding(&x, k, R_NET_INGRESS);
+		if (r == 0 && !rep->ns[k].egress_isolated)
+			r = ns_finding(&x, k, R_NET_EGRESS);
+	}
+
+	/*
+	 * Per isolated workload: open to or towards the outside on every port anyway. The
+	 * outside has no policy of its own, so an edge from it is the ingress rules' verdict.
+	 */
+	for (size_t e = 0; r == 0 && e < rep->n_edges; e++) {
+		const struct k8s_net_edge *ed = &rep->edges[e];
+		if (!k8s_port_set_is_all(&ed->ports))
+			continue;
+		if (ed->from == K8S_NET_EXTERNAL && ed->to < rep->n_wl)
+			open[2 * ed->to] = true;
+		else if (ed->to == K8S_NET_EXTERNAL && ed->from < rep->n_wl)
+			open[2 * ed->from + 1] = true;
+	}
+	for (size_t i = 0; r == 0 && i < rep->n_wl; i++) {
+		if (open[2 * i] && rep->wl[i].ingress_isolated)
+			r = wl_finding(&x, i, R_NET_OPEN_IN);
+		if (r == 0 && open[2 * i + 1] && rep->wl[i].egress_isolated)
+			r = wl_finding(&x, i, R_NET_OPEN_OUT);
+	}
+	ns_groups_done(&x.wl);
+	ns_groups_done(&x.pol);
+	free(x.pols);
+	return r;
+}
+
+int k8s_exposure_findings(const struct k8s_exposure_report *rep, json_t *into)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < rep->n; i++) {
+		const struct k8s_exposure *e = &rep->e[i];
+		if (e->wl >= rep->n_wl)
+			continue;
+		size_t rule = streq(e->via, "Ingress") ? R_EXP_INGRESS
+			      : streq(e->via, "hostNetwork") || streq(e->via, "hostPort")
+				  ? R_EXP_HOST
+				  : R_EXP_SERVICE;
+		_cleanup_buf_ struct buf name, msg, extra;
+		buf_init(&name, 0);
+		buf_init(&msg, 0);
+		buf_init(&extra, 0);
+		r = wl_name(&rep->wl[e->wl], &name);
+		if (r == 0)
+			r = buf_printf(&msg, "%s is reachable from outside the cluster (%s: %s)",
+				       buf_str(&name), e->via, e->detail);
+		if (r == 0)
+			r = buf_printf(&extra, "%s\n%s", e->via, e->detail);
+		if (r < 0)
+			break;
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "workload", buf_str(&name), "via", e->via,
+				       "detail", e->detail);
+		const struct net_target t = {"workload", buf_str(&name), rep->wl[e->wl].obj,
+					     buf_str(&extra)};
+		r = net_finding(rule, "exposure", &t, buf_str(&msg), ev, into);
+	}
+	return r;
 }

@@ -124,6 +124,8 @@ struct k8s_net_workload {
 	size_t n_labels;
 	struct k8s_net_port *ports; /* owned; container ports of every container */
 	size_t n_ports;
+	/* k8s_net_reach(): a valid policy of its namespace selects it for that type */
+	bool ingress_isolated, egress_isolated;
 };
 
 /* The pseudo workload index of "outside the cluster" in edges. */
@@ -137,6 +139,7 @@ struct k8s_net_edge {
 struct k8s_net_ns {
 	char *name;				/* owned */
 	bool ingress_isolated, egress_isolated; /* a policy selects all its pods for that type */
+	size_t n_policies;			/* valid NetworkPolicies of the namespace */
 };
 
 struct k8s_net_report {
@@ -167,6 +170,11 @@ enum k8s_net_format {
 };
 
 int k8s_net_reach_write(const struct k8s_net_report *r, enum k8s_net_format fmt, FILE *f);
+/*
+ * The JSON of k8s_net_reach_write() plus a "findings" array (borrowed, written as is) when
+ * findings is not NULL. 0, -ENOMEM, -EIO.
+ */
+int k8s_net_reach_write_json(const struct k8s_net_report *r, const json_t *findings, FILE *f);
 
 /* One reason a workload is reachable from outside the cluster. */
 struct k8s_exposure {
@@ -186,3 +194,46 @@ struct k8s_exposure_report {
 int k8s_net_exposure(const struct k8s_manifests *m, struct k8s_exposure_report *ret);
 void k8s_exposure_report_done(struct k8s_exposure_report *r);
 int k8s_exposure_write(const struct k8s_exposure_report *r, bool json, FILE *f);
+/* The JSON of k8s_exposure_write() plus "findings" (borrowed) when not NULL. */
+int k8s_exposure_write_json(const struct k8s_exposure_report *r, const json_t *findings, FILE *f);
+
+/* ---- findings (bulkhead.finding/v1) ---- */
+
+/*
+ * The rules of the network findings. Reach (kind "network"), evaluated per namespace that
+ * holds workloads and per workload:
+ *   BH-K8S-NET-001  no default-deny ingress policy in the namespace    NIST-800-190:4.3.3
+ *   BH-K8S-NET-002  no default-deny egress policy in the namespace     NIST-800-190:4.4.2
+ *   BH-K8S-NET-003  a workload that policies isolate for ingress still accepts connections
+ *                   from outside the cluster on every port             NIST-800-190:4.3.3
+ *   BH-K8S-NET-004  a workload that policies isolate for egress still may connect outside
+ *                   the cluster on every port                          NIST-800-190:4.4.2
+ *   BH-K8S-NET-005  a namespace with workloads and no NetworkPolicy    CIS-K8S-1.9:5.3.2
+ * Workloads no policy selects are counted in their namespace's BH-K8S-NET-001/002 finding,
+ * not reported one by one. Exposure (kind "exposure"), one per workload and way in:
+ *   BH-K8S-EXP-001  a LoadBalancer or NodePort Service, or externalIPs
+ *   BH-K8S-EXP-002  an Ingress backend
+ *   BH-K8S-EXP-003  hostNetwork or a hostPort
+ */
+struct k8s_net_rule {
+	const char *id, *title, *severity, *remediation;
+	const char *compliance; /* NULL: none */
+};
+/* The rule table above (static) and its length. */
+const struct k8s_net_rule *k8s_net_rules(size_t *ret_n);
+
+/*
+ * Append the reach findings of rep (computed from m) to the JSON array into, in a
+ * deterministic order: namespaces by name, then workloads in manifest order. Every finding
+ * has a stable id over its kind, rule and target (a namespace or workload is the same one
+ * whichever file and line declares it), its target ("Namespace/NAME" of type cluster, or
+ * the workload), the manifest file:line of the Namespace object (else the namespace's first
+ * workload) or of the workload, and evidence naming the workloads and NetworkPolicies
+ * involved with their file:line. 0 or -ENOMEM.
+ */
+int k8s_net_findings(const struct k8s_manifests *m, const struct k8s_net_report *rep, json_t *into);
+/*
+ * Append one exposure finding per exposed workload and way in to into (Services and Ingress
+ * backends that select no workload are not findings). 0 or -ENOMEM.
+ */
+int k8s_exposure_findings(const struct k8s_exposure_report *rep, json_t *into);

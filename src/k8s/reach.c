@@ -880,6 +880,18 @@ int k8s_net_reach(const struct k8s_manifests *m, struct k8s_net_report *ret)
 	rep.n_wl = md.n_wl;
 	if (r == 0)
 		r = all_edges(&md, &rep);
+	/* Which workloads a policy isolates (for the findings: k8s_net_findings()). */
+	for (size_t i = 0; r == 0 && i < rep.n_wl; i++) {
+		struct k8s_net_workload *w = &rep.wl[i];
+		for (size_t j = 0; j < md.n_pol; j++) {
+			const struct np_policy *p = &md.pol[j];
+			if (!streq(p->ns, w->ns) ||
+			    !k8s_selector_matches(&p->sel, w->labels, w->n_labels))
+				continue;
+			w->ingress_isolated |= p->types[DIR_INGRESS];
+			w->egress_isolated |= p->types[DIR_EGRESS];
+		}
+	}
 	if (r == 0 && md.n_ns) {
 		rep.ns = calloc(md.n_ns, sizeof(*rep.ns));
 		if (!rep.ns)
@@ -895,7 +907,10 @@ int k8s_net_reach(const struct k8s_manifests *m, struct k8s_net_report *ret)
 		rep.n_ns++;
 		for (size_t j = 0; j < md.n_pol; j++) {
 			const struct np_policy *p = &md.pol[j];
-			if (!streq(p->ns, n->name) || !k8s_selector_is_empty(&p->sel))
+			if (!streq(p->ns, n->name))
+				continue;
+			n->n_policies++;
+			if (!k8s_selector_is_empty(&p->sel))
 				continue;
 			n->ingress_isolated |= p->types[DIR_INGRESS];
 			n->egress_isolated |= p->types[DIR_EGRESS];
@@ -1035,7 +1050,7 @@ static int json_edge(void *userdata, size_t i, json_t *into)
 }
 
 /* The workloads and connections are streamed: one element in memory at a time. */
-static int write_json(const struct k8s_net_report *rep, FILE *f)
+static int write_json(const struct k8s_net_report *rep, const json_t *findings, FILE *f)
 {
 	_cleanup_json_ json_t *doc = json_object();
 	json_t *nss = json_array();
@@ -1067,6 +1082,8 @@ static int write_json(const struct k8s_net_report *rep, FILE *f)
 	}
 	if (nss)
 		json_decref(nss);
+	if (r == 0 && findings)
+		r = bh_json_set_new(doc, "findings", json_incref((json_t *)findings));
 	if (r < 0)
 		return r;
 	const struct bh_json_stream streams[] = {
@@ -1123,12 +1140,17 @@ int k8s_net_reach_write(const struct k8s_net_report *r, enum k8s_net_format fmt,
 {
 	switch (fmt) {
 	case K8S_NET_FMT_JSON:
-		return write_json(r, f);
+		return write_json(r, NULL, f);
 	case K8S_NET_FMT_DOT:
 		return write_dot(r, f);
 	default:
 		return write_table(r, f);
 	}
+}
+
+int k8s_net_reach_write_json(const struct k8s_net_report *r, const json_t *findings, FILE *f)
+{
+	return write_json(r, findings, f);
 }
 
 /* ---- exposure ---- */
@@ -1337,7 +1359,8 @@ int k8s_net_exposure(const struct k8s_manifests *m, struct k8s_exposure_report *
 	return 0;
 }
 
-int k8s_exposure_write(const struct k8s_exposure_report *rep, bool json, FILE *f)
+static int exposure_write(const struct k8s_exposure_report *rep, bool json, const json_t *findings,
+			  FILE *f)
 {
 	char id[600];
 	if (!json) {
@@ -1383,5 +1406,17 @@ int k8s_exposure_write(const struct k8s_exposure_report *rep, bool json, FILE *f
 	}
 	if (arr)
 		json_decref(arr);
+	if (r == 0 && findings)
+		r = bh_json_set_new(doc, "findings", json_incref((json_t *)findings));
 	return r ?: bh_json_dump_file(doc, f);
+}
+
+int k8s_exposure_write(const struct k8s_exposure_report *rep, bool json, FILE *f)
+{
+	return exposure_write(rep, json, NULL, f);
+}
+
+int k8s_exposure_write_json(const struct k8s_exposure_report *rep, const json_t *findings, FILE *f)
+{
+	return exposure_write(rep, true, findings, f);
 }

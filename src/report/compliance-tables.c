@@ -11,6 +11,9 @@
  *   k8s-check.pss, k8s-check.hardening                    bulkhead k8s check --only …
  *   k8s-check.pss-restricted   a k8s-check.pss run at --level restricted
  *   k8s-rbac                   bulkhead k8s rbac
+ *   k8s-reach                  bulkhead k8s reach (NetworkPolicy findings BH-K8S-NET-*)
+ *   k8s-exposure               bulkhead k8s exposure (assesses no control: exposure is
+ *                              by design for some workloads; risk weighs it)
  *   lint                       bulkhead lint (Dockerfile)
  *   admission                  decisions of bulkhead admission serve
  *   runtime                    alerts of bulkhead sensor
@@ -28,6 +31,7 @@
 #define HOW_PSS	  "bulkhead k8s check MANIFESTS --store S"
 #define HOW_PSS_R "bulkhead k8s check MANIFESTS --level restricted --store S"
 #define HOW_RBAC  "bulkhead k8s rbac MANIFESTS --store S"
+#define HOW_REACH "bulkhead k8s reach MANIFESTS --store S"
 #define HOW_ADM	  "bulkhead admission serve … --store S (its decisions are recorded)"
 #define HOW_RT	  "bulkhead sensor run --store S (its alerts are recorded)"
 
@@ -64,9 +68,8 @@ static const struct compliance_control_def nist[] = {
      L("BH-K8S-RBAC-*"), L("k8s-rbac"), HOW_RBAC, NULL},
     {"4.3.2", G43, "Unauthorised access: credentials and service-account tokens", NULL,
      L("k8s-check.hardening"), HOW_HARD, NULL},
-    {"4.3.3", G43, "Poorly separated inter-container network traffic", NULL, NULL, NULL,
-     "no recorded check yet: bulkhead k8s reach shows the namespaces without default-deny "
-     "NetworkPolicies and the allowed connections, but is not recorded in the store"},
+    {"4.3.3", G43, "Poorly separated inter-container network traffic", NULL, L("k8s-reach"),
+     HOW_REACH, NULL},
     {"4.3.4", G43, "Workloads of different sensitivity mixed on the same nodes or namespaces", NULL,
      L("k8s-check.hardening"), HOW_HARD, NULL},
     {"4.3.5", G43, "Orchestrator node trust (node identity, authenticated cluster traffic)", NULL,
@@ -76,9 +79,8 @@ static const struct compliance_control_def nist[] = {
     {"4.4.1", G44, "Vulnerabilities in the container runtime software", NULL, NULL, NULL,
      "bulkhead does not yet scan the host's runtime (containerd, runc, CRI-O) for known "
      "vulnerabilities; keep them patched through the host's package manager"},
-    {"4.4.2", G44, "Unbounded network access from containers (egress control)", NULL, NULL, NULL,
-     "no recorded check decides egress control as a whole; bulkhead k8s reach shows "
-     "namespaces without egress default-deny (not recorded in the store)"},
+    {"4.4.2", G44, "Unbounded network access from containers (egress control)", NULL,
+     L("k8s-reach"), HOW_REACH, NULL},
     {"4.4.3", G44,
      "Insecure container runtime configuration (privileges, capabilities, "
      "root, host access)",
@@ -170,9 +172,7 @@ static const struct compliance_control_def cis[] = {
     {"5.3.1", C53, "The CNI plugin enforces NetworkPolicies", NULL, NULL, NULL,
      "a property of the running cluster's network plugin, not of manifests; check the CNI's "
      "documentation"},
-    {"5.3.2", C53, "Every namespace has NetworkPolicies", NULL, NULL, NULL,
-     "no recorded check yet: bulkhead k8s reach lists namespaces without default-deny "
-     "ingress and egress policies, but is not recorded in the store"},
+    {"5.3.2", C53, "Every namespace has NetworkPolicies", NULL, L("k8s-reach"), HOW_REACH, NULL},
     {"5.4.1", C54, "Secrets are mounted as files, not passed in environment variables", NULL,
      L("k8s-check.hardening"), HOW_HARD, NULL},
     {"5.4.2", C54, "An external secret store is considered", NULL, NULL, NULL,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # t-report-html.sh — `bulkhead report compliance` end to end: a SQLite store filled by real
-# recording commands (k8s check and scan with --store), the report in JSON (schema,
+# recording commands (k8s check, k8s reach and scan with --store), the report in JSON (schema,
 # summary, evidence ids that exist in the store's runs) and in HTML (self-contained,
 # escaped, byte-for-byte reproducible with SOURCE_DATE_EPOCH), then the HTML opened in
 # headless Chromium: the DOM shows the summary, the page logs no console message and no
@@ -22,8 +22,10 @@ mkdir -p "$HOME" "$BULKHEAD_HOME"
 FIX=$BH_SOURCE_ROOT/tests/fixtures
 S=$T/store.db
 
-# --- the store: a Kubernetes check (PSS + hardening) and an image scan (secret, config) -----
+# --- the store: a Kubernetes check (PSS + hardening), the NetworkPolicy analysis of the same
+# manifests and an image scan (secret, config) ------------------------------------------------
 expect_exit 1 "$BULKHEAD" k8s check "$FIX/k8s/hardening" --store "$S" --cluster prod
+expect_exit 0 "$BULKHEAD" k8s reach "$FIX/k8s/hardening" --store "$S" --cluster prod
 python3 "$BH_SOURCE_ROOT/tests/lib/mkimage.py" oci "$T/img" --tag 1.0 \
 	--layer "$FIX/images/sample/layer1" --layer "$FIX/images/sample/layer2" >/dev/null ||
 	fail "mkimage.py failed"
@@ -51,6 +53,11 @@ jq -r '.controls[] | select(.id == "4.1.1") | .why' "$T/nist.json" | grep -q -- 
 checks=$((checks + 1))
 [ "$(jq -r '.controls[] | select(.id == "4.4.3") | .status' "$T/nist.json")" = fail ] ||
 	fail "4.4.3 fails on the hardening fixtures"
+# No NetworkPolicy among the hardening fixtures: 4.3.3 fails on the reach findings.
+checks=$((checks + 1))
+jq -e '.controls[] | select(.id == "4.3.3") | .status == "fail" and
+  .assessed_by[0].kind == "k8s-reach" and all(.evidence[]; .rule | startswith("BH-K8S-NET-"))' \
+	"$T/nist.json" >/dev/null || fail "4.3.3 is decided by the k8s-reach run"
 checks=$((checks + 1))
 [ "$(jq -r '.controls[] | select(.id == "4.1.2") | .assessed_by[0].kind' "$T/nist.json")" = \
 	scan.config ] || fail "4.1.2 is assessed by the config scan"
@@ -72,6 +79,12 @@ cp "$T/out" "$T/cis.json"
 checks=$((checks + 1))
 [ "$(jq -r '.controls[] | select(.id == "5.2.12") | .status' "$T/cis.json")" = fail ] ||
 	fail "CIS 5.2.12 (hostPath) fails"
+checks=$((checks + 1))
+[ "$(jq -r '.controls[] | select(.id == "5.3.2") | .status' "$T/cis.json")" = fail ] ||
+	fail "CIS 5.3.2 fails: namespaces without NetworkPolicies"
+checks=$((checks + 1))
+[ "$(jq -r '.controls[] | select(.id == "5.3.1") | .status' "$T/cis.json")" = not_assessed ] ||
+	fail "CIS 5.3.1 (CNI enforcement) is never assessed"
 checks=$((checks + 1))
 [ "$(jq -r '.controls[] | select(.id == "5.1.1") | .status' "$T/cis.json")" = not_assessed ] ||
 	fail "CIS 5.1.1 needs an RBAC run"

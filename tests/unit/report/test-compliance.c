@@ -262,6 +262,53 @@ TEST(cis_any_edition_and_resolution_scope)
 	compliance_report_done(&rep);
 }
 
+TEST(network_controls_from_reach_runs)
+{
+	/* NIST 4.3.3, 4.4.2 and CIS 5.3.2 are decided by k8s-reach runs; 5.3.1 never is. */
+	_cleanup_(store_closep) struct store *s = open_store("reach.db");
+	struct compliance_report rep = {0};
+	record(s, "k8s-exposure", 900, NULL, NULL); /* assesses nothing */
+	eval(s, COMPLIANCE_NIST_800_190, &rep);
+	ASSERT_EQ(control(&rep, "4.3.3")->status, COMPLIANCE_NOT_ASSESSED);
+	ASSERT_NOT_NULL(strstr(control(&rep, "4.3.3")->why, "bulkhead k8s reach"));
+	ASSERT_EQ(control(&rep, "4.4.2")->status, COMPLIANCE_NOT_ASSESSED);
+	compliance_report_done(&rep);
+
+	json_t *f = json_array();
+	ASSERT_NOT_NULL(f);
+	ASSERT_OK(
+	    json_array_append_new(f, finding("n-1", "network", "medium", "BH-K8S-NET-001",
+					     "NIST-800-190:4.3.3", "no default-deny ingress")));
+	ASSERT_OK(json_array_append_new(f, finding("n-5", "network", "medium", "BH-K8S-NET-005",
+						   "CIS-K8S-1.9:5.3.2", "no NetworkPolicy")));
+	int64_t run = record(s, "k8s-reach", 1000, f, NULL);
+	eval(s, COMPLIANCE_NIST_800_190, &rep);
+	const struct compliance_result *x = control(&rep, "4.3.3");
+	ASSERT_EQ(x->status, COMPLIANCE_FAIL);
+	ASSERT_EQ(x->n_ev, 1);
+	ASSERT_STREQ(x->ev[0].finding_id, "n-1");
+	ASSERT_EQ(x->ev[0].run_id, run);
+	ASSERT_EQ(control(&rep, "4.4.2")->status, COMPLIANCE_PASS);
+	ASSERT_EQ(control(&rep, "4.4.2")->n_runs_total, 1);
+	compliance_report_done(&rep);
+	eval(s, COMPLIANCE_CIS_K8S, &rep);
+	ASSERT_EQ(control(&rep, "5.3.2")->status, COMPLIANCE_FAIL);
+	ASSERT_STREQ(control(&rep, "5.3.2")->ev[0].rule, "BH-K8S-NET-005");
+	ASSERT_EQ(control(&rep, "5.3.1")->status, COMPLIANCE_NOT_ASSESSED);
+	compliance_report_done(&rep);
+
+	/* The next reach run of the cluster sees default-deny everywhere: all pass. */
+	record(s, "k8s-reach", 2000, NULL, NULL);
+	eval(s, COMPLIANCE_NIST_800_190, &rep);
+	ASSERT_EQ(control(&rep, "4.3.3")->status, COMPLIANCE_PASS);
+	ASSERT_EQ(control(&rep, "4.3.3")->runs[0].time, 2000);
+	compliance_report_done(&rep);
+	eval(s, COMPLIANCE_CIS_K8S, &rep);
+	ASSERT_EQ(control(&rep, "5.3.2")->status, COMPLIANCE_PASS);
+	ASSERT_EQ(control(&rep, "5.3.1")->status, COMPLIANCE_NOT_ASSESSED);
+	compliance_report_done(&rep);
+}
+
 TEST(capabilities)
 {
 	struct strv caps = {0};
