@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define BH_EV_MAX_ANCESTORS 8 /* parent chain kept per process (proc.aname[1..8]) */
-#define BH_EV_MAX_ARGS 8      /* type-specific arguments (evt.arg.NAME) */
+#define BH_EV_MAX_ARGS 16     /* type-specific arguments (evt.arg.NAME), bulkhead's bh_* included */
 #define BH_EV_MAX_ARGV 64     /* argv entries kept (proc.args) */
 
 /* A process as Falco's proc.*, user.*, group.*, thread.* fields see it. */

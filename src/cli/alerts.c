@@ -245,7 +245,11 @@ static int load_set(struct cli_alerting *a, struct cli_ctx *ctx, struct rule_set
 	if (!set)
 		return -ENOMEM;
 	struct bh_diag diag = { 0 };
-	int r = rule_set_load_files(set, (const char *const *)a->rules.v, a->rules.n, &diag);
+	int r = 0;
+	if (a->builtin_data)
+		r = rule_set_load_buf(set, a->builtin_name, a->builtin_data, a->builtin_len, &diag);
+	if (r >= 0 && a->rules.n)
+		r = rule_set_load_files(set, (const char *const *)a->rules.v, a->rules.n, &diag);
 	if (r < 0) {
 		char msg[1200];
 		if (!diag.message[0])
@@ -276,7 +280,8 @@ int cli_alerting_reload(struct cli_alerting *a, struct cli_ctx *ctx)
 	}
 	rule_set_free(a->set);
 	a->set = set;
-	log_info("rules reloaded from %zu file(s)", a->rules.n);
+	log_info("rules reloaded from %zu file(s)%s", a->rules.n,
+		 a->builtin_data ? " and the built-in rules" : "");
 	/* A rules change is an audit event. */
 	if (a->rec)
 		record_reload(a, ctx);

@@ -46,6 +46,9 @@ struct cli_alerting {
 	enum rule_priority min_prio;
 	const char *store, *cluster; /* --store, --cluster (borrowed from argv) */
 	bool record_wait;	     /* replay: wait for the store instead of dropping alerts */
+	/* rules loaded before the --rules files (the built-in baseline rules), or NULL */
+	const char *builtin_name, *builtin_data;
+	size_t builtin_len;
 	/* after setup */
 	struct rule_set *set;
 	struct alert_sink **open;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/alerts.h"
+#include "cli/behaviour.h"
 #include "cli/cli.h"
 #include "common/event.h"
 #include "common/fileio.h"
@@ -19,6 +20,7 @@ const char cmd_sensor_replay_usage[] =
 	"usage: bulkhead sensor replay FILE --rules FILE... [--output json|text]\n"
 	"                              [--alerts SINK]... [--min-priority P] [--all-matches]\n"
 	"                              [--report-rules] [--store SPEC [--cluster NAME]]\n"
+	"       bulkhead sensor replay FILE --mode learn|monitor|protect [--rules FILE...] ...\n"
 	"\n"
 	"Evaluate Falco rules over a recorded event stream (JSON lines, as `bulkhead sensor\n"
 	"record` writes them; FILE '-' reads stdin). Rules files are loaded in order, unchanged\n"
@@ -36,6 +38,12 @@ const char cmd_sensor_replay_usage[] =
 	"                      `sensor run --store` does: a run of kind \"runtime\" and a\n"
 	"                      \"runtime.alert\" audit record per alert\n"
 	"  --cluster NAME      the cluster name of the recorded runs\n"
+	CLI_BEHAVIOUR_USAGE
+	"\n"
+	"With --mode, the events go through the behaviour baselines first (time is the events'\n"
+	"own; protect mode cannot block anything in a replay: it reports as monitor does, and\n"
+	"the kernel's recorded bh_action decisions are kept); the built-in baseline rules are\n"
+	"loaded before the --rules files, which are then optional.\n"
 	"\n"
 	"Malformed event lines are skipped with a warning naming FILE:LINE and counted.\n"
 	"Exit codes: 0 success, 2 usage error, unreadable FILE or rules that do not load, 3\n"
@@ -48,13 +56,17 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 		{ "output", required_argument, NULL, 'o' },
 		{ "limit", required_argument, NULL, 'L' },
 		CLI_ALERTING_OPTIONS,
+		CLI_BEHAVIOUR_OPTIONS,
 		{ 0 },
 	};
 	struct cli_alerting al = { .format = ALERT_JSON, .record_wait = true };
+	struct cli_behaviour bh = { 0 };
 	int c, ret = CLI_EXIT_OK;
 	while (ret == CLI_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		bool handled;
 		int r = cli_alerting_option(&al, c, optarg);
+		if (r == 0)
+			r = cli_behaviour_option(&bh, c, optarg);
 		if (r != 0) {
 			if (r < 0)
 				ret = r == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
@@ -90,10 +102,12 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 					 : "too many arguments (see 'bulkhead sensor replay --help')");
 		ret = CLI_EXIT_INPUT;
 	}
-	if (ret == CLI_EXIT_OK && al.rules.n == 0) {
-		log_error("no rules: give at least one --rules FILE");
+	if (ret == CLI_EXIT_OK && al.rules.n == 0 && !bh.mode) {
+		log_error("no rules: give at least one --rules FILE (or --mode)");
 		ret = CLI_EXIT_INPUT;
 	}
+	if (ret == CLI_EXIT_OK)
+		ret = cli_behaviour_setup(&bh, ctx, &al, NULL);
 	if (ret == CLI_EXIT_OK)
 		ret = cli_alerting_setup(&al, ctx);
 	/* Read the stream line by line: a recording can be far larger than memory. */
@@ -133,10 +147,12 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 			continue;
 		}
 		events++;
-		r = cli_alerting_eval(&al, &ev);
+		r = cli_behaviour_event(&bh, &ev, false, (int64_t)(ev.ts / 1000000000u));
+		if (r >= 0)
+			r = cli_alerting_eval(&al, &ev);
 		bh_event_done(&ev);
 		if (r < 0) {
-			log_error_errno(r, "rule evaluation failed: %m");
+			log_error_errno(r, "evaluation failed: %m");
 			ret = CLI_EXIT_RUNTIME;
 		}
 	}
@@ -155,6 +171,9 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 		if (bad > 10)
 			log_warning("%s: %llu malformed lines skipped in all", path, (unsigned long long)bad);
 	}
+	int bret = cli_behaviour_done(&bh);
+	if (ret == CLI_EXIT_OK)
+		ret = bret;
 	if (cli_alerting_stop_recording(&al) < 0 && ret == CLI_EXIT_OK)
 		ret = CLI_EXIT_RUNTIME;
 	cli_alerting_done(&al);

@@ -15,9 +15,12 @@
 #include <time.h>
 
 #include "cli/alerts.h"
+#include "cli/behaviour.h"
+#include "cli/sensor-guard.h"
 #include "cli/cli.h"
 #include "common/event.h"
 #include "sensor/json.h"
+#include "sensor/enforce.h"
 #include "sensor/loader.h"
 #include "sensor/sensor.h"
 
@@ -27,6 +30,8 @@ const char cmd_sensor_usage[] =
     "                           [--rules FILE]... [--alerts SINK]... [--min-priority P]\n"
     "                           [--all-matches] [--report-rules]\n"
     "                           [--store SPEC [--cluster NAME]]\n"
+    "                           [--mode learn|monitor|protect [--learn-for S] [--stable-for S]\n"
+    "                            [--dry-run] [--workload-pattern RE] [--host-workload]]\n"
     "       bulkhead sensor record FILE [--duration SECONDS] [--events LIST] ...\n"
     "       bulkhead sensor replay FILE --rules FILE... (see 'bulkhead sensor replay --help')\n"
     "\n"
@@ -55,7 +60,11 @@ const char cmd_sensor_usage[] =
     "                      \"runtime.alert\" audit record, written in batches by a background\n"
     "                      thread (kept in the spool while PostgreSQL is unreachable)\n"
     "  --cluster NAME      the cluster name of the recorded runs\n"
+    CLI_BEHAVIOUR_USAGE
     "SIGHUP reloads the --rules files; if they no longer load, the running rules stay.\n"
+    "With --mode, deviations from the baselines are alerts of the built-in rules\n"
+    "(rules/bulkhead_baseline.yaml; --rules files loaded after them can override them), and\n"
+    "'bulkhead baseline mode WORKLOAD MODE' switches a workload while the sensor runs.\n"
     "\n"
     "Every 10 seconds and at exit, stderr gets a line with the records emitted by the\n"
     "kernel, the events decoded, the records dropped per CPU (ring buffer full) and the\n"
@@ -80,6 +89,7 @@ struct run_state {
 	struct buf line;
 	int write_error;
 	struct cli_alerting *alerting; /* with --rules: alerts instead of events */
+	struct cli_behaviour *behaviour; /* with --mode */
 };
 
 static int print_text(const struct bh_event *ev, struct buf *b)
@@ -122,6 +132,16 @@ static int print_text(const struct bh_event *ev, struct buf *b)
 static int on_event(const struct bh_event *ev, void *userdata)
 {
 	struct run_state *st = userdata;
+	if (st->behaviour) {
+		/*
+		 * The controller writes the deviation into the event's arguments (bh_*), which
+		 * the session frees with the event after this callback.
+		 */
+		int r = cli_behaviour_event(st->behaviour, (struct bh_event *)ev, true,
+					    (int64_t)time(NULL));
+		if (r < 0)
+			return r;
+	}
 	if (st->alerting)
 		return cli_alerting_eval(st->alerting, ev);
 	buf_clear(&st->line);
@@ -192,16 +212,20 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	    {"no-containers", no_argument, NULL, 'C'},
 	    {"limit", required_argument, NULL, 'L'},
 	    CLI_ALERTING_OPTIONS,
+	    CLI_BEHAVIOUR_OPTIONS,
 	    {0},
 	};
 	struct sensor_session_options so = {.kinds = sensor_kinds_default()};
 	_cleanup_(cli_alerting_done) struct cli_alerting al = {.format = ALERT_JSON};
+	_cleanup_(cli_behaviour_cleanup) struct cli_behaviour bh = {0};
 	bool text = false;
 	uint64_t duration_s = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		bool handled;
 		int ar = record_path ? 0 : cli_alerting_option(&al, c, optarg);
+		if (ar == 0 && !record_path)
+			ar = cli_behaviour_option(&bh, c, optarg);
 		if (ar < 0)
 			return ar == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
 		if (ar > 0)
@@ -269,11 +293,21 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		log_error("'sensor record' writes JSON lines only");
 		return CLI_EXIT_INPUT;
 	}
-	if ((al.sinks.n || al.store || al.cluster) && !al.rules.n) {
+	if ((al.sinks.n || al.store || al.cluster) && !al.rules.n && !bh.mode) {
 		log_error("%s needs --rules", al.sinks.n ? "--alerts" : al.store ? "--store" : "--cluster");
 		return CLI_EXIT_INPUT;
 	}
-	if (al.rules.n) {
+	/* the guard gets its session once it is open; the controller needs its hooks now */
+	_cleanup_(sensor_guard_done) struct sensor_guard guard = {0};
+	struct rt_hooks hooks;
+	if (sensor_guard_init(&guard, NULL, false, false, &hooks) < 0)
+		return CLI_EXIT_RUNTIME;
+	if (bh.mode) {
+		int br = cli_behaviour_setup(&bh, ctx, &al, &hooks);
+		if (br != CLI_EXIT_OK)
+			return br;
+	}
+	if (al.rules.n || bh.mode) {
 		/* Rules are checked before anything is attached: a bad file costs nothing. */
 		al.format = text ? ALERT_TEXT : ALERT_JSON;
 		int ar = cli_alerting_setup(&al, ctx);
@@ -299,7 +333,24 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 
 	char err[768];
 	_cleanup_(sensor_session_freep) struct sensor_session *s = NULL;
+	/* baselines: protect mode and syscall sets, for any workload that may switch to it */
+	so.enforce = so.learn_syscalls = bh.mode != NULL;
 	int r = sensor_session_open(&so, &s, err, sizeof(err));
+	if (r < 0 && so.enforce && r != -EPERM) {
+		log_warning("protect mode is not available (%s): baselines are learnt and "
+			    "monitored, nothing is blocked",
+			    err[0] ? err : strerror(-r));
+		so.enforce = false;
+		r = sensor_session_open(&so, &s, err, sizeof(err));
+	}
+	if (r >= 0 && bh.mode) {
+		guard.s = s;
+		guard.enforce = so.enforce;
+		guard.syscalls = so.learn_syscalls;
+		char why[512];
+		if (so.enforce && sensor_enforce_probe(s, why, sizeof(why)) >= 0)
+			log_info("protect mode: %s", why);
+	}
 	if (r < 0) {
 		log_error("cannot start the sensor: %s", err[0] ? err : strerror(-r));
 		return CLI_EXIT_RUNTIME;
@@ -309,7 +360,10 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	if (sensor_session_describe(s, &desc) >= 0)
 		log_info("sensor attached: %s", buf_str(&desc));
 
-	struct run_state st = {.text = text, .out = stdout, .alerting = al.rules.n ? &al : NULL};
+	struct run_state st = {.text = text,
+			       .out = stdout,
+			       .alerting = al.rules.n || bh.mode ? &al : NULL,
+			       .behaviour = bh.mode ? &bh : NULL};
 	if (record_path && !streq(record_path, "-")) {
 		int fd = open(record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		st.out = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -351,6 +405,13 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 			last_report = t;
 		}
 		r = sensor_session_poll(s, 200, on_event, &st);
+		if (st.behaviour) {
+			int64_t now = (int64_t)time(NULL);
+			cli_behaviour_tick(st.behaviour, now);
+			int gr = sensor_guard_tick(&guard, bh.rt, &al, now);
+			if (gr < 0)
+				log_warning("syscall sets: %s", strerror(-gr));
+		}
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {
@@ -380,6 +441,9 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	}
 	report_stats(s, "exit");
 	buf_done(&st.line);
+	int bret = cli_behaviour_done(&bh);
+	if (ret == CLI_EXIT_OK)
+		ret = bret;
 	if (cli_alerting_stop_recording(&al) < 0 && ret == CLI_EXIT_OK)
 		ret = CLI_EXIT_RUNTIME;
 	return ret;

@@ -89,7 +89,9 @@ TEST(event_json_bad_input)
 		"{\"type\":\"openat\",\"fd\":{\"type\":\"ff\"}}",
 		"{\"type\":\"openat\",\"fd\":{\"sport\":70000}}",
 		"{\"type\":\"openat\",\"args\":{\"a\":1}}",
-		"{\"type\":\"openat\",\"args\":{\"a\":\"1\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\",\"f\":\"\",\"g\":\"\",\"h\":\"\",\"i\":\"\"}}",
+		/* BH_EV_MAX_ARGS (16) + 1 members */
+		"{\"type\":\"openat\",\"args\":{\"a\":\"1\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\",\"f\":\"\",\"g\":\"\",\"h\":\"\",\"i\":\"\","
+		"\"j\":\"\",\"k\":\"\",\"l\":\"\",\"m\":\"\",\"n\":\"\",\"o\":\"\",\"p\":\"\",\"q\":\"\"}}",
 		"{\"type\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	};
 	struct bh_limits l = lim();
