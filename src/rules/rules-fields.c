@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/caps.h"
 #include "rules/rules-int.h"
 
 enum {
@@ -670,49 +671,6 @@ const char *rs_evt_name(int id)
 	return id > 0 && (size_t)id <= ARRAY_SIZE(evt_names) ? evt_names[id - 1] : "";
 }
 
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 
 static bool is_ident(char c)
 {
@@ -905,12 +863,12 @@ static size_t caps(struct rs_evctx *c, int slot, uint64_t mask, struct rf_val *v
 		return present;
 	size_t st = cache_begin(c);
 	bool first = true;
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++) {
+	for (size_t i = 0; i < BH_CAP_COUNT; i++) {
 		if (!(mask & ((uint64_t)1 << i)))
 			continue;
 		if (!first)
 			sc_put(c, " ", 1);
-		sc_put(c, cap_names[i], strlen(cap_names[i]));
+		sc_put(c, bh_cap_names[i], strlen(bh_cap_names[i]));
 		first = false;
 	}
 	return cache_end(c, slot, st, v);
