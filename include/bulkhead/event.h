@@ -107,3 +107,8 @@ void bh_event_init(struct bh_event *ev);
 void bh_event_done(struct bh_event *ev);
 /* evt.arg.NAME value, or NULL. */
 const char *bh_event_arg(const struct bh_event *ev, const char *name);
+/* Append evt.arg.NAME = value (value taken: freed on failure). 0, -E2BIG (BH_EV_MAX_ARGS
+ * arguments already), -ENOMEM (also for value NULL). */
+int bh_event_add_arg_take(struct bh_event *ev, const char *name, char *value);
+/* Set evt.arg.NAME to a copy of value, replacing an existing one. 0, -E2BIG, -ENOMEM. */
+int bh_event_set_arg(struct bh_event *ev, const char *name, const char *value);

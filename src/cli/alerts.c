@@ -227,10 +227,8 @@ int cli_alerting_option(struct cli_alerting *a, int opt, const char *arg)
 		a->store = arg;
 		return 1;
 	case 0x106:
-		if (!*arg) {
-			log_error("--cluster needs a name");
+		if (cli_cluster_option(arg) < 0)
 			return -EINVAL;
-		}
 		a->cluster = arg;
 		return 1;
 	default:

@@ -101,6 +101,8 @@ struct store_run;
 /* The store a recording command writes to: --store's value, else $BULKHEAD_STORE, else NULL
  * (nothing is recorded). */
 const char *cli_store_spec(const char *opt);
+/* Check a --cluster value (1-253 characters): 0, or -EINVAL after one error line. */
+int cli_cluster_option(const char *arg);
 /* A slice of a command's findings recorded as its own run (kind), e.g. one per scanner. */
 struct cli_record_part {
 	const char *kind;		   /* run kind: "scan.vuln", "scan.secret", … */

@@ -618,10 +618,8 @@ int cmd_k8s_rbac(int argc, char **argv, struct cli_ctx *ctx)
 			store_opt = optarg;
 			break;
 		case 'C':
-			if (!*optarg || strlen(optarg) > 253) {
-				log_error("--cluster: a name of 1-253 characters");
+			if (cli_cluster_option(optarg) < 0)
 				ret = CLI_EXIT_INPUT;
-			}
 			cluster = optarg;
 			break;
 		case 'L':

@@ -177,10 +177,8 @@ static int k8s_check(int argc, char **argv, struct cli_ctx *ctx)
 			store_opt = optarg;
 			break;
 		case 'C':
-			if (!*optarg || strlen(optarg) > 253) {
-				log_error("--cluster: a name of 1-253 characters");
+			if (cli_cluster_option(optarg) < 0)
 				ret = CLI_EXIT_INPUT;
-			}
 			cluster = optarg;
 			break;
 		case 'L':

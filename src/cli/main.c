@@ -117,6 +117,15 @@ int cli_fail_diag(int r, struct bh_diag *diag, const char *source)
 	return cli_exit_for_errno(r);
 }
 
+int cli_cluster_option(const char *arg)
+{
+	if (!*arg || strlen(arg) > 253) {
+		log_error("--cluster: a name of 1-253 characters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli_common_option(struct cli_ctx *ctx, int opt, const char *arg, bool *ret_handled)
 {
 	*ret_handled = false;

@@ -66,6 +66,39 @@ const char *bh_event_arg(const struct bh_event *ev, const char *name)
 	return NULL;
 }
 
+int bh_event_add_arg_take(struct bh_event *ev, const char *name, char *value)
+{
+	if (!value)
+		return -ENOMEM;
+	if (ev->n_args >= BH_EV_MAX_ARGS) {
+		free(value);
+		return -E2BIG;
+	}
+	char *n = strdup(name);
+	if (!n) {
+		free(value);
+		return -ENOMEM;
+	}
+	ev->args[ev->n_args].name = n;
+	ev->args[ev->n_args].value = value;
+	ev->n_args++;
+	return 0;
+}
+
+int bh_event_set_arg(struct bh_event *ev, const char *name, const char *value)
+{
+	char *v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < ev->n_args; i++)
+		if (ev->args[i].name && streq(ev->args[i].name, name)) {
+			free(ev->args[i].value);
+			ev->args[i].value = v;
+			return 0;
+		}
+	return bh_event_add_arg_take(ev, name, v);
+}
+
 /* ---- writing ---------------------------------------------------------------------- */
 
 /* Strings come from the kernel and from processes: invalid UTF-8 becomes U+FFFD. */

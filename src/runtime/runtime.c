@@ -450,30 +450,6 @@ static int wl_get(struct rt *rt, const struct bh_event *ev, int64_t now, struct 
 
 /* ---- deviations into the event ----------------------------------------------------------- */
 
-static int set_arg(struct bh_event *ev, const char *name, const char *value)
-{
-	for (size_t i = 0; i < ev->n_args; i++)
-		if (streq(ev->args[i].name, name)) {
-			char *v = strdup(value);
-			if (!v)
-				return -ENOMEM;
-			free(ev->args[i].value);
-			ev->args[i].value = v;
-			return 0;
-		}
-	if (ev->n_args >= BH_EV_MAX_ARGS)
-		return -E2BIG;
-	char *n = strdup(name), *v = strdup(value);
-	if (!n || !v) {
-		free(n);
-		free(v);
-		return -ENOMEM;
-	}
-	ev->args[ev->n_args].name = n;
-	ev->args[ev->n_args].value = v;
-	ev->n_args++;
-	return 0;
-}
 
 static const char *dev_name(const struct baseline_deviation *d)
 {
@@ -555,19 +531,19 @@ static int annotate(struct rt *rt, struct rt_wl *wl, struct bh_event *ev,
 	if (!fact)
 		fact = ev->fd.name && !streq(first, "exec") ? ev->fd.name
 							    : ev->proc.exepath ? ev->proc.exepath : "";
-	int r = set_arg(ev, "bh_deviation", first);
+	int r = bh_event_set_arg(ev, "bh_deviation", first);
 	if (r >= 0)
-		r = set_arg(ev, "bh_deviations", all.len ? buf_str(&all) : first);
+		r = bh_event_set_arg(ev, "bh_deviations", all.len ? buf_str(&all) : first);
 	if (r >= 0)
-		r = set_arg(ev, "bh_fact", fact);
+		r = bh_event_set_arg(ev, "bh_fact", fact);
 	if (r >= 0 && n && d[0].nearest)
-		r = set_arg(ev, "bh_nearest", d[0].nearest);
+		r = bh_event_set_arg(ev, "bh_nearest", d[0].nearest);
 	if (r >= 0)
-		r = set_arg(ev, "bh_workload", wl->key);
+		r = bh_event_set_arg(ev, "bh_workload", wl->key);
 	if (r >= 0)
-		r = set_arg(ev, "bh_mode", baseline_mode_name(wl->mode));
+		r = bh_event_set_arg(ev, "bh_mode", baseline_mode_name(wl->mode));
 	if (r >= 0 && !action)
-		r = set_arg(ev, "bh_action", "alert");
+		r = bh_event_set_arg(ev, "bh_action", "alert");
 	if (r == -E2BIG) {
 		/* a full argument list: the rules see what fitted; never lose the event */
 		r = 0;

@@ -129,34 +129,15 @@ static int add_arg(struct bh_event *ev, const char *name, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return r;
-	char *n = strdup(name);
-	char *v = buf_take(&b);
-	if (!n || !v) {
-		free(n);
-		free(v);
-		return -ENOMEM;
-	}
-	ev->args[ev->n_args].name = n;
-	ev->args[ev->n_args].value = v;
-	ev->n_args++;
-	return 0;
+	r = bh_event_add_arg_take(ev, name, buf_take(&b));
+	return r == -E2BIG ? 0 : r;
 }
 
+/* An argument whose value is already allocated (taken); arguments beyond the limit are dropped. */
 static int add_arg_take(struct bh_event *ev, const char *name, char *value)
 {
-	if (ev->n_args >= BH_EV_MAX_ARGS) {
-		free(value);
-		return 0;
-	}
-	char *n = strdup(name);
-	if (!n) {
-		free(value);
-		return -ENOMEM;
-	}
-	ev->args[ev->n_args].name = n;
-	ev->args[ev->n_args].value = value;
-	ev->n_args++;
-	return 0;
+	int r = bh_event_add_arg_take(ev, name, value);
+	return r == -E2BIG ? 0 : r;
 }
 
 static int decode_hdr(struct sensor_decoder *d, const struct bh_rec_hdr *h, struct bh_event *ev)
