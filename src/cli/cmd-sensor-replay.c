@@ -12,6 +12,7 @@
 #include "cli/alerts.h"
 #include "cli/behaviour.h"
 #include "cli/cli.h"
+#include "cli/sensor-resources.h"
 #include "common/event.h"
 #include "common/fileio.h"
 #include "common/limits.h"
@@ -21,6 +22,7 @@ const char cmd_sensor_replay_usage[] =
 	"                              [--alerts SINK]... [--min-priority P] [--all-matches]\n"
 	"                              [--report-rules] [--store SPEC [--cluster NAME]]\n"
 	"       bulkhead sensor replay FILE --mode learn|monitor|protect [--rules FILE...] ...\n"
+	"       bulkhead sensor replay FILE --resources [--rules FILE...] ...\n"
 	"\n"
 	"Evaluate Falco rules over a recorded event stream (JSON lines, as `bulkhead sensor\n"
 	"record` writes them; FILE '-' reads stdin). Rules files are loaded in order, unchanged\n"
@@ -44,6 +46,10 @@ const char cmd_sensor_replay_usage[] =
 	"own; protect mode cannot block anything in a replay: it reports as monitor does, and\n"
 	"the kernel's recorded bh_action decisions are kept); the built-in baseline rules are\n"
 	"loaded before the --rules files, which are then optional.\n"
+	"With --resources, the built-in resource rules (rules/bulkhead_resources.yaml) are\n"
+	"loaded before the --rules files (after the baseline rules): the stream's\n"
+	"container_stats events (recorded with `sensor record --resources`) and connect events\n"
+	"are evaluated as `sensor run --resources` evaluates them (docs/resources.md).\n"
 	"\n"
 	"Malformed event lines are skipped with a warning naming FILE:LINE and counted.\n"
 	"Exit codes: 0 success, 2 usage error, unreadable FILE or rules that do not load, 3\n"
@@ -57,16 +63,20 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 		{ "limit", required_argument, NULL, 'L' },
 		CLI_ALERTING_OPTIONS,
 		CLI_BEHAVIOUR_OPTIONS,
+		{ "resources", no_argument, NULL, 0x120 },
 		{ 0 },
 	};
 	struct cli_alerting al = { .format = ALERT_JSON, .record_wait = true };
 	struct cli_behaviour bh = { 0 };
+	struct cli_resources res = { 0 };
 	int c, ret = CLI_EXIT_OK;
 	while (ret == CLI_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		bool handled;
 		int r = cli_alerting_option(&al, c, optarg);
 		if (r == 0)
 			r = cli_behaviour_option(&bh, c, optarg);
+		if (r == 0)
+			r = cli_resources_option(&res, c, optarg);
 		if (r != 0) {
 			if (r < 0)
 				ret = r == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
@@ -102,12 +112,14 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 					 : "too many arguments (see 'bulkhead sensor replay --help')");
 		ret = CLI_EXIT_INPUT;
 	}
-	if (ret == CLI_EXIT_OK && al.rules.n == 0 && !bh.mode) {
-		log_error("no rules: give at least one --rules FILE (or --mode)");
+	if (ret == CLI_EXIT_OK && al.rules.n == 0 && !bh.mode && !res.enabled) {
+		log_error("no rules: give at least one --rules FILE (or --mode, --resources)");
 		ret = CLI_EXIT_INPUT;
 	}
 	if (ret == CLI_EXIT_OK)
 		ret = cli_behaviour_setup(&bh, ctx, &al, NULL);
+	if (ret == CLI_EXIT_OK)
+		ret = cli_resources_setup(&res, &al, ctx, 'p');
 	if (ret == CLI_EXIT_OK)
 		ret = cli_alerting_setup(&al, ctx);
 	/* Read the stream line by line: a recording can be far larger than memory. */
@@ -147,7 +159,10 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 			continue;
 		}
 		events++;
-		r = cli_behaviour_event(&bh, &ev, false, (int64_t)(ev.ts / 1000000000u));
+		/* container_stats events (--resources) are no behaviour */
+		r = streq(ev.type, "container_stats")
+			? 0
+			: cli_behaviour_event(&bh, &ev, false, (int64_t)(ev.ts / 1000000000u));
 		if (r >= 0)
 			r = cli_alerting_eval(&al, &ev);
 		bh_event_done(&ev);
@@ -177,5 +192,6 @@ int cmd_sensor_replay(int argc, char **argv, struct cli_ctx *ctx)
 	if (cli_alerting_stop_recording(&al) < 0 && ret == CLI_EXIT_OK)
 		ret = CLI_EXIT_RUNTIME;
 	cli_alerting_done(&al);
+	cli_resources_done(&res);
 	return ret;
 }

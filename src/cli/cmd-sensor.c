@@ -17,6 +17,7 @@
 #include "cli/alerts.h"
 #include "cli/behaviour.h"
 #include "cli/sensor-guard.h"
+#include "cli/sensor-resources.h"
 #include "cli/cli.h"
 #include "common/event.h"
 #include "sensor/json.h"
@@ -32,6 +33,7 @@ const char cmd_sensor_usage[] =
     "                           [--store SPEC [--cluster NAME]]\n"
     "                           [--mode learn|monitor|protect [--learn-for S] [--stable-for S]\n"
     "                            [--dry-run] [--workload-pattern RE] [--host-workload]]\n"
+    "                           [--resources [--resource-interval S]]\n"
     "       bulkhead sensor record FILE [--duration SECONDS] [--events LIST] ...\n"
     "       bulkhead sensor replay FILE --rules FILE... (see 'bulkhead sensor replay --help')\n"
     "\n"
@@ -61,6 +63,7 @@ const char cmd_sensor_usage[] =
     "                      thread (kept in the spool while PostgreSQL is unreachable)\n"
     "  --cluster NAME      the cluster name of the recorded runs\n"
     CLI_BEHAVIOUR_USAGE
+    CLI_RESOURCES_USAGE
     "SIGHUP reloads the --rules files; if they no longer load, the running rules stay.\n"
     "With --mode, deviations from the baselines are alerts of the built-in rules\n"
     "(rules/bulkhead_baseline.yaml; --rules files loaded after them can override them), and\n"
@@ -90,6 +93,7 @@ struct run_state {
 	int write_error;
 	struct cli_alerting *alerting; /* with --rules: alerts instead of events */
 	struct cli_behaviour *behaviour; /* with --mode */
+	struct cli_resources *resources; /* with --resources */
 };
 
 static int print_text(const struct bh_event *ev, struct buf *b)
@@ -132,6 +136,8 @@ static int print_text(const struct bh_event *ev, struct buf *b)
 static int on_event(const struct bh_event *ev, void *userdata)
 {
 	struct run_state *st = userdata;
+	if (st->resources)
+		cli_resources_event(st->resources, ev);
 	if (st->behaviour) {
 		/*
 		 * The controller writes the deviation into the event's arguments (bh_*), which
@@ -158,6 +164,17 @@ static int on_event(const struct bh_event *ev, void *userdata)
 		return -EPIPE;
 	}
 	return 0;
+}
+
+/* --resources: the synthetic container_stats events do not go through the baselines */
+static int on_stats(const struct bh_event *ev, void *userdata)
+{
+	struct run_state *st = userdata;
+	struct cli_behaviour *b = st->behaviour;
+	st->behaviour = NULL;
+	int r = on_event(ev, st);
+	st->behaviour = b;
+	return r;
 }
 
 static void report_stats(struct sensor_session *s, const char *when)
@@ -213,11 +230,13 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	    {"limit", required_argument, NULL, 'L'},
 	    CLI_ALERTING_OPTIONS,
 	    CLI_BEHAVIOUR_OPTIONS,
+	    CLI_RESOURCES_OPTIONS,
 	    {0},
 	};
 	struct sensor_session_options so = {.kinds = sensor_kinds_default()};
 	_cleanup_(cli_alerting_done) struct cli_alerting al = {.format = ALERT_JSON};
 	_cleanup_(cli_behaviour_cleanup) struct cli_behaviour bh = {0};
+	_cleanup_(cli_resources_done) struct cli_resources res = {0};
 	bool text = false;
 	uint64_t duration_s = 0;
 	int c;
@@ -226,6 +245,8 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		int ar = record_path ? 0 : cli_alerting_option(&al, c, optarg);
 		if (ar == 0 && !record_path)
 			ar = cli_behaviour_option(&bh, c, optarg);
+		if (ar == 0)
+			ar = cli_resources_option(&res, c, optarg);
 		if (ar < 0)
 			return ar == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
 		if (ar > 0)
@@ -293,7 +314,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		log_error("'sensor record' writes JSON lines only");
 		return CLI_EXIT_INPUT;
 	}
-	if ((al.sinks.n || al.store || al.cluster) && !al.rules.n && !bh.mode) {
+	if ((al.sinks.n || al.store || al.cluster) && !al.rules.n && !bh.mode && !res.enabled) {
 		log_error("%s needs --rules", al.sinks.n ? "--alerts" : al.store ? "--store" : "--cluster");
 		return CLI_EXIT_INPUT;
 	}
@@ -307,7 +328,10 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		if (br != CLI_EXIT_OK)
 			return br;
 	}
-	if (al.rules.n || bh.mode) {
+	int rsr = cli_resources_setup(&res, &al, ctx, record_path ? 'w' : 'r');
+	if (rsr != CLI_EXIT_OK)
+		return rsr;
+	if (al.rules.n || bh.mode || (res.enabled && !record_path)) {
 		/* Rules are checked before anything is attached: a bad file costs nothing. */
 		al.format = text ? ALERT_TEXT : ALERT_JSON;
 		int ar = cli_alerting_setup(&al, ctx);
@@ -362,8 +386,11 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 
 	struct run_state st = {.text = text,
 			       .out = stdout,
-			       .alerting = al.rules.n || bh.mode ? &al : NULL,
-			       .behaviour = bh.mode ? &bh : NULL};
+			       .alerting = al.rules.n || bh.mode || (res.enabled && !record_path)
+						   ? &al
+						   : NULL,
+			       .behaviour = bh.mode ? &bh : NULL,
+			       .resources = res.sampling ? &res : NULL};
 	if (record_path && !streq(record_path, "-")) {
 		int fd = open(record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		st.out = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -405,6 +432,10 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 			last_report = t;
 		}
 		r = sensor_session_poll(s, 200, on_event, &st);
+		if (r >= 0 && st.resources) {
+			int rr = cli_resources_tick(st.resources, on_stats, &st);
+			r = rr < 0 ? rr : r + rr;
+		}
 		if (st.behaviour) {
 			int64_t now = (int64_t)time(NULL);
 			cli_behaviour_tick(st.behaviour, now);

@@ -28,6 +28,7 @@ enum {
 	F_EVT_CPU,
 	F_EVT_ARG,
 	F_EVT_ARGS,
+	F_EVT_RAWARG,
 	F_EVT_IS_OPEN_READ,
 	F_EVT_IS_OPEN_WRITE,
 	F_EVT_SOURCE,
@@ -127,6 +128,7 @@ static const struct rf_field fields[] = {
     S("evt.cpu", RF_INT, RF_ARG_NONE, F_EVT_CPU),
     S("evt.arg", RF_STR, RF_ARG_ANY, F_EVT_ARG),
     S("evt.args", RF_STR, RF_ARG_NONE, F_EVT_ARGS),
+    S("evt.rawarg", RF_INT, RF_ARG_ANY, F_EVT_RAWARG),
     S("evt.is_open_read", RF_BOOL, RF_ARG_NONE, F_EVT_IS_OPEN_READ),
     S("evt.is_open_write", RF_BOOL, RF_ARG_NONE, F_EVT_IS_OPEN_WRITE),
     S("evt.source", RF_STR, RF_ARG_NONE, F_EVT_SOURCE),
@@ -291,6 +293,7 @@ static const char *const evt_names[] = {
     "close_range",
     "connect",
     "container",
+    "container_stats",
     "copy_file_range",
     "cpu_hotplug",
     "creat",
@@ -1089,6 +1092,16 @@ static size_t extract_raw(struct rs_evctx *c, const struct rf_ref *r, struct rf_
 		return 0;
 	case F_EVT_ARGS:
 		return evt_args(c, v);
+	case F_EVT_RAWARG: {
+		/* the argument as a number (Falco's evt.rawarg): absent unless it is one */
+		const char *s = r->key ? bh_event_arg(ev, r->key)
+			      : r->index >= 0 && (size_t)r->index < ev->n_args ? ev->args[r->index].value
+										  : NULL;
+		int64_t i;
+		if (!s || parse_i64(span_from(s), INT64_MIN, INT64_MAX, &i) < 0)
+			return 0;
+		return put_int(i, v);
+	}
 	case F_EVT_IS_OPEN_READ:
 	case F_EVT_IS_OPEN_WRITE: {
 		if (!streq(ev->type, "open") && !streq(ev->type, "openat") &&
