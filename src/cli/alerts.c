@@ -307,7 +307,11 @@ const char *alert_priority_severity(enum rule_priority p)
 }
 
 /* What the event loop copies per alert: the Falco JSON alert and the event's identity. */
-enum { AB_ALERT, AB_RULE, AB_CT_ID, AB_CT_NAME, AB_IMAGE, AB_DIGEST, AB_NS, AB_POD, AB_HOST, AB_MAX };
+enum {
+	AB_ALERT, AB_RULE, AB_CT_ID, AB_CT_NAME, AB_IMAGE, AB_DIGEST, AB_NS, AB_POD, AB_HOST,
+	AB_ACTION, AB_REASON, AB_FACT, AB_WORKLOAD, /* protect mode's evt.arg.bh_* (or "") */
+	AB_MAX
+};
 
 struct alert_block {
 	uint64_t ts; /* ns since the epoch */
@@ -348,6 +352,10 @@ static void *alert_block_new(const struct cli_alerting *a, const struct rule *r,
 	    [AB_ALERT] = buf_str(alert), [AB_RULE] = rule_name(r),	 [AB_CT_ID] = c->id,
 	    [AB_CT_NAME] = c->name,	 [AB_IMAGE] = c->image,		 [AB_DIGEST] = c->image_digest,
 	    [AB_NS] = c->k8s_ns,	 [AB_POD] = c->k8s_pod,		 [AB_HOST] = a->hostname,
+	    [AB_ACTION] = bh_event_arg(ev, "bh_action"),
+	    [AB_REASON] = bh_event_arg(ev, "bh_reason"),
+	    [AB_FACT] = bh_event_arg(ev, "bh_fact"),
+	    [AB_WORKLOAD] = bh_event_arg(ev, "bh_workload"),
 	};
 	return block_new(v, ev->ts, (unsigned)rule_priority(r), ret_bytes);
 }
@@ -547,7 +555,22 @@ static int alert_record_build(void *userdata, const void *data, json_t *batch)
 	_cleanup_json_ json_t *item = audit_batch_item(&run, findings);
 	if (!item)
 		return -ENOMEM;
-	r = audit_batch_item_add_record(item, "runtime.alert", name, NULL, payload);
+	/*
+	 * An enforcement action (protect mode killed or denied something, or would have with
+	 * --dry-run) is its own audit kind, with what was blocked and why.
+	 */
+	const char *action = nonempty(v[AB_ACTION]);
+	bool block = action && (streq(action, "killed") || streq(action, "denied") ||
+				streq(action, "would-kill") || streq(action, "would-deny"));
+	if (block && (bh_json_set_str(payload, "action", action) < 0 ||
+		      bh_json_set_str_opt(payload, "reason", nonempty(v[AB_REASON])) < 0 ||
+		      bh_json_set_str_opt(payload, "fact", nonempty(v[AB_FACT])) < 0 ||
+		      bh_json_set_str_opt(payload, "workload", nonempty(v[AB_WORKLOAD])) < 0))
+		return -ENOMEM;
+	r = audit_batch_item_add_record(item, !block ? "runtime.alert"
+					: strncmp(action, "would-", 6) == 0 ? "enforcement.dry-run"
+									    : "enforcement.block",
+					name, NULL, payload);
 	if (r < 0)
 		return r;
 	return json_array_append(batch, item) < 0 ? -ENOMEM : 0;

@@ -109,6 +109,17 @@ expect_err_line "unknown --mode 'sleepy'"
 expect_exit 2 "$BULKHEAD" sensor replay "$D/learn.jsonl" --dry-run --rules /dev/null
 expect_err_line 'need --mode'
 
+# an event the kernel blocked (recorded by a protect-mode sensor, evt.arg.bh_action=killed):
+# the built-in block rule fires and the audit record is an enforcement action
+expect_exit 0 "$BULKHEAD" sensor replay "$D/killed.jsonl" --mode monitor --store "$S"
+checks=$((checks + 1))
+jq -e '.rule == "Baseline enforcement blocked a process" and .priority == "Critical"' \
+	"$T/out" >/dev/null || fail "block alert: $(cat "$T/out")"
+expect_exit 0 "$BULKHEAD" audit log --store "$S" --kind enforcement.block --format json
+checks=$((checks + 1))
+jq -e '.records[0].payload | .action == "killed" and .fact == "/usr/bin/curl"' "$T/out" \
+	>/dev/null || fail "enforcement.block record: $(head -c 400 "$T/out")"
+
 expect_exit 0 "$BULKHEAD" audit verify --store "$S"
 expect_exit 0 "$BULKHEAD" audit verify --store "$S2"
 finish
