@@ -20,6 +20,7 @@
 
 #include "cli/sensor-guard.h"
 #include "common/fileio.h"
+#include "runtime/fanotify.h"
 #include "sensor/enforce.h"
 
 /* Protected against writes unless the baseline writes below them. */
@@ -91,6 +92,35 @@ static int cgroup_of_pid(int64_t pid, uint64_t *ret, char **ret_dir)
 	return -EOPNOTSUPP;
 }
 
+static const char *ctr_key(const struct bh_event *ev)
+{
+	if (ev->container.full_id && *ev->container.full_id)
+		return ev->container.full_id;
+	return ev->container.id;
+}
+
+/*
+ * The cgroup of a container: the one guard_seen found for it while its directory still has
+ * that id (a container restarted under the same id has a new one), else the cgroup of
+ * cev's process (-ESRCH when it is gone: the controller tries again with a later event).
+ * Protecting and unprotecting then need no live process of the container.
+ */
+static int container_cgroup(const struct sensor_guard *g, const struct bh_event *cev, uint64_t *ret)
+{
+	const char *k = ctr_key(cev);
+	for (size_t i = 0; k && i < g->n; i++) {
+		const struct sensor_guard_tracked *t = &g->t[i];
+		const char *tk = ctr_key(&t->ev);
+		uint64_t now_id;
+		if (tk && streq(tk, k) && sensor_cgroup_id(t->dir, &now_id) >= 0 &&
+		    now_id == t->cgroup) {
+			*ret = t->cgroup;
+			return 0;
+		}
+	}
+	return cgroup_of_pid(cev->proc.pid, ret, NULL);
+}
+
 static bool under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -103,7 +133,7 @@ static int guard_protect(void *u, const struct bh_event *cev, const struct basel
 	if (!g->enforce)
 		return -EOPNOTSUPP;
 	uint64_t cg;
-	int r = cgroup_of_pid(cev->proc.pid, &cg, NULL);
+	int r = container_cgroup(g, cev, &cg);
 	if (r < 0)
 		return r;
 	unsigned flags = dry_run ? SENSOR_PROTECT_DRY_RUN : 0;
@@ -116,6 +146,22 @@ static int guard_protect(void *u, const struct bh_event *cev, const struct basel
 		return r;
 	if (ex->n)
 		flags |= SENSOR_PROTECT_EXEC;
+	/* and before they start: fanotify denies other executables with EPERM (fanotify.h) */
+	if (g->fan && ex->n) {
+		const char **paths = calloc(ex->n, sizeof(*paths));
+		if (!paths)
+			return -ENOMEM;
+		size_t np = 0;
+		for (size_t i = 0; i < ex->n; i++)
+			if (ex->v[i].a)
+				paths[np++] = ex->v[i].a;
+		int fr = sensor_fan_protect(g->fan, cev, b->workload, paths, np, dry_run);
+		free(paths);
+		if (fr < 0)
+			log_warning("%s: executions are not denied before they start (%s); they are "
+				    "killed at exec",
+				    b->workload, strerror(-fr));
+	}
 	/* write: system directories the workload never writes below */
 	const struct baseline_set *wr = &b->sets[BASELINE_FILE_WRITE];
 	for (size_t d = 0; d < ARRAY_SIZE(guard_dirs) && r >= 0; d++) {
@@ -168,10 +214,12 @@ static int guard_protect(void *u, const struct bh_event *cev, const struct basel
 static int guard_unprotect(void *u, const struct bh_event *cev)
 {
 	struct sensor_guard *g = u;
+	if (g->fan)
+		(void)sensor_fan_unprotect(g->fan, cev);
 	if (!g->enforce)
 		return 0;
 	uint64_t cg;
-	int r = cgroup_of_pid(cev->proc.pid, &cg, NULL);
+	int r = container_cgroup(g, cev, &cg);
 	if (r >= 0)
 		r = sensor_unprotect_cgroup(g->s, cg);
 	return r == -ENOENT || r == -ESRCH ? 0 : r;
@@ -186,7 +234,7 @@ static int guard_seen(void *u, const struct bh_event *cev)
 	_cleanup_free_ char *dir = NULL;
 	int r = cgroup_of_pid(cev->proc.pid, &cg, &dir);
 	if (r < 0)
-		return r == -ESRCH ? 0 : r; /* gone already: nothing to watch */
+		return r; /* -ESRCH, gone already: the controller tries again with a later event */
 	for (size_t i = 0; i < g->n; i++)
 		if (g->t[i].cgroup == cg)
 			return 0;

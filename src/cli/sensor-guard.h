@@ -18,8 +18,11 @@ struct sensor_guard_tracked {
 	uint64_t seen[8];   /* syscalls already handed to the controller */
 };
 
+struct sensor_fan;
+
 struct sensor_guard {
 	struct sensor_session *s;
+	struct sensor_fan *fan; /* the fanotify exec guard (borrowed), NULL when not available */
 	bool enforce, syscalls, warned_peers;
 	struct sensor_guard_tracked *t;
 	size_t n;

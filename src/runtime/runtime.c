@@ -14,10 +14,16 @@
 #include "runtime/runtime.h"
 #include "store/store.h"
 
-/* A container of a workload, kept for the protect hooks (only its container.* fields). */
+/*
+ * A container of a workload, kept for the hooks: its container.* fields and the pid and tid
+ * of its latest event (the hooks find the container's cgroup through a live process; the
+ * process of its first event is often gone by the time the workload switches mode).
+ */
 struct rt_container {
 	struct bh_event ev;
+	bool watched;	     /* container_seen done (or failed for good) */
 	bool protected;
+	bool protect_failed; /* protect failed for good in this protect period: not retried */
 };
 
 struct rt_wl {
@@ -155,19 +161,36 @@ static void hook_failed(struct rt *rt, struct rt_wl *wl, const char *what, int r
 			    strerror(-r));
 }
 
+/* -ESRCH from a hook: the process it was given is gone; tried again with the next event's. */
 static void protect_container(struct rt *rt, struct rt_wl *wl, struct rt_container *c)
 {
-	if (!rt->o.hooks.protect || c->protected)
+	if (!rt->o.hooks.protect || c->protected || c->protect_failed)
 		return;
 	int r = rt->o.hooks.protect(rt->o.hooks.u, &c->ev, wl->b, rt->o.dry_run);
-	if (r < 0)
+	if (r == -ESRCH)
+		return;
+	if (r < 0) {
 		hook_failed(rt, wl, "protect", r);
-	else
+		c->protect_failed = true;
+	} else
 		c->protected = true;
+}
+
+static void watch_container(struct rt *rt, struct rt_wl *wl, struct rt_container *c)
+{
+	if (c->watched || !rt->o.hooks.container_seen)
+		return;
+	int r = rt->o.hooks.container_seen(rt->o.hooks.u, &c->ev);
+	if (r == -ESRCH)
+		return;
+	c->watched = true;
+	if (r < 0)
+		hook_failed(rt, wl, "watch", r);
 }
 
 static void unprotect_container(struct rt *rt, struct rt_wl *wl, struct rt_container *c)
 {
+	c->protect_failed = false;
 	if (!c->protected)
 		return;
 	c->protected = false;
@@ -178,15 +201,26 @@ static void unprotect_container(struct rt *rt, struct rt_wl *wl, struct rt_conta
 		hook_failed(rt, wl, "unprotect", r);
 }
 
-/* Remember the event's container; a new container of a protected workload is protected. */
+/*
+ * Remember the event's container and its latest process; a new container of a protected
+ * workload is protected (hooks that found no live process are retried with a later event).
+ */
 static int track_container(struct rt *rt, struct rt_wl *wl, const struct bh_event *ev)
 {
 	const char *k = ctr_key(ev);
 	if (!k)
 		return 0;
-	for (size_t i = 0; i < wl->n_ctrs; i++)
-		if (streq(ctr_key(&wl->ctrs[i].ev), k))
-			return 0;
+	for (size_t i = 0; i < wl->n_ctrs; i++) {
+		struct rt_container *c = &wl->ctrs[i];
+		if (!streq(ctr_key(&c->ev), k))
+			continue;
+		c->ev.proc.pid = ev->proc.pid;
+		c->ev.proc.tid = ev->proc.tid;
+		watch_container(rt, wl, c);
+		if (wl->mode == BASELINE_PROTECT)
+			protect_container(rt, wl, c);
+		return 0;
+	}
 	if (wl->n_ctrs == 256) /* replicas of one workload on one node: plenty */
 		return 0;
 	if (wl->n_ctrs == wl->cap_ctrs) {
@@ -203,11 +237,7 @@ static int track_container(struct rt *rt, struct rt_wl *wl, const struct bh_even
 	if (r < 0)
 		return r;
 	wl->n_ctrs++;
-	if (rt->o.hooks.container_seen) {
-		r = rt->o.hooks.container_seen(rt->o.hooks.u, &c->ev);
-		if (r < 0)
-			hook_failed(rt, wl, "watch", r);
-	}
+	watch_container(rt, wl, c);
 	if (wl->mode == BASELINE_PROTECT)
 		protect_container(rt, wl, c);
 	return 0;
@@ -463,7 +493,7 @@ static const char *dev_name(const struct baseline_deviation *d)
 static bool is_block(const char *action)
 {
 	return action && (streq(action, "killed") || streq(action, "would-kill") ||
-			  streq(action, "denied"));
+			  streq(action, "denied") || streq(action, "would-deny"));
 }
 
 /* The kernel's reason for a block, as a deviation name. */
@@ -668,9 +698,18 @@ int rt_observe(struct rt *rt, struct bh_event *ev, const char *exe_sha256, int64
 	}
 	struct baseline_deviation d[BASELINE_MAX_DEVIATIONS];
 	size_t n = 0;
+	/*
+	 * A call the kernel killed at its entry (a connect) failed because of the kill: check
+	 * what it was about to do, so that the block names the fact and its nearest like an
+	 * alert would (a failed call gives no fact).
+	 */
+	int64_t res = ev->res;
+	if (res < 0 && is_block(bh_event_arg(ev, "bh_action")))
+		ev->res = 0;
 	r = baseline_check(wl->b, ev, exe_sha256, d, BASELINE_MAX_DEVIATIONS, &n);
 	if (r == -EINVAL)
 		r = baseline_check(wl->b, ev, NULL, d, BASELINE_MAX_DEVIATIONS, &n);
+	ev->res = res;
 	if (r < 0)
 		return r;
 	size_t have = n < BASELINE_MAX_DEVIATIONS ? n : BASELINE_MAX_DEVIATIONS;
