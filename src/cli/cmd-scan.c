@@ -242,6 +242,185 @@ static int scan_render(void *u, FILE *f)
 	}
 }
 
+/*
+ * What `scan --store` records beyond the JSON a user sees: the evidence of each vulnerability
+ * finding not suppressed by VEX also lists the files of its package ("package_files"), so
+ * that `bulkhead risk` can tell the packages a workload's processes executed or opened from
+ * those it never loaded (docs/risk-model.md, "Vulnerable packages in use"). Bounded: at most
+ * PKG_FILES_MAX files per package and IMG_FILES_MAX per image, given to the packages of the
+ * most severe findings first, files outside /usr/share/ (programs and libraries) before
+ * those under it; a package cut short says by how many ("package_files_omitted"), and the
+ * run summary counts them ("package_files").
+ */
+enum { PKG_FILES_MAX = 512, IMG_FILES_MAX = 20000 };
+
+struct pkg_files {
+	const struct pkg *p;
+	int sev;      /* its most severe finding */
+	size_t first; /* its first finding */
+	json_t *files;
+	size_t omitted;
+};
+
+/* A package's identity as its findings spell it: where it was found and its purl. */
+static int pkg_files_key(struct buf *b, const char *location, const char *purl, const char *type,
+			 const char *name, const char *version)
+{
+	buf_clear(b);
+	if (purl && *purl)
+		return buf_printf(b, "%s\n%s", location ? location : "", purl);
+	return buf_printf(b, "%s\n\n%s\n%s\n%s", location ? location : "", type ? type : "",
+			  name ? name : "", version ? version : "");
+}
+
+static int pkg_files_cmp(const void *a, const void *b)
+{
+	const struct pkg_files *x = a, *y = b;
+	if (x->sev != y->sev)
+		return y->sev - x->sev;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Fill pf->files with at most max of its package's files, programs and libraries first. */
+static int pkg_files_take(struct pkg_files *pf, size_t max)
+{
+	const struct strv *files = &pf->p->files;
+	pf->files = json_array();
+	if (!pf->files)
+		return -ENOMEM;
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < files->n && n < max; i++) {
+			bool share = strncmp(files->v[i], "/usr/share/", 11) == 0;
+			if (share != (pass == 1))
+				continue;
+			/* Not UTF-8: left out (jansson refuses it), counted as omitted. */
+			if (json_array_append_new(pf->files, json_string(files->v[i])) == 0)
+				n++;
+		}
+	pf->omitted = files->n - n;
+	return 0;
+}
+
+/* Add package_files to the vulnerability findings of doc (the recorded scan document). */
+static int add_package_files(json_t *doc, const struct vuln_report *rep)
+{
+	_cleanup_json_ json_t *index = json_object();
+	_cleanup_free_ struct pkg_files *pf = NULL;
+	size_t n = 0, cap = 0;
+	_cleanup_buf_ struct buf key;
+	buf_init(&key, 0);
+	if (!index)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; i < rep->n && r >= 0; i++) {
+		const struct vuln_finding *x = &rep->v[i];
+		const struct pkg *p = x->pkg;
+		if (x->vex || !p)
+			continue;
+		r = pkg_files_key(&key, p->location, p->purl, pkg_type_purl(p->type), p->name,
+				  p->version);
+		if (r < 0)
+			break;
+		json_t *have = json_object_get(index, buf_str(&key));
+		if (have) {
+			struct pkg_files *e = &pf[json_integer_value(have)];
+			e->sev = MAX(e->sev, (int)x->severity);
+			continue;
+		}
+		if (GROW(pf, n, cap) < 0 ||
+		    json_object_set_new_nocheck(index, buf_str(&key), json_integer((json_int_t)n)) <
+			0)
+			return -ENOMEM;
+		pf[n++] = (struct pkg_files){.p = p, .sev = (int)x->severity, .first = i};
+	}
+	if (r < 0)
+		return r;
+	if (n)
+		qsort(pf, n, sizeof(*pf), pkg_files_cmp);
+	size_t left = IMG_FILES_MAX, recorded = 0, omitted = 0, cut = 0;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		r = pkg_files_take(&pf[i], MIN((size_t)PKG_FILES_MAX, left));
+		if (r < 0)
+			break;
+		size_t got = json_array_size(pf[i].files);
+		left -= got;
+		recorded += got;
+		omitted += pf[i].omitted;
+		cut += pf[i].omitted > 0;
+		/* The index now points at the sorted entries. */
+		r = pkg_files_key(&key, pf[i].p->location, pf[i].p->purl,
+				  pkg_type_purl(pf[i].p->type), pf[i].p->name, pf[i].p->version);
+		if (r >= 0 && json_object_set_new_nocheck(index, buf_str(&key),
+							  json_integer((json_int_t)i)) < 0)
+			r = -ENOMEM;
+	}
+	size_t k;
+	json_t *f;
+	json_array_foreach(json_object_get(doc, "findings"), k, f)
+	{
+		if (r < 0)
+			break;
+		json_t *ev = json_object_get(f, "evidence");
+		const json_t *pk = json_object_get(ev, "package");
+		if (!streq_ptr(bh_json_str(f, "kind"), "vulnerability") || !json_is_object(ev) ||
+		    json_object_get(ev, "vex"))
+			continue;
+		r = pkg_files_key(&key, bh_json_str(json_object_get(f, "location"), "path"),
+				  bh_json_str(pk, "purl"), bh_json_str(pk, "type"),
+				  bh_json_str(pk, "name"), bh_json_str(pk, "version"));
+		json_t *have = r < 0 ? NULL : json_object_get(index, buf_str(&key));
+		if (!have)
+			continue;
+		const struct pkg_files *e = &pf[json_integer_value(have)];
+		if (json_object_set(ev, "package_files", e->files) < 0 ||
+		    (e->omitted && json_object_set_new(ev, "package_files_omitted",
+						       json_integer((json_int_t)e->omitted)) < 0))
+			r = -ENOMEM;
+	}
+	json_t *sum = json_object_get(doc, "summary");
+	if (r >= 0 && json_is_object(sum) &&
+	    json_object_set_new(sum, "package_files",
+				json_pack("{s:I, s:I, s:I, s:I}", "packages", (json_int_t)n,
+					  "files", (json_int_t)recorded, "packages_cut",
+					  (json_int_t)cut, "omitted", (json_int_t)omitted)) < 0)
+		r = -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		json_decref(pf[i].files);
+	if (r >= 0 && cut)
+		log_info(
+		    "recording package files: %zu file%s of %zu package%s left out (at most %d "
+		    "per package, %d per image)",
+		    omitted, omitted == 1 ? "" : "s", cut, cut == 1 ? "" : "s", PKG_FILES_MAX,
+		    IMG_FILES_MAX);
+	return r;
+}
+
+/* The document recorded in the store: the JSON output plus the package files. */
+static int scan_record_render(void *u, FILE *f)
+{
+	const struct scan_render *x = u;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return -ENOMEM;
+	int r = report_scan_json(x->img, x->res, mem);
+	if (fclose(mem) != 0 && r >= 0)
+		r = -ENOMEM;
+	_cleanup_json_ json_t *doc = NULL;
+	if (r >= 0) {
+		json_error_t err;
+		doc = json_loadb(text, len, 0, &err);
+		if (!doc)
+			r = -ENOMEM;
+	}
+	free(text);
+	if (r >= 0 && (x->res->scanners & SCAN_VULN))
+		r = add_package_files(doc, x->res->vuln);
+	return r < 0 ? r : bh_json_dump_file(doc, f);
+}
+
 int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -477,7 +656,7 @@ int cmd_scan(int argc, char **argv, struct cli_ctx *ctx)
 			parts[n++] = (struct cli_record_part){ "scan.config", is_config };
 		if (require_sig)
 			parts[n++] = (struct cli_record_part){ "scan.signature", is_signature };
-		ret = cli_record(ctx, store_spec, &run, scan_render, &jr, parts, n);
+		ret = cli_record(ctx, store_spec, &run, scan_record_render, &jr, parts, n);
 	}
 	if (ret == CLI_EXIT_OK) {
 		struct scan_render sr = { .fmt = fmt, .img = img, .res = &res };

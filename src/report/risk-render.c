@@ -84,7 +84,7 @@ int risk_report_table(const struct risk_report *rep, size_t top, FILE *f)
 
 static json_t *evidence_json(const struct risk_evidence *e)
 {
-	static const char *const types[_RISK_EV_MAX] = {"manifest", "finding", "run"};
+	static const char *const types[_RISK_EV_MAX] = {"manifest", "finding", "run", "baseline"};
 	json_t *o = json_pack("{s:s, s:s}", "type", types[e->type], "ref", e->ref);
 	if (o && e->type == RISK_EV_FINDING &&
 	    json_object_set_new(o, "run", json_integer(e->run)) < 0) {
@@ -218,11 +218,13 @@ int risk_report_json(const struct risk_report *rep, size_t top, FILE *f)
 	if (r >= 0)
 		r = bh_json_set_new(
 		    doc, "summary",
-		    json_pack("{s:I, s:I, s:I, s:I, s:o, s:b}", "workloads", (json_int_t)rep->n,
-			      "shown", (json_int_t)n, "images", (json_int_t)rep->n_images,
-			      "images_scanned", (json_int_t)rep->n_images_scanned, "store",
+		    json_pack("{s:I, s:I, s:I, s:I, s:o, s:b, s:I}", "workloads",
+			      (json_int_t)rep->n, "shown", (json_int_t)n, "images",
+			      (json_int_t)rep->n_images, "images_scanned",
+			      (json_int_t)rep->n_images_scanned, "store",
 			      rep->store_name ? json_string(rep->store_name) : json_null(),
-			      "runtime_data", rep->has_runtime));
+			      "runtime_data", rep->has_runtime, "baselines_matched",
+			      (json_int_t)rep->n_baselines));
 	if (r >= 0)
 		r = bh_json_set_new(doc, "notes", notes);
 	else

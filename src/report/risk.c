@@ -2,10 +2,11 @@
 /*
  * risk.c — the risk model of `bulkhead risk` (docs/risk-model.md): workloads from the
  * manifests, their images matched to the store's scans, and one weighted factor per signal.
- * Gathering is in three passes, each linear in its input: the manifests (exposure,
+ * Gathering is in four passes, each linear in its input: the manifests (exposure,
  * reachability, RBAC, Pod Security Standards and hardening per workload), the store's runs
- * (which scan stands for which image) and the store's open findings of those scans. The store
- * is only read; no SQL here (src/store/ hides it).
+ * (which scan stands for which image), the store's open findings of those scans, and the
+ * store's behaviour baselines (only those naming a workload and image of the manifests are
+ * parsed). The store is only read; no SQL here (src/store/ hides it).
  */
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "k8s/rbac.h"
 #include "report/risk.h"
 #include "report/texttable.h"
+#include "runtime/baseline.h"
 #include "store/store.h"
 
 /* ---- the model ---------------------------------------------------------------------------- */
@@ -68,11 +70,14 @@ static const struct risk_model_factor model[_RISK_F_MAX] = {
     [RISK_F_ENVIRONMENT] = {"environment", "environment", RISK_CAT_ENVIRONMENT, 10,
 			    "1 production, 0.5 unknown, 0 non-production (patterns, then the "
 			    "environment label, then the namespace name)"},
-    [RISK_F_RUNTIME_ALERTS] = {"runtime-alerts", "runtime alerts", RISK_CAT_RUNTIME, 8,
+    [RISK_F_RUNTIME_ALERTS] = {"runtime-alerts", "runtime alerts", RISK_CAT_RUNTIME, 6,
 			       "A / (A + 5), A = 5 per critical, 3 per high, 1 per medium or "
 			       "unknown, 0.3 per low alert of runs of kind runtime in the window"},
-    [RISK_F_EXECUTED] = {"executed-packages", "vulnerable packages executed", RISK_CAT_RUNTIME, 2,
-			 "not in the data: the store records no package execution yet"},
+    [RISK_F_VULN_IN_USE] = {"vuln-in-use", "vulnerable packages in use", RISK_CAT_RUNTIME, 4,
+			    "U / (U + 10), U = the points P of the vulnerabilities whose package "
+			    "had a file executed or opened per the workload's behaviour baseline; "
+			    "vulnerabilities of packages never loaded count x0.25 in severity and "
+			    "fix; unknown without a baseline"},
 };
 
 const struct risk_model_factor *risk_model(void)
@@ -394,6 +399,45 @@ struct vfind {
 	int64_t run;
 	int sev;
 	bool fixed, exploited;
+	/* evidence.package_files of a recorded scan (a reference), NULL when not recorded */
+	json_t *files;
+	bool files_cut; /* evidence.package_files_omitted > 0 */
+	char *pkg;	/* location.package ("name@version"), "" when absent */
+	char *pkgkey;	/* pkg "\n" location.path: one package of the image */
+};
+
+/* ---- behaviour baselines (the vuln-in-use factor) ----------------------------------------- */
+
+/* What a workload's baselines say about a vulnerable package; ordered: the best known wins. */
+enum use { USE_UNKNOWN, USE_NOT_LOADED, USE_USED };
+
+struct bl_pat {
+	char *path; /* a fact with '*' (e.g. /proc/\*\/maps) */
+	int type;
+};
+
+/* A baseline in the store naming a workload and image of the manifests. */
+struct bl_entry {
+	char *workload; /* its workload id, the store's key */
+	int64_t version;
+	char *mode;
+	json_t *exact; /* exec, file_read and sensitive_read paths (usr_merged) -> type */
+	struct bl_pat *pat;
+	size_t n_pat, cap_pat;
+	bool incomplete; /* one of those types overflowed: "never loaded" cannot be said */
+};
+
+/* Baseline bl applies to image slot `slot` of workload `wl` (index before ranking). */
+struct bl_match {
+	size_t wl, slot, bl;
+};
+
+struct use_info {
+	enum use use;
+	const char *file; /* USE_USED: the package's file seen (borrowed from its vfind) */
+	int type;	  /* USE_USED: the fact type that saw it */
+	size_t bl;     /* the baseline that saw it (else the first one checked); SIZE_MAX: none */
+	bool no_files; /* USE_UNKNOWN: the scan recorded no files of the package */
 };
 
 struct img_slot {
@@ -432,6 +476,14 @@ struct gather {
 	double *alert_points;	  /* per workload */
 	size_t *alert_count;	  /* per workload */
 	int64_t runtime_runs_seen;
+	/* behaviour baselines */
+	json_t *wl_by_owner; /* "ns/owner" -> [workload indices] */
+	struct bl_entry *bl;
+	size_t n_bl, cap_bl;
+	struct bl_match *blm; /* sorted by workload, slot, baseline once gathered */
+	size_t n_blm, cap_blm;
+	size_t n_bl_seen; /* baselines in the store (latest versions) */
+	struct strv notes;
 };
 
 static void slot_done(struct img_slot *s)
@@ -446,8 +498,21 @@ static void slot_done(struct img_slot *s)
 	for (size_t i = 0; i < s->n_vf; i++) {
 		free(s->vf[i].id);
 		free(s->vf[i].rule);
+		json_decref(s->vf[i].files);
+		free(s->vf[i].pkg);
+		free(s->vf[i].pkgkey);
 	}
 	free(s->vf);
+}
+
+static void bl_entry_done(struct bl_entry *e)
+{
+	free(e->workload);
+	free(e->mode);
+	json_decref(e->exact);
+	for (size_t i = 0; i < e->n_pat; i++)
+		free(e->pat[i].path);
+	free(e->pat);
 }
 
 static void gather_done(struct gather *g)
@@ -464,6 +529,12 @@ static void gather_done(struct gather *g)
 	json_decref(g->wl_by_name);
 	free(g->alert_points);
 	free(g->alert_count);
+	json_decref(g->wl_by_owner);
+	for (size_t i = 0; i < g->n_bl; i++)
+		bl_entry_done(&g->bl[i]);
+	free(g->bl);
+	free(g->blm);
+	strv_done(&g->notes);
 }
 
 /* Append slot index i to the array under key in map. */
@@ -601,10 +672,21 @@ static int vuln_cb(void *u, const struct store_finding_state *f)
 	if (!a)
 		return 0;
 	const json_t *ev = json_object_get(f->finding, "evidence");
+	/* Suppressed by a VEX statement (not_affected, fixed): not a vulnerability here. */
+	if (json_object_get(ev, "vex"))
+		return 0;
 	bool has_kev;
 	bool exploited = evidence_exploited(ev, &has_kev);
 	bool fixed = json_is_string(json_object_get(ev, "fixed"));
+	json_t *files = json_object_get(ev, "package_files");
+	json_t *omitted = json_object_get(ev, "package_files_omitted");
+	const json_t *loc = json_object_get(f->finding, "location");
+	const char *pkg = bh_json_str(loc, "package");
 	const char *rule = f->rule_id;
+	_cleanup_buf_ struct buf key;
+	buf_init(&key, 0);
+	if (buf_printf(&key, "%s\n%s", pkg ? pkg : "", bh_json_str(loc, "path") ?: "") < 0)
+		return -ENOMEM;
 	for (size_t k = 0; k < json_array_size(a); k++) {
 		struct img_slot *s = &g->img[json_integer_value(json_array_get(a, k))];
 		if (!streq_ptr(s->vscope, f->target_name))
@@ -614,14 +696,21 @@ static int vuln_cb(void *u, const struct store_finding_state *f)
 		struct vfind v = {.run = f->last_run_id,
 				  .sev = sev_parse(f->severity),
 				  .fixed = fixed,
-				  .exploited = exploited};
+				  .exploited = exploited,
+				  .files_cut = json_integer_value(omitted) > 0};
 		v.id = strdup(f->id);
 		v.rule = strdup(rule ? rule : "");
-		if (!v.id || !v.rule) {
+		v.pkg = strdup(pkg ? pkg : "");
+		v.pkgkey = strdup(buf_str(&key));
+		if (!v.id || !v.rule || !v.pkg || !v.pkgkey) {
 			free(v.id);
 			free(v.rule);
+			free(v.pkg);
+			free(v.pkgkey);
 			return -ENOMEM;
 		}
+		if (json_is_array(files))
+			v.files = json_incref(files);
 		s->vf[s->n_vf++] = v;
 		s->kev_data |= has_kev;
 	}
@@ -709,6 +798,243 @@ static int runtime_cb(void *u, const struct store_finding_state *f)
 	return ev_add(g->o, rf, RISK_EV_FINDING, f->id, f->last_run_id, det);
 }
 
+/*
+ * Merged /usr (Debian 12, Fedora, Arch, ...): /bin, /sbin and /lib* are links into /usr, so
+ * a package lists /lib/x86_64-linux-gnu/libz.so.1 and the kernel reports the process opening
+ * /usr/lib/x86_64-linux-gnu/libz.so.1. Both sides compare without the /usr of those
+ * directories (a pointer into p).
+ */
+static const char *usr_merged(const char *p)
+{
+	static const char *const dirs[] = {"bin/", "sbin/", "lib/", "lib32/", "lib64/", "libx32/"};
+	if (strncmp(p, "/usr/", 5) != 0)
+		return p;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (strncmp(p + 5, dirs[i], strlen(dirs[i])) == 0)
+			return p + 4;
+	return p;
+}
+
+/* The fact types that say a file was loaded: run, or opened for reading. */
+static const enum baseline_type use_types[] = {BASELINE_EXEC, BASELINE_FILE_READ,
+					       BASELINE_SENSITIVE_READ};
+
+/* Parse a stored baseline and index its paths; *ret = its index, SIZE_MAX when invalid. */
+static int baseline_load(struct gather *g, const struct store_baseline *sb, size_t *ret)
+{
+	*ret = SIZE_MAX;
+	_cleanup_(baseline_freep) struct baseline *b = NULL;
+	struct bh_diag d = {0};
+	int r = baseline_import(span_from(sb->doc), NULL, NULL, sb->workload, &b, &d);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		_cleanup_buf_ struct buf n;
+		buf_init(&n, 0);
+		if (buf_printf(&n,
+			       "baseline %s#%lld in the store is not a valid bulkhead.baseline/v1 "
+			       "document (%s): not used",
+			       sb->workload, (long long)sb->version, d.message) < 0)
+			return -ENOMEM;
+		return strv_push(&g->notes, buf_str(&n));
+	}
+	if (GROW(g->bl, g->n_bl, g->cap_bl) < 0)
+		return -ENOMEM;
+	struct bl_entry *e = &g->bl[g->n_bl++];
+	*e = (struct bl_entry){.version = sb->version};
+	e->workload = strdup(sb->workload);
+	e->mode = strdup(sb->mode ? sb->mode : "");
+	e->exact = json_object();
+	if (!e->workload || !e->mode || !e->exact)
+		return -ENOMEM;
+	for (size_t t = 0; t < ARRAY_SIZE(use_types); t++) {
+		const struct baseline_set *set = &b->sets[use_types[t]];
+		e->incomplete |= set->overflow > 0;
+		for (size_t i = 0; i < set->n; i++) {
+			const char *a = set->v[i].a;
+			if (!a)
+				continue;
+			if (strchr(a, '*')) {
+				if (GROW(e->pat, e->n_pat, e->cap_pat) < 0)
+					return -ENOMEM;
+				char *c = strdup(a);
+				if (!c)
+					return -ENOMEM;
+				e->pat[e->n_pat++] = (struct bl_pat){c, (int)use_types[t]};
+				continue;
+			}
+			const char *k = usr_merged(a);
+			/* exec first: a program run says more than a file read. */
+			if (!json_object_get(e->exact, k) &&
+			    json_object_set_new_nocheck(e->exact, k,
+							json_integer((json_int_t)use_types[t])) < 0)
+				return -ENOMEM;
+		}
+	}
+	*ret = g->n_bl - 1;
+	return 0;
+}
+
+/* Does the image of a baseline (a digest, or a reference normalised) name slot s? */
+static bool image_matches(const struct img_slot *s, const char *digest, const char *name)
+{
+	if (digest)
+		return streq_ptr(s->digest, digest) || streq_ptr(s->vdigest, digest);
+	return streq_ptr(s->name, name);
+}
+
+/*
+ * A baseline of the store: "k8s:NS/OWNER@IMAGE" matches the workloads of namespace NS named
+ * OWNER (bare Pods: also by their owner name) that run IMAGE. Other forms (container:,
+ * image:, host) name no Kubernetes workload.
+ */
+static int baseline_cb(void *u, const struct store_baseline *b)
+{
+	struct gather *g = u;
+	g->n_bl_seen++;
+	const char *id = b->workload;
+	if (!id || strncmp(id, "k8s:", 4) != 0)
+		return 0;
+	const char *at = strchr(id + 4, '@');
+	char key[1100];
+	size_t klen = at ? (size_t)(at - (id + 4)) : 0;
+	if (!at || !at[1] || klen == 0 || klen >= sizeof(key))
+		return 0;
+	memcpy(key, id + 4, klen);
+	key[klen] = '\0';
+	json_t *wls = json_object_get(g->wl_by_owner, key);
+	if (!wls)
+		return 0;
+	const char *image = at + 1;
+	_cleanup_free_ char *name = NULL, *digest = NULL;
+	const char *want_digest = NULL;
+	if (strncmp(image, "sha256:", 7) == 0 || strncmp(image, "sha512:", 7) == 0) {
+		want_digest = image;
+	} else {
+		int r = risk_image_normalize(image, &name, &digest);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return 0;
+		want_digest = digest;
+	}
+	size_t bi = SIZE_MAX;
+	bool loaded = false;
+	for (size_t k = 0; k < json_array_size(wls); k++) {
+		size_t wi = (size_t)json_integer_value(json_array_get(wls, k));
+		const struct risk_workload *w = &g->wl[wi];
+		for (size_t i = 0; i < w->images.n; i++) {
+			size_t si;
+			int r = slot_for(g, w->images.v[i], &si);
+			if (r < 0)
+				return r;
+			if (si == SIZE_MAX || !image_matches(&g->img[si], want_digest, name))
+				continue;
+			if (!loaded) {
+				r = baseline_load(g, b, &bi);
+				if (r < 0)
+					return r;
+				loaded = true;
+			}
+			if (bi == SIZE_MAX)
+				return 0;
+			if (GROW(g->blm, g->n_blm, g->cap_blm) < 0)
+				return -ENOMEM;
+			g->blm[g->n_blm++] = (struct bl_match){wi, si, bi};
+		}
+	}
+	return 0;
+}
+
+static int bl_match_cmp(const void *a, const void *b)
+{
+	const struct bl_match *x = a, *y = b;
+	if (x->wl != y->wl)
+		return x->wl < y->wl ? -1 : 1;
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return x->bl < y->bl ? -1 : x->bl > y->bl;
+}
+
+/* The matches of workload wi: g->blm[*ret_from .. *ret_to). */
+static void bl_matches_of(const struct gather *g, size_t wi, size_t *ret_from, size_t *ret_to)
+{
+	size_t lo = 0, hi = g->n_blm;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->blm[mid].wl < wi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t to = lo;
+	while (to < g->n_blm && g->blm[to].wl == wi)
+		to++;
+	*ret_from = lo;
+	*ret_to = to;
+}
+
+/*
+ * Was a file of v's package executed or opened, per the baselines m[0 .. n) of its image?
+ * Used when a file matches a fact exactly or a fact's pattern; never loaded when none does
+ * and the package's file list and the baselines are complete; else unknown.
+ */
+static struct use_info package_use(const struct gather *g, const struct bl_match *m, size_t n,
+				   const struct vfind *v)
+{
+	struct use_info u = {.use = USE_UNKNOWN, .bl = n ? m[0].bl : SIZE_MAX};
+	if (!n)
+		return u;
+	if (!v->files || json_array_size(v->files) == 0) {
+		u.no_files = !v->files;
+		return u;
+	}
+	bool incomplete = v->files_cut;
+	for (size_t k = 0; k < n; k++)
+		incomplete |= g->bl[m[k].bl].incomplete;
+	size_t i;
+	json_t *f;
+	json_array_foreach(v->files, i, f)
+	{
+		const char *path = json_string_value(f);
+		if (!path || path[0] != '/')
+			continue;
+		const char *c = usr_merged(path);
+		for (size_t k = 0; k < n; k++) {
+			json_t *t = json_object_get(g->bl[m[k].bl].exact, c);
+			if (t)
+				return (struct use_info){USE_USED, path, (int)json_integer_value(t),
+							 m[k].bl, false};
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct bl_entry *e = &g->bl[m[k].bl];
+		for (size_t p = 0; p < e->n_pat; p++)
+			json_array_foreach(v->files, i, f)
+			{
+				const char *path = json_string_value(f);
+				if (path && path[0] == '/' &&
+				    baseline_path_match(usr_merged(e->pat[p].path),
+							usr_merged(path)))
+					return (struct use_info){USE_USED, path, e->pat[p].type,
+								 m[k].bl, false};
+			}
+	}
+	u.use = incomplete ? USE_UNKNOWN : USE_NOT_LOADED;
+	return u;
+}
+
+static int gather_baselines(struct gather *g, struct store *s, struct risk_report *rep)
+{
+	int r = store_baselines_foreach(s, false, baseline_cb, g);
+	if (r < 0)
+		return r;
+	if (g->n_blm)
+		qsort(g->blm, g->n_blm, sizeof(*g->blm), bl_match_cmp);
+	rep->n_baselines = g->n_bl;
+	return 0;
+}
+
 static int gather_store(struct gather *g, struct store *s, struct risk_report *rep)
 {
 	struct run_ctx rv = {g, false}, rc = {g, true};
@@ -737,6 +1063,9 @@ static int gather_store(struct gather *g, struct store *s, struct risk_report *r
 		    .run_kind = "runtime", .since = g->o->now > window ? g->o->now - window : 0};
 		r = store_findings_foreach(s, &q, runtime_cb, g);
 	}
+	/* After the runs: a baseline naming an image by digest matches the scanned digest. */
+	if (r >= 0)
+		r = gather_baselines(g, s, rep);
 	return r < 0 ? r : 0;
 }
 
@@ -792,10 +1121,19 @@ static double saturate(double points, double k)
 	return points <= 0 ? 0 : points / (points + k);
 }
 
-static int vfind_cmp(const void *a, const void *b)
+/* Vulnerabilities of packages a baseline shows never loaded count this much (docs). */
+#define NOT_LOADED_WEIGHT 0.25
+
+/* One open vulnerability finding of a workload's image, with what its baselines say. */
+struct ventry {
+	const struct vfind *v;
+	size_t slot;
+	struct use_info u;
+};
+
+static int ventry_cmp(const void *a, const void *b)
 {
-	const struct vfind *x = *(const struct vfind *const *)a,
-			   *y = *(const struct vfind *const *)b;
+	const struct vfind *x = ((const struct ventry *)a)->v, *y = ((const struct ventry *)b)->v;
 	if (x->exploited != y->exploited)
 		return x->exploited ? -1 : 1;
 	if (x->sev != y->sev)
@@ -806,16 +1144,132 @@ static int vfind_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
-static int score_vulns(struct gather *g, struct risk_workload *w, bool have_store)
+/* A vulnerable package of a workload's image, for the vuln-in-use evidence. */
+struct pkg_use {
+	const char *pkg; /* "name@version" */
+	struct use_info u;
+	size_t n;      /* its open vulnerabilities */
+	double points; /* and their points */
+};
+
+static int pkg_use_cmp(const void *a, const void *b)
+{
+	const struct pkg_use *x = a, *y = b;
+	if (x->u.use != y->u.use)
+		return x->u.use > y->u.use ? -1 : 1;
+	if (x->points != y->points)
+		return x->points > y->points ? -1 : 1;
+	return strcmp(x->pkg, y->pkg);
+}
+
+/* "WORKLOAD#VERSION" of baseline bi (`bulkhead baseline show` takes it). */
+static int bl_ref(const struct gather *g, size_t bi, struct buf *out)
+{
+	buf_clear(out);
+	return buf_printf(out, "%s#%lld", g->bl[bi].workload, (long long)g->bl[bi].version);
+}
+
+/* The vuln-in-use factor from the per-package uses (sorted here). */
+static int score_in_use(struct gather *g, struct risk_workload *w, size_t m0, size_t m1,
+			struct pkg_use *pk, size_t n_pk, const size_t ucount[3],
+			const double upoints[3])
 {
 	const struct risk_opts *o = g->o;
+	struct risk_factor *f = &w->f[RISK_F_VULN_IN_USE];
+	double weight = model[RISK_F_VULN_IN_USE].weight;
+	_cleanup_buf_ struct buf bls, ref, det;
+	buf_init(&bls, 0);
+	buf_init(&ref, 0);
+	buf_init(&det, 0);
+	/* The baselines, each once (matches are sorted by slot, then baseline). */
+	size_t n_bls = 0;
+	int r = 0;
+	for (size_t k = m0; k < m1 && r >= 0; k++) {
+		bool seen = false;
+		for (size_t j = m0; j < k; j++)
+			seen |= g->blm[j].bl == g->blm[k].bl;
+		if (seen)
+			continue;
+		if (n_bls++ == 0)
+			r = bl_ref(g, g->blm[k].bl, &bls)
+				?: buf_printf(&bls, " (%s)", g->bl[g->blm[k].bl].mode);
+	}
+	if (r >= 0 && n_bls > 1)
+		r = buf_printf(&bls, " and %zu more", n_bls - 1);
+	if (r < 0)
+		return r;
+	size_t n_vuln = ucount[USE_UNKNOWN] + ucount[USE_NOT_LOADED] + ucount[USE_USED];
+	f->unknown = weight;
+	if (n_vuln == 0) {
+		f->assessed = true;
+		f->unknown = 0;
+		return set_detail(f, "no open vulnerability; baseline %s", buf_str(&bls));
+	}
+	size_t n_by[3] = {0}, n_no_files = 0;
+	for (size_t i = 0; i < n_pk; i++) {
+		n_by[pk[i].u.use]++;
+		n_no_files += pk[i].u.no_files;
+	}
+	if (ucount[USE_USED] + ucount[USE_NOT_LOADED] == 0)
+		return set_detail(f, "not in the data: %s; baseline %s",
+				  n_no_files == n_pk
+				      ? "the scan in the store lists no package files (recorded by "
+					"an older bulkhead: scan again with --store)"
+				      : "the package file lists or the baselines are incomplete "
+					"(cut short, or facts beyond the baseline's limits)",
+				  buf_str(&bls));
+	f->assessed = true;
+	double total = upoints[USE_UNKNOWN] + upoints[USE_NOT_LOADED] + upoints[USE_USED];
+	f->unknown = total > 0 ? weight * upoints[USE_UNKNOWN] / total : 0;
+	f->value = saturate(upoints[USE_USED], 10);
+	if (n_pk)
+		qsort(pk, n_pk, sizeof(*pk), pkg_use_cmp);
+	for (size_t i = 0; i < n_pk && r >= 0; i++) {
+		const struct pkg_use *p = &pk[i];
+		if (p->u.use == USE_UNKNOWN || p->u.bl == SIZE_MAX)
+			continue;
+		buf_clear(&det);
+		r = p->u.use == USE_USED
+			? buf_printf(&det, "in use: %s: %s (%s)", p->pkg, p->u.file,
+				     baseline_type_name((enum baseline_type)p->u.type))
+			: buf_printf(&det, "not loaded: %s", p->pkg);
+		if (r >= 0)
+			r = buf_printf(&det, "; %zu vulnerabilit%s", p->n, p->n == 1 ? "y" : "ies");
+		if (r >= 0)
+			r = bl_ref(g, p->u.bl, &ref);
+		if (r >= 0)
+			r = ev_add(o, f, RISK_EV_BASELINE, buf_str(&ref), 0, buf_str(&det));
+	}
+	if (r < 0)
+		return r;
+	buf_clear(&det);
+	r = buf_printf(&det,
+		       "%zu of %zu vulnerable package%s in use (%zu vulnerabilit%s), %zu never "
+		       "loaded (%zu vulnerabilit%s, x%.2g in severity and fix)",
+		       n_by[USE_USED], n_pk, n_pk == 1 ? "" : "s", ucount[USE_USED],
+		       ucount[USE_USED] == 1 ? "y" : "ies", n_by[USE_NOT_LOADED],
+		       ucount[USE_NOT_LOADED], ucount[USE_NOT_LOADED] == 1 ? "y" : "ies",
+		       NOT_LOADED_WEIGHT);
+	if (r >= 0 && n_by[USE_UNKNOWN])
+		r = buf_printf(&det, ", %zu of unknown use", n_by[USE_UNKNOWN]);
+	if (r >= 0)
+		r = buf_printf(&det, "; baseline %s", buf_str(&bls));
+	return r < 0 ? r : set_detail(f, "%s", buf_str(&det));
+}
+
+static int score_vulns(struct gather *g, size_t wi, bool have_store)
+{
+	const struct risk_opts *o = g->o;
+	struct risk_workload *w = &g->wl[wi];
 	struct risk_factor *fs = &w->f[RISK_F_VULN_SEVERITY], *ff = &w->f[RISK_F_VULN_FIXABLE],
-			   *fe = &w->f[RISK_F_VULN_EXPLOITED], *fn = &w->f[RISK_F_NOT_SCANNED];
+			   *fe = &w->f[RISK_F_VULN_EXPLOITED], *fn = &w->f[RISK_F_NOT_SCANNED],
+			   *fu = &w->f[RISK_F_VULN_IN_USE];
 	size_t n_img = 0, n_scanned = 0;
 	size_t n_find = 0;
 	bool kev_data = false;
-	_cleanup_buf_ struct buf unscanned;
+	_cleanup_buf_ struct buf unscanned, key;
 	buf_init(&unscanned, 0);
+	buf_init(&key, 0);
 	int r = 0;
 	/* The slots of the workload's images (distinct), and their findings. */
 	size_t slots[64], n_slots = 0;
@@ -854,32 +1308,75 @@ static int score_vulns(struct gather *g, struct risk_workload *w, bool have_stor
 	}
 	if (r < 0)
 		return r;
-	/* Findings of all slots, worst first, each finding id once. */
-	_cleanup_free_ const struct vfind **all = n_find ? calloc(n_find, sizeof(*all)) : NULL;
-	if (n_find && !all)
+	/*
+	 * Findings of all slots with what the workload's baselines (g->blm[m0 .. m1), sorted by
+	 * slot) say of their package, worst first, each finding id once. The use of a package
+	 * is computed once per slot.
+	 */
+	size_t m0, m1;
+	bl_matches_of(g, wi, &m0, &m1);
+	_cleanup_free_ struct ventry *all = n_find ? calloc(n_find, sizeof(*all)) : NULL;
+	_cleanup_json_ json_t *memo = json_object(), *pkg_index = json_object();
+	if ((n_find && !all) || !memo || !pkg_index)
 		return -ENOMEM;
 	size_t n_all = 0;
 	for (size_t k = 0; k < n_slots; k++) {
 		const struct img_slot *s = &g->img[slots[k]];
-		for (size_t i = 0; i < s->n_vf && n_all < n_find; i++)
-			all[n_all++] = &s->vf[i];
+		size_t ms = m0, me;
+		while (ms < m1 && g->blm[ms].slot != slots[k])
+			ms++;
+		me = ms;
+		while (me < m1 && g->blm[me].slot == slots[k])
+			me++;
+		for (size_t i = 0; i < s->n_vf && n_all < n_find; i++) {
+			struct ventry *e = &all[n_all];
+			e->v = &s->vf[i];
+			e->slot = slots[k];
+			buf_clear(&key);
+			if (buf_printf(&key, "%zu\n%s", slots[k], e->v->pkgkey) < 0)
+				return -ENOMEM;
+			json_t *have = json_object_get(memo, buf_str(&key));
+			if (have) {
+				e->u = all[json_integer_value(have)].u;
+			} else {
+				e->u = package_use(g, me > ms ? &g->blm[ms] : NULL, me - ms, e->v);
+				if (json_object_set_new_nocheck(
+					memo, buf_str(&key), json_integer((json_int_t)n_all)) < 0)
+					return -ENOMEM;
+			}
+			n_all++;
+		}
 	}
 	if (n_all)
-		qsort(all, n_all, sizeof(*all), vfind_cmp);
-	double points = 0, fix_points = 0;
-	size_t cnt[_SEV_MAX] = {0}, n_fixed = 0, n_expl = 0;
+		qsort(all, n_all, sizeof(*all), ventry_cmp);
+	/* A finding seen through two spellings of one image: the best known use. */
+	for (size_t i = 0, j; i < n_all; i = j)
+		for (j = i + 1; j < n_all && streq(all[j].v->id, all[i].v->id); j++)
+			if (all[j].u.use > all[i].u.use)
+				all[i].u = all[j].u;
+	double points = 0, fix_points = 0, upoints[3] = {0};
+	size_t cnt[_SEV_MAX] = {0}, n_fixed = 0, n_expl = 0, ucount[3] = {0};
+	_cleanup_free_ struct pkg_use *pk = NULL;
+	size_t n_pk = 0, cap_pk = 0;
 	for (size_t i = 0; i < n_all && r >= 0; i++) {
-		const struct vfind *v = all[i];
-		if (i > 0 && streq(all[i - 1]->id, v->id))
+		const struct ventry *e = &all[i];
+		const struct vfind *v = e->v;
+		if (i > 0 && streq(all[i - 1].v->id, v->id))
 			continue;
-		points += vuln_points[v->sev];
+		double m = e->u.use == USE_NOT_LOADED ? NOT_LOADED_WEIGHT : 1;
+		points += vuln_points[v->sev] * m;
 		cnt[v->sev]++;
+		upoints[e->u.use] += vuln_points[v->sev];
+		ucount[e->u.use]++;
 		char det[256];
-		(void)xsnprintf(det, sizeof(det), "%s %s%s", v->rule, sev_names[v->sev],
-				v->fixed ? " fixed" : "");
+		(void)xsnprintf(det, sizeof(det), "%s %s%s%s", v->rule, sev_names[v->sev],
+				v->fixed ? " fixed" : "",
+				e->u.use == USE_USED	     ? " in use"
+				: e->u.use == USE_NOT_LOADED ? " not loaded"
+							     : "");
 		r = ev_add(o, fs, RISK_EV_FINDING, v->id, v->run, det);
 		if (r >= 0 && v->fixed) {
-			fix_points += vuln_points[v->sev];
+			fix_points += vuln_points[v->sev] * m;
 			n_fixed++;
 			r = ev_add(o, ff, RISK_EV_FINDING, v->id, v->run, det);
 		}
@@ -887,6 +1384,26 @@ static int score_vulns(struct gather *g, struct risk_workload *w, bool have_stor
 			n_expl++;
 			r = ev_add(o, fe, RISK_EV_FINDING, v->id, v->run, det);
 		}
+		if (r < 0 || m0 == m1)
+			continue;
+		/* Per package of an image, for the vuln-in-use evidence. */
+		buf_clear(&key);
+		r = buf_printf(&key, "%zu\n%s", e->slot, v->pkgkey);
+		if (r < 0)
+			break;
+		json_t *have = json_object_get(pkg_index, buf_str(&key));
+		size_t pi = have ? (size_t)json_integer_value(have) : n_pk;
+		if (!have) {
+			if (GROW(pk, n_pk, cap_pk) < 0 ||
+			    json_object_set_new_nocheck(pkg_index, buf_str(&key),
+							json_integer((json_int_t)n_pk)) < 0)
+				return -ENOMEM;
+			pk[n_pk++] = (struct pkg_use){.pkg = v->pkg, .u = e->u};
+		}
+		if (e->u.use > pk[pi].u.use)
+			pk[pi].u = e->u;
+		pk[pi].n++;
+		pk[pi].points += vuln_points[v->sev];
 	}
 	if (r < 0)
 		return r;
@@ -896,6 +1413,7 @@ static int score_vulns(struct gather *g, struct risk_workload *w, bool have_stor
 	fe->value = n_expl ? 1 : 0;
 	size_t n_open = cnt[SEV_CRITICAL] + cnt[SEV_HIGH] + cnt[SEV_MEDIUM] + cnt[SEV_LOW] +
 			cnt[SEV_INFO] + cnt[SEV_UNKNOWN];
+	fu->unknown = model[RISK_F_VULN_IN_USE].weight;
 	if (n_img == 0) {
 		r = set_detail(fs, "no container image in the pod spec");
 		fn->value = 0;
@@ -907,14 +1425,17 @@ static int score_vulns(struct gather *g, struct risk_workload *w, bool have_stor
 		fe->unknown = model[RISK_F_VULN_EXPLOITED].weight;
 		if (r >= 0)
 			r = set_detail(fe, "not in the data: no image");
+		if (r >= 0)
+			r = set_detail(fu, "not in the data: no image");
 		return r;
 	}
-	r = set_detail(fs,
-		       "%zu open vulnerabilit%s (critical %zu, high %zu, medium %zu, low %zu, "
-		       "other %zu) in %zu of %zu image%s scanned",
-		       n_open, n_open == 1 ? "y" : "ies", cnt[SEV_CRITICAL], cnt[SEV_HIGH],
-		       cnt[SEV_MEDIUM], cnt[SEV_LOW], cnt[SEV_INFO] + cnt[SEV_UNKNOWN], n_scanned,
-		       n_img, n_img == 1 ? "" : "s");
+	r = set_detail(
+	    fs,
+	    "%zu open vulnerabilit%s (critical %zu, high %zu, medium %zu, low %zu, "
+	    "other %zu) in %zu of %zu image%s scanned%s",
+	    n_open, n_open == 1 ? "y" : "ies", cnt[SEV_CRITICAL], cnt[SEV_HIGH], cnt[SEV_MEDIUM],
+	    cnt[SEV_LOW], cnt[SEV_INFO] + cnt[SEV_UNKNOWN], n_scanned, n_img, n_img == 1 ? "" : "s",
+	    ucount[USE_NOT_LOADED] ? "; those of packages never loaded count x0.25" : "");
 	if (r >= 0)
 		r = set_detail(ff, "%zu of %zu open vulnerabilities have a fixed version", n_fixed,
 			       n_open);
@@ -933,6 +1454,27 @@ static int score_vulns(struct gather *g, struct risk_workload *w, bool have_stor
 			       n_scanned ? "the vulnerability findings carry no known-exploitation "
 					   "flag (CISA KEV)"
 					 : "no image was scanned");
+	}
+	if (r < 0)
+		return r;
+	/* Vulnerable packages in use: only with a scan and a baseline of the workload. */
+	if (!have_store) {
+		r = set_detail(fu, "not in the data: no store read");
+	} else if (n_scanned == 0) {
+		r = set_detail(fu, "not in the data: no image was scanned");
+	} else if (m0 == m1) {
+		/* The id a baseline would have: the image's digest when known, or its name. */
+		const struct img_slot *s0 = &g->img[slots[0]];
+		const char *d0 = s0->digest ? s0->digest : s0->vdigest;
+		r = set_detail(
+		    fu,
+		    "not assessed: no behaviour baseline in the store for k8s:%s/%s@%s%s%s%s "
+		    "(learnt by bulkhead sensor run --mode learn, or bulkhead baseline "
+		    "import)",
+		    w->ns, w->obj->name, d0 ? d0 : s0->name, d0 ? " or @" : "", d0 ? s0->name : "",
+		    n_slots > 1 ? " nor its other images" : "");
+	} else {
+		r = score_in_use(g, w, m0, m1, pk, n_pk, ucount, upoints);
 	}
 	if (r < 0)
 		return r;
@@ -1347,13 +1889,15 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 	g.cscopes = json_object();
 	g.wl_by_id = json_object();
 	g.wl_by_name = json_object();
+	g.wl_by_owner = json_object();
 	size_t n_objs = m->n ? m->n : 1;
 	obj_wl = malloc(n_objs * sizeof(*obj_wl));
 	obj_ex = malloc(n_objs * sizeof(*obj_ex));
 	obj_nr = malloc(n_objs * sizeof(*obj_nr));
 	obj_rb = malloc(n_objs * sizeof(*obj_rb));
 	if (!g.by_key || !g.by_name || !g.by_digest || !g.vscopes || !g.cscopes || !g.wl_by_id ||
-	    !g.wl_by_name || !sa_cache || !obj_wl || !obj_ex || !obj_nr || !obj_rb) {
+	    !g.wl_by_name || !g.wl_by_owner || !sa_cache || !obj_wl || !obj_ex || !obj_nr ||
+	    !obj_rb) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -1392,6 +1936,18 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 							json_integer((json_int_t)obj_wl[i]));
 			if (r < 0)
 				r = -ENOMEM;
+		}
+		/* The owner of its pods' baselines: its name; a bare Pod's also after the rule of
+		 * baseline_k8s_owner() ("db-0" -> "db"), as the sensor names it. */
+		if (r >= 0 && xsnprintf(key, sizeof(key), "%s/%s", w->ns, obj->name) >= 0)
+			r = map_push(g.wl_by_owner, key, obj_wl[i]);
+		if (r >= 0 && obj->kind == K8S_KIND_POD) {
+			_cleanup_free_ char *owner = baseline_k8s_owner(obj->name);
+			if (!owner)
+				r = -ENOMEM;
+			else if (!streq(owner, obj->name) &&
+				 xsnprintf(key, sizeof(key), "%s/%s", w->ns, owner) >= 0)
+				r = map_push(g.wl_by_owner, key, obj_wl[i]);
 		}
 		for (size_t k = 0; r >= 0 && k < w->images.n; k++) {
 			size_t si;
@@ -1444,7 +2000,7 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 	for (size_t i = 0; i < ret->n && r >= 0; i++) {
 		struct risk_workload *w = &ret->w[i];
 		size_t oi = (size_t)(w->obj - m->objs);
-		r = score_vulns(&g, w, s != NULL);
+		r = score_vulns(&g, i, s != NULL);
 		if (r < 0)
 			break;
 		size_t xi = obj_ex[oi], ni = obj_nr[oi], bi = obj_rb[oi];
@@ -1510,8 +2066,8 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 			r = ev_obj(&ret->opts, fe, nso ? nso : w->obj,
 				   nso ? "Namespace" : "workload");
 
-		/* Runtime. */
-		struct risk_factor *fr = &w->f[RISK_F_RUNTIME_ALERTS], *fx = &w->f[RISK_F_EXECUTED];
+		/* Runtime (vuln-in-use is scored with the vulnerabilities). */
+		struct risk_factor *fr = &w->f[RISK_F_RUNTIME_ALERTS];
 		if (r >= 0 && !g.has_runtime) {
 			fr->unknown = model[RISK_F_RUNTIME_ALERTS].weight;
 			r = set_detail(fr, "no runtime data: %s",
@@ -1524,11 +2080,6 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 				       g.alert_count[i] == 1 ? "" : "s",
 				       (long long)(ret->opts.runtime_window / 86400));
 		}
-		fx->unknown = model[RISK_F_EXECUTED].weight;
-		fx->assessed = false;
-		if (r >= 0)
-			r = set_detail(fx,
-				       "not in the data: the store records no package execution");
 
 		/* The sum. */
 		for (size_t k = 0; k < _RISK_F_MAX; k++) {
@@ -1551,8 +2102,19 @@ int risk_run(const struct k8s_manifests *m, struct store *s, const struct risk_o
 		r = strv_push(&ret->notes, "the store has no runtime data (runs of kind runtime)");
 	if (r >= 0)
 		r = strv_push(&ret->notes,
-			      "known exploitation and executed packages: not in the "
-			      "data unless the findings carry them (docs/risk-model.md)");
+			      "known exploitation: not in the data unless the findings "
+			      "carry it (docs/risk-model.md)");
+	if (r >= 0 && s && g.n_bl_seen == 0)
+		r = strv_push(&ret->notes,
+			      "the store has no behaviour baselines: vulnerable packages "
+			      "in use (vuln-in-use) are not assessed");
+	else if (r >= 0 && s && g.n_bl == 0)
+		r = strv_push(
+		    &ret->notes,
+		    "no behaviour baseline in the store names a workload and image of "
+		    "the manifests (k8s:NAMESPACE/NAME@IMAGE): vuln-in-use is not assessed");
+	for (size_t i = 0; r >= 0 && i < g.notes.n; i++)
+		r = strv_push(&ret->notes, g.notes.v[i]);
 	for (size_t i = 0; r >= 0 && i < nr.notes.n; i++)
 		r = strv_push(&ret->notes, nr.notes.v[i]);
 	for (size_t i = 0; r >= 0 && i < rb.notes.n; i++)

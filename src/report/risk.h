@@ -6,10 +6,12 @@
  * (from the store's scan.vuln runs), its exposure (Services, Ingresses, host network, and
  * NetworkPolicy reachability), its privilege (Pod Security Standards and hardening checks,
  * RBAC power of its service account), its environment (production or not) and runtime
- * evidence (alerts recorded by runs of kind "runtime"). docs/risk-model.md explains the
- * weights; every factor keeps its value, weight, contribution and evidence (store finding
- * and run ids, manifest file:line), and the part of its weight the data could not assess
- * ("unknown": an image never scanned, no runtime data, no exploitation data).
+ * evidence (alerts recorded by runs of kind "runtime"; which vulnerable packages the
+ * workload's behaviour baselines in the store show executed or opened). docs/risk-model.md
+ * explains the weights; every factor keeps its value, weight, contribution and evidence
+ * (store finding, run and baseline ids, manifest file:line), and the part of its weight the
+ * data could not assess ("unknown": an image never scanned, no runtime data, no exploitation
+ * data, no baseline).
  *
  * Reads the manifests and the store; writes nothing to either. Strings borrowed from the
  * manifests must outlive the report.
@@ -48,7 +50,7 @@ enum risk_factor_id {
 	RISK_F_RBAC,
 	RISK_F_ENVIRONMENT,
 	RISK_F_RUNTIME_ALERTS,
-	RISK_F_EXECUTED,
+	RISK_F_VULN_IN_USE,
 	_RISK_F_MAX,
 };
 
@@ -88,6 +90,7 @@ enum risk_ev_type {
 	RISK_EV_MANIFEST, /* ref "file:line" */
 	RISK_EV_FINDING,  /* ref = store finding id, run = its last run */
 	RISK_EV_RUN,	  /* ref = store run id */
+	RISK_EV_BASELINE, /* ref = "WORKLOAD#VERSION" of a baseline in the store */
 	_RISK_EV_MAX,
 };
 
@@ -126,7 +129,8 @@ struct risk_report {
 	char *store_name;  /* owned, NULL when no store was read */
 	struct risk_opts opts;
 	size_t n_images, n_images_scanned;
-	bool has_runtime; /* the store holds runs of kind "runtime" */
+	bool has_runtime;   /* the store holds runs of kind "runtime" */
+	size_t n_baselines; /* behaviour baselines in the store that matched a workload's image */
 };
 
 /*

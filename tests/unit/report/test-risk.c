@@ -4,13 +4,16 @@
  * environment rules, and whole runs over small manifests with a SQLite store filled through
  * store_record_run() (scan.vuln findings of an image, a scan.config run, runtime alerts):
  * which scan stands for which image (by name, by digest), the factor values and their
- * evidence, what is unknown, and the ranking.
+ * evidence, what is unknown, and the ranking; vulnerable packages in use from behaviour
+ * baselines put with store_baseline_put() (exact, merged-/usr and owner-rule matches, never
+ * loaded, cut file lists, scans without package files, invalid documents, no baseline).
  */
 #include <stdio.h>
 
 #include "common/json.h"
 #include "k8s/k8s.h"
 #include "report/risk.h"
+#include "runtime/baseline.h"
 #include "store/store.h"
 #include "tap.h"
 
@@ -312,8 +315,11 @@ TEST(run_with_store)
 	ASSERT_TRUE(near(t->f[RISK_F_HOST_NAMESPACES].value, 1));
 	ASSERT_TRUE(near(t->f[RISK_F_ROOT].value, 1));
 	ASSERT_TRUE(has_ev(&t->f[RISK_F_PRIVILEGED], "risk.yaml:61"));
-	/* Executed packages: never in the data. */
-	ASSERT_FALSE(t->f[RISK_F_EXECUTED].assessed);
+	/* Vulnerable packages in use: not scanned, and no baseline anyway. */
+	ASSERT_FALSE(t->f[RISK_F_VULN_IN_USE].assessed);
+	ASSERT_TRUE(near(t->f[RISK_F_VULN_IN_USE].unknown, 4));
+	ASSERT_FALSE(api->f[RISK_F_VULN_IN_USE].assessed);
+	ASSERT_TRUE(strstr(api->f[RISK_F_VULN_IN_USE].detail, "no behaviour baseline") != NULL);
 
 	/* Every score is the sum of its contributions. */
 	for (size_t i = 0; i < rep.n; i++) {
@@ -387,6 +393,198 @@ TEST(run_without_store)
 		ASSERT_TRUE(w->unknown >= 45 - 1e-9);
 	}
 	ASSERT_TRUE(rep.notes.n > 0 && strstr(rep.notes.v[0], "no store") != NULL);
+	risk_report_done(&rep);
+	k8s_manifests_done(&m);
+}
+
+/* ---- vulnerable packages in use ------------------------------------------------------ */
+
+static const char in_use_manifests[] =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n"
+    "spec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+    "      labels: {app: web}\n    spec:\n      containers:\n"
+    "      - name: web\n        image: registry.example.com/shop/web:1.0\n"
+    "---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\n  namespace: shop\n"
+    "spec:\n  selector:\n    matchLabels: {app: other}\n  template:\n    metadata:\n"
+    "      labels: {app: other}\n    spec:\n      containers:\n"
+    "      - name: web\n        image: registry.example.com/shop/web:1.0\n"
+    "---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: shop\n"
+    "spec:\n  containers:\n  - name: db\n    image: db:1\n"
+    "---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: legacy\n  namespace: shop\n"
+    "spec:\n  selector:\n    matchLabels: {app: legacy}\n  template:\n    metadata:\n"
+    "      labels: {app: legacy}\n    spec:\n      containers:\n"
+    "      - name: l\n        image: legacy:1\n";
+
+/* A vulnerability of package pkg ("name@version") with its recorded files (NULL: none). */
+static json_t *pvuln(const char *id, const char *sev, const char *pkg, json_t *files, int omitted)
+{
+	json_t *ev = json_object();
+	ASSERT_NOT_NULL(ev);
+	if (files)
+		ASSERT_OK(json_object_set_new(ev, "package_files", files));
+	if (omitted)
+		ASSERT_OK(json_object_set_new(ev, "package_files_omitted", json_integer(omitted)));
+	json_t *f = json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:o}", "id", id, "kind",
+			      "vulnerability", "severity", sev, "rule", "id", id, "location",
+			      "path", "/var/lib/dpkg/status", "package", pkg, "evidence", ev);
+	ASSERT_NOT_NULL(f);
+	return f;
+}
+
+/* Suppressed by a VEX statement: not a vulnerability of the image. */
+static json_t *vexed(json_t *f)
+{
+	ASSERT_OK(json_object_set_new(json_object_get(f, "evidence"), "vex",
+				      json_pack("{s:s}", "status", "not_affected")));
+	return f;
+}
+
+/* Put a baseline of workload with the facts "TYPE PATH" (NULL-terminated). */
+static void put_baseline(struct store *s, const char *workload, const char *const *facts)
+{
+	_cleanup_(baseline_freep) struct baseline *b = NULL;
+	ASSERT_OK(baseline_new(workload, BASELINE_MONITOR, 1700000000, NULL, &b));
+	for (size_t i = 0; facts[i]; i++) {
+		const char *sp = strchr(facts[i], ' ');
+		ASSERT_NOT_NULL(sp);
+		char type[32];
+		ASSERT_TRUE((size_t)(sp - facts[i]) < sizeof(type));
+		memcpy(type, facts[i], (size_t)(sp - facts[i]));
+		type[sp - facts[i]] = '\0';
+		int t = baseline_type_from_name(type);
+		ASSERT_TRUE(t >= 0);
+		struct baseline_fact f = {.a = (char *)(sp + 1)};
+		ASSERT_OK(baseline_insert_fact(b, (enum baseline_type)t, &f));
+	}
+	_cleanup_buf_ struct buf doc;
+	buf_init(&doc, 0);
+	ASSERT_OK(baseline_export(b, &doc));
+	ASSERT_OK(store_baseline_put(s, workload, 1700000000, "monitor", buf_str(&doc), NULL));
+}
+
+static const struct risk_evidence *ev_detail(const struct risk_factor *f, const char *ref,
+					     const char *prefix)
+{
+	for (size_t i = 0; i < f->n_ev; i++)
+		if (f->ev[i].type == RISK_EV_BASELINE && streq(f->ev[i].ref, ref) &&
+		    f->ev[i].detail && strncmp(f->ev[i].detail, prefix, strlen(prefix)) == 0)
+			return &f->ev[i];
+	return NULL;
+}
+
+TEST(vuln_in_use)
+{
+	struct k8s_manifests m = {0};
+	load_buf(&m, "in-use.yaml", in_use_manifests);
+	_cleanup_(store_closep) struct store *s = new_store("in-use.db");
+	int64_t now = 1700000000;
+	record(
+	    s, "scan.vuln", now - 50, "image", "registry.example.com/shop/web:1.0", "sha256:aaa",
+	    NULL, NULL,
+	    json_pack(
+		"[o, o, o, o, o]",
+		pvuln("f-zlib", "critical", "zlib1g@1.2",
+		      json_pack("[s, s]", "/lib/x86_64-linux-gnu/libz.so.1",
+				"/usr/share/doc/zlib1g/copyright"),
+		      0),
+		pvuln("f-bash", "high", "bash@5.2",
+		      json_pack("[s, s]", "/bin/bash", "/usr/share/man/man1/bash.1.gz"), 0),
+		pvuln("f-perl", "medium", "perl@5.36", json_pack("[s]", "/usr/bin/perl5.36"), 900),
+		pvuln("f-none", "low", "meta@1", NULL, 0),
+		vexed(pvuln("f-vex", "critical", "bash@5.2", json_pack("[s]", "/bin/bash"), 0))));
+	record(s, "scan.vuln", now - 40, "image", "db:1", NULL, NULL, NULL,
+	       json_pack("[o]", pvuln("f-db", "high", "dbsrv@3",
+				      json_pack("[s]", "/usr/sbin/db-server"), 0)));
+	record(s, "scan.vuln", now - 30, "image", "legacy:1", NULL, NULL, NULL,
+	       json_pack("[o]", pvuln("f-old", "critical", "old@1", NULL, 0)));
+	/* web by the digest of its scan: zlib read through /usr (merged /usr), bash never run. */
+	static const char *const web[] = {"file_read /usr/lib/x86_64-linux-gnu/libz.so.1",
+					  "exec /usr/bin/python3", "file_read /etc/hosts", NULL};
+	put_baseline(s, "k8s:shop/web@sha256:aaa", web);
+	/* db-0 (a bare Pod, owner "db") by reference: its server ran. */
+	static const char *const db[] = {"exec /usr/sbin/db-server", NULL};
+	put_baseline(s, "k8s:shop/db@docker.io/library/db:1", db);
+	static const char *const legacy[] = {"exec /usr/bin/old", NULL};
+	put_baseline(s, "k8s:shop/legacy@legacy:1", legacy);
+	/* Not this workload: another namespace, another image, another form, invalid. */
+	put_baseline(s, "k8s:other/web@sha256:aaa", db);
+	put_baseline(s, "k8s:shop/web@sha256:bbb", db);
+	put_baseline(s, "container:web@registry.example.com/shop/web:1.0", db);
+	ASSERT_OK(store_baseline_put(s, "k8s:shop/other@sha256:aaa", now, "learn",
+				     "{\"schema\": \"nope\"}", NULL));
+
+	struct risk_opts o = {.now = now};
+	struct risk_report rep = {0};
+	struct bh_diag d = {0};
+	ASSERT_OK(risk_run(&m, s, &o, &rep, &d));
+	ASSERT_EQ(rep.n, 4);
+	ASSERT_EQ(rep.n_baselines, 3);
+
+	const struct risk_workload *w = find(&rep, "shop", "web", NULL);
+	const struct risk_factor *u = &w->f[RISK_F_VULN_IN_USE];
+	ASSERT_TRUE(u->assessed);
+	/* Used: zlib (critical, 10 points); never loaded: bash (high, 4); unknown: perl (cut
+	 * short, medium 1) and meta (no files, low 0.25). */
+	ASSERT_TRUE(near(u->value, 10.0 / 20.0));
+	ASSERT_TRUE(near(u->unknown, 4 * 1.25 / 15.25));
+	const struct risk_evidence *e =
+	    ev_detail(u, "k8s:shop/web@sha256:aaa#1", "in use: zlib1g@1.2: ");
+	ASSERT_NOT_NULL(e);
+	ASSERT_TRUE(strstr(e->detail, "/lib/x86_64-linux-gnu/libz.so.1 (file_read)") != NULL);
+	ASSERT_NOT_NULL(ev_detail(u, "k8s:shop/web@sha256:aaa#1", "not loaded: bash@5.2"));
+	ASSERT_NULL(ev_detail(u, "k8s:shop/web@sha256:aaa#1", "not loaded: perl"));
+	ASSERT_TRUE(strstr(u->detail, "1 of 4 vulnerable packages in use") != NULL);
+	ASSERT_TRUE(strstr(u->detail, "2 of unknown use") != NULL);
+	/* Severity: bash's 4 points count x0.25; f-vex is not counted. */
+	const struct risk_factor *sev = &w->f[RISK_F_VULN_SEVERITY];
+	ASSERT_TRUE(near(sev->value, 12.25 / 22.25));
+	ASSERT_FALSE(has_ev(sev, "f-vex"));
+	ASSERT_TRUE(strstr(sev->detail, "never loaded count x0.25") != NULL);
+
+	/* Same image, no valid baseline (its one is not a document): not assessed. */
+	const struct risk_workload *ot = find(&rep, "shop", "other", NULL);
+	ASSERT_FALSE(ot->f[RISK_F_VULN_IN_USE].assessed);
+	ASSERT_TRUE(near(ot->f[RISK_F_VULN_IN_USE].unknown, 4));
+	ASSERT_TRUE(near(ot->f[RISK_F_VULN_IN_USE].value, 0));
+	ASSERT_TRUE(strstr(ot->f[RISK_F_VULN_IN_USE].detail, "no behaviour baseline") != NULL);
+	ASSERT_TRUE(near(ot->f[RISK_F_VULN_SEVERITY].value, 15.25 / 25.25));
+	/* The used critical vulnerability makes web rank above it on that factor alone. */
+	ASSERT_TRUE(w->f[RISK_F_VULN_IN_USE].contribution > 1.9);
+	bool noted = false;
+	for (size_t i = 0; i < rep.notes.n; i++)
+		noted |= strstr(rep.notes.v[i], "k8s:shop/other@sha256:aaa#1 in the store is not a "
+						"valid") != NULL;
+	ASSERT_TRUE(noted);
+
+	/* A bare Pod by its owner name and the image by reference. */
+	const struct risk_workload *db0 = find(&rep, "shop", "db-0", NULL);
+	ASSERT_TRUE(db0->f[RISK_F_VULN_IN_USE].assessed);
+	ASSERT_TRUE(near(db0->f[RISK_F_VULN_IN_USE].value, 4.0 / 14.0));
+	ASSERT_NOT_NULL(ev_detail(&db0->f[RISK_F_VULN_IN_USE],
+				  "k8s:shop/db@docker.io/library/db:1#1",
+				  "in use: dbsrv@3: /usr/sbin/db-server (exec)"));
+
+	/* A baseline, but the scan lists no package files. */
+	const struct risk_workload *lg = find(&rep, "shop", "legacy", NULL);
+	ASSERT_FALSE(lg->f[RISK_F_VULN_IN_USE].assessed);
+	ASSERT_TRUE(near(lg->f[RISK_F_VULN_IN_USE].unknown, 4));
+	ASSERT_TRUE(strstr(lg->f[RISK_F_VULN_IN_USE].detail, "lists no package files") != NULL);
+
+	/* JSON: the baseline evidence and the summary. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ASSERT_NOT_NULL(f);
+	ASSERT_OK(risk_report_json(&rep, 0, f));
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_TRUE(strstr(text, "\"type\": \"baseline\"") != NULL);
+	ASSERT_TRUE(strstr(text, "\"baselines_matched\": 3") != NULL);
+	ASSERT_TRUE(strstr(text, "\"vuln-in-use\"") != NULL);
+	free(text);
+
 	risk_report_done(&rep);
 	k8s_manifests_done(&m);
 }
