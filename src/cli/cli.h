@@ -60,6 +60,9 @@ int cmd_audit(int argc, char **argv, struct cli_ctx *ctx); extern const char cmd
 int cmd_risk(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_baseline(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_baseline_usage[];
+/* `bulkhead profile export ...` (cmd-profile.c). */
+int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
+extern const char cmd_profile_usage[];
 extern const char cmd_risk_usage[];
 int cmd_report(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_report_usage[];

@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
 	{ "audit", cmd_audit, "tamper-evident audit log: verify, log, export, import Kubernetes audit events", cmd_audit_usage },
 	{ "risk", cmd_risk, "rank deployments by risk in context (vulnerabilities, exposure, privilege, environment, runtime)", cmd_risk_usage },
 	{ "baseline", cmd_baseline, "behaviour baselines of workloads: list, show, export, import, diff, switch mode", cmd_baseline_usage },
+	{ "profile", cmd_profile, "export a seccomp profile, a NetworkPolicy or unused packages from a workload's baseline", cmd_profile_usage },
 	{ "report", cmd_report, "compliance reports (NIST SP 800-190, CIS Kubernetes) from the store", cmd_report_usage },
 };
 
