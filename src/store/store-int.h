@@ -68,6 +68,7 @@ struct store {
 	char errmsg[512]; /* the last backend error, "" after success */
 	bool in_batch;	  /* store_batch_begin() took the write transaction */
 	int batch_error;  /* the first failure inside the batch (< 0), else 0 */
+	char batch_errmsg[512]; /* errmsg of that first failure */
 };
 
 extern const struct store_backend store_backend_sqlite;

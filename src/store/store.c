@@ -381,10 +381,14 @@ static int in_write_tx(struct store *s, int (*fn)(struct store *s, void *u), voi
 	if (s->in_batch) {
 		if (s->batch_error < 0)
 			return store_set_error(s, -ECANCELED,
-					       "an earlier write of this batch failed");
+					       "an earlier write of this batch failed: %s",
+					       s->batch_errmsg[0] ? s->batch_errmsg : strerror(-s->batch_error));
 		int q = fn(s, u);
-		if (q < 0)
+		if (q < 0) {
 			s->batch_error = q;
+			/* later calls say what failed first, not only that something did */
+			memcpy(s->batch_errmsg, s->errmsg, sizeof(s->batch_errmsg));
+		}
 		return q;
 	}
 	int r = s->be->begin(s, true);
@@ -424,6 +428,7 @@ int store_batch_begin(struct store *s)
 	}
 	s->in_batch = true;
 	s->batch_error = 0;
+	s->batch_errmsg[0] = '\0';
 	return 0;
 }
 
@@ -434,6 +439,8 @@ int store_batch_commit(struct store *s)
 	int r = s->batch_error;
 	s->in_batch = false;
 	s->batch_error = 0;
+	if (r < 0) /* the batch fails with its first error and that error's message */
+		memcpy(s->errmsg, s->batch_errmsg, sizeof(s->errmsg));
 	if (r >= 0) {
 		r = s->be->commit(s);
 		if (r >= 0)

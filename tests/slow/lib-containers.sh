@@ -326,9 +326,10 @@ bh_ctr_cleanup()
 {
 	[ -n "${BH_CTR_DIR:-}" ] && [ -d "$BH_CTR_DIR" ] || return 0
 	bh_ctr_docker_down
-	while IFS= read -r _bh_n; do
+	# newest first: a container that joined another's network namespace goes before it
+	tac "$BH_CTR_DIR/podman.list" 2>/dev/null | while IFS= read -r _bh_n; do
 		[ -n "$_bh_n" ] && bh_ctr_podman_stop "$_bh_n"
-	done <"$BH_CTR_DIR/podman.list"
+	done
 	while IFS= read -r _bh_n; do
 		[ -n "$_bh_n" ] && bh_ctr_runc_stop "$_bh_n"
 	done <"$BH_CTR_DIR/runc.list"
