@@ -919,12 +919,39 @@ static int exec_cands(const struct bh_event *ev, const struct baseline *b, const
 	if (r < 0)
 		return r;
 	const char *parent = ev->proc.n_ancestors ? ev->proc.ancestors[0].exepath : NULL;
-	if (!parent || parent[0] != '/')
+	/* the runtime that started it (`podman exec`: runc or conmon, by timing) is no fact */
+	if (!parent || parent[0] != '/' || baseline_is_runtime_exe(parent))
 		return 0;
 	r = path_normalize(NULL, parent, &q);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	return cand_add(c, b, BASELINE_EXEC_PAIR, 0, 0, buf_str(&q), buf_str(&p));
+}
+
+bool baseline_is_runtime_exe(const char *path)
+{
+	static const char *const names[] = {
+		"runc", "crun", "youki", "runsc", "conmon", "containerd-shim",
+		"containerd-shim-runc-v1", "containerd-shim-runc-v2", "crio", "docker-runc",
+	};
+	if (!path)
+		return false;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(base, names[i]))
+			return true;
+	return false;
+}
+
+bool baseline_is_runtime_setup(const struct bh_event *ev)
+{
+	/* runc's and crun's init re-exec themselves as "runc:[1:CHILD]", "runc:[2:INIT]", … */
+	const char *name = ev->proc.name;
+	if (name && (strncmp(name, "runc:[", 6) == 0 || strncmp(name, "crun:[", 6) == 0 ||
+		     strncmp(name, "youki:[", 7) == 0))
+		return true;
+	return baseline_is_runtime_exe(ev->proc.exepath);
 }
 
 static int event_cands(const struct baseline *b, const struct bh_event *ev, const char *sha,

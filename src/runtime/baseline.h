@@ -204,6 +204,20 @@ int baseline_learn(struct baseline *b, const struct bh_event *ev, const char *ex
 int baseline_add_syscalls(struct baseline *b, const char *const *names, size_t n, int64_t now,
 			  bool *ret_new);
 
+/*
+ * The container runtime's own binaries (runc, crun, conmon, containerd shims, …), by name.
+ * A process they start has no parent/child fact: `podman exec` gives the new process runc or
+ * conmon as its parent depending on which exits first.
+ */
+bool baseline_is_runtime_exe(const char *path);
+/*
+ * An event of the runtime setting the container up (runc's init before it executes the
+ * entrypoint, or a runtime binary itself): not the workload's behaviour, so neither learnt
+ * nor checked — runc's unshare, mount, pivot_root would otherwise end up in every baseline
+ * and in the seccomp profiles exported from it.
+ */
+bool baseline_is_runtime_setup(const struct bh_event *ev);
+
 /* Learning has settled: something was learnt and no new fact came for stable_for seconds. */
 bool baseline_stable(const struct baseline *b, int64_t now, int64_t stable_for);
 

@@ -672,6 +672,10 @@ int rt_free(struct rt *rt)
 int rt_observe(struct rt *rt, struct bh_event *ev, const char *exe_sha256, int64_t now)
 {
 	rt->st.events++;
+	if (baseline_is_runtime_setup(ev)) {
+		rt->st.runtime_setup++;
+		return 0;
+	}
 	struct rt_wl *wl;
 	int r = wl_get(rt, ev, now, &wl);
 	if (r == -ENOENT) {

@@ -84,6 +84,7 @@ struct rt_options {
 
 struct rt_stats {
 	uint64_t events, no_workload, learnt_facts, deviations, blocked, workloads_over_limit;
+	uint64_t runtime_setup; /* events of the container runtime itself: ignored */
 	uint64_t saves, save_failures, mode_changes, hook_failures;
 	size_t workloads;
 };
