@@ -125,6 +125,17 @@ checks=$((checks + 1))
 jq -e '.records[0].payload | .action == "killed" and .fact == "/usr/bin/curl"' "$T/out" \
 	>/dev/null || fail "enforcement.block record: $(head -c 400 "$T/out")"
 
+# enforcement without privileges: one clear line, exit 3 (checked where we can drop root)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BULKHEAD" --version >/dev/null 2>&1; then
+	np=$(mktemp -d "${TMPDIR:-/tmp}/bh-np.XXXXXX") && chmod 777 "$np"
+	expect_exit 3 env BULKHEAD_HOME="$np" HOME="$np" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$BULKHEAD" sensor run --mode protect --store "$np/s.db" --duration 1
+	checks=$((checks + 1))
+	grep -q 'needs root' "$T/err" || fail "no clear error without privileges: $(cat "$T/err")"
+	rm -rf "$np"
+fi
+
 expect_exit 0 "$BULKHEAD" audit verify --store "$S"
 expect_exit 0 "$BULKHEAD" audit verify --store "$S2"
 finish
