@@ -20,6 +20,7 @@
 #include "cli/sensor-resources.h"
 #include "cli/cli.h"
 #include "common/event.h"
+#include "runtime/fanotify.h"
 #include "sensor/json.h"
 #include "sensor/enforce.h"
 #include "sensor/loader.h"
@@ -164,6 +165,12 @@ static int on_event(const struct bh_event *ev, void *userdata)
 		return -EPIPE;
 	}
 	return 0;
+}
+
+/* An execution the fanotify guard decided on: through the baselines and rules as any event. */
+static int on_fan_event(struct bh_event *ev, void *userdata)
+{
+	return on_event(ev, userdata);
 }
 
 /* --resources: the synthetic container_stats events do not go through the baselines */
@@ -320,6 +327,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 	}
 	/* the guard gets its session once it is open; the controller needs its hooks now */
 	_cleanup_(sensor_guard_done) struct sensor_guard guard = {0};
+	_cleanup_(sensor_fan_closep) struct sensor_fan *fan = NULL; /* after guard: freed first */
 	struct rt_hooks hooks;
 	if (sensor_guard_init(&guard, NULL, false, false, &hooks) < 0)
 		return CLI_EXIT_RUNTIME;
@@ -374,6 +382,15 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		char why[512];
 		if (so.enforce && sensor_enforce_probe(s, why, sizeof(why)) >= 0)
 			log_info("protect mode: %s", why);
+		if (so.enforce) {
+			/* executions outside a baseline are denied before they start where fanotify
+			 * permission events work; the BPF kill stays the backstop */
+			if (sensor_fan_open(&fan, why, sizeof(why)) < 0)
+				log_notice("protect mode: %s; executions are killed at exec instead", why);
+			else
+				log_info("protect mode: %s", why);
+			guard.fan = fan;
+		}
 	}
 	if (r < 0) {
 		log_error("cannot start the sensor: %s", err[0] ? err : strerror(-r));
@@ -432,6 +449,11 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 			last_report = t;
 		}
 		r = sensor_session_poll(s, 200, on_event, &st);
+		if (r >= 0 && fan) {
+			/* executions fanotify denied (or would have): events like the sensor's */
+			int fr = sensor_fan_drain(fan, on_fan_event, &st);
+			r = fr < 0 ? fr : r + fr;
+		}
 		if (r >= 0 && st.resources) {
 			int rr = cli_resources_tick(st.resources, on_stats, &st);
 			r = rr < 0 ? rr : r + rr;
@@ -459,9 +481,12 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 			break;
 		}
 	}
-	/* drain what is already in the ring, then report */
-	if (ret == CLI_EXIT_OK)
+	/* drain what is already in the ring and the exec guard's queue, then report */
+	if (ret == CLI_EXIT_OK) {
 		(void)sensor_session_poll(s, 0, on_event, &st);
+		if (fan)
+			(void)sensor_fan_drain(fan, on_fan_event, &st);
+	}
 	if (fflush(st.out) != 0 && ret == CLI_EXIT_OK) {
 		(void)log_error_errno(-errno, "cannot write events: %m");
 		ret = CLI_EXIT_RUNTIME;
