@@ -10,7 +10,9 @@
 # verify it; then check a small Kubernetes app's manifests against the restricted Pod
 # Security Standard and show which workloads can reach which (and what the outside can
 # reach: nothing, in this app). Every result — the network findings too — is recorded in a
-# store of the demo's own (build/demo/home/store.db) with a tamper-evident audit log; the
+# store of the demo's own (build/demo/home/store.db) with a tamper-evident audit log; a
+# recorded runtime event stream of the app's api pod is learnt as its behaviour baseline and
+# a later one checked against it (alerts, a NetworkPolicy of the observed flows); the
 # demo ends by ranking the app's workloads by risk (the sample image is its api:1), checking
 # the audit log and writing the NIST SP 800-190 compliance report as one HTML page.
 # Offline: nothing is downloaded.
@@ -76,6 +78,37 @@ echo "== bulkhead k8s reach --cluster demo $k8s"
 "$bulkhead" k8s reach --cluster demo "$top/$k8s"
 # exit status 1 means something is exposed
 "$bulkhead" k8s exposure --cluster demo "$top/$k8s" >/dev/null || [ $? -eq 1 ]
+echo
+echo "== bulkhead sensor replay --mode monitor: the api workload's behaviour, learnt then checked"
+# A recorded event stream of the api Deployment's pod (what `bulkhead sensor record` writes
+# on a node): a first stretch is learnt as its baseline, an hour later the same pod runs a
+# shell that reads /etc/shadow, writes /etc/passwd and connects to an unknown address.
+ct='"container":{"id":"5e1f0c2d8e91","name":"api","image":"api:1","image_repository":"api","image_tag":"1","runtime":"containerd","k8s_ns":"shop","k8s_pod":"api-7d4b9c8f6-x2x9z"}'
+ev() { # seconds type res proc-json [fd-json]
+	printf '{"ts":%s000000000,"num":1,"type":"%s","dir":"<","res":%s,"proc":%s,%s%s}\n' \
+		"$1" "$2" "$3" "$4" "${5:+$5,}" "$ct"
+}
+sh_p='{"pid":20,"tid":20,"ppid":1,"uid":1000,"euid":1000,"name":"sh","exepath":"/bin/sh"}'
+curl_p='{"pid":21,"tid":21,"ppid":20,"uid":1000,"euid":1000,"name":"curl","exe":"curl","exepath":"/usr/bin/curl","args":["-s","http://db:5432/health"],"ancestors":[{"pid":20,"name":"sh","exepath":"/bin/sh"}]}'
+{
+	ev 1700000000 execve 0 "$sh_p"
+	ev 1700000001 execve 0 "$curl_p"
+	ev 1700000001 openat 3 "$curl_p" '"fd":{"num":3,"type":"f","name":"/etc/ssl/certs/ca-certificates.crt","open_flags":0}'
+	ev 1700000002 connect 0 "$curl_p" '"fd":{"num":4,"type":"4","name":"10.0.0.2:40000->10.0.0.7:5432","l4proto":6,"cip":"10.0.0.2","cport":40000,"sip":"10.0.0.7","sport":5432}'
+} >"$out/api-learn.jsonl"
+cat_p='{"pid":31,"tid":31,"ppid":20,"uid":0,"euid":0,"name":"cat","exe":"cat","exepath":"/bin/cat","args":["/etc/shadow"],"ancestors":[{"pid":20,"name":"sh","exepath":"/bin/sh"}]}'
+{
+	ev 1700003700 execve 0 "$curl_p"
+	ev 1700003701 execve 0 "$cat_p"
+	ev 1700003701 openat 3 "$cat_p" '"fd":{"num":3,"type":"f","name":"/etc/shadow","open_flags":0}'
+	ev 1700003702 openat 3 "$sh_p" '"fd":{"num":3,"type":"f","name":"/etc/passwd","open_flags":577}'
+	ev 1700003703 connect 0 "$curl_p" '"fd":{"num":4,"type":"4","name":"10.0.0.2:40002->203.0.113.9:4444","l4proto":6,"cip":"10.0.0.2","cport":40002,"sip":"203.0.113.9","sport":4444}'
+} >"$out/api-later.jsonl"
+"$bulkhead" sensor replay "$out/api-learn.jsonl" --mode monitor --learn-for 600 --output text
+"$bulkhead" sensor replay "$out/api-later.jsonl" --mode monitor --learn-for 600 --output text
+"$bulkhead" baseline list
+"$bulkhead" profile export "k8s:shop/api@api:1" --netpol -o "$out/api-netpol.yaml"
+echo "NetworkPolicy of the observed flows: $out/api-netpol.yaml"
 echo
 echo "== bulkhead risk $k8s (store $build/demo/home/store.db)"
 "$bulkhead" risk "$top/$k8s"
