@@ -18,8 +18,9 @@
 #             program where the floor runs two
 #   bulkhead  `bulkhead sensor run` (default event kinds, JSON events to /dev/null)
 #   +rules    `bulkhead sensor run --rules falco_rules.yaml` (the stock Falco rules from
-#             ../shared/testdata/runtime; every event kind; alerts to /dev/null); skipped
-#             when the test data is absent
+#             ../shared/testdata/runtime; every event kind; alerts to /dev/null; no stock
+#             rule reads the capabilities of unshare/setns, so sys_enter stays detached here
+#             too); skipped when the test data is absent
 #   bpftrace  bpftrace counting the same five events (tracepoint:raw_syscalls:sys_enter,
 #             sys_exit, tracepoint:sched:sched_process_exec, _exit, _fork); skipped when
 #             bpftrace is not installed (scripts/deps.sh --bench installs it)

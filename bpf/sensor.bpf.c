@@ -15,13 +15,14 @@
  * Syscalls are saved at entry (LRU hash keyed by pid_tgid) and emitted at exit, when
  * the result is known. Which syscalls matter, and which of their arguments are strings
  * or socket addresses, is the `syscalls` array that user space fills by number, so no
- * architecture's syscall table lives here; both sys_enter and sys_exit look the number
- * up first and return at once for the (many) syscalls nobody follows. The number is looked
- * up in the block of the task's ABI: a 32-bit task on x86-64 (TS_COMPAT) makes i386
- * syscalls, which have their own block, their arguments in other registers, and i386
- * socketcall(2) whose call and arguments are unpacked here (see BH_SC_SOCKETCALL). Big records are
- * built in a per-CPU scratch buffer and copied with bpf_ringbuf_output(); a full ring
- * buffer is counted per CPU. The reader is woken in batches (see BH_WAKEUP_BYTES_DEFAULT).
+ * architecture's syscall table lives here; both sys_enter and sys_exit test the number in
+ * a read-only bitmap (sc_nrs) first and return at once for the (many) syscalls nobody
+ * follows, before any helper call. The number is then looked up in the block of the
+ * task's ABI: a 32-bit task on x86-64 (TS_COMPAT) makes i386 syscalls, which have their
+ * own block, their arguments in other registers, and i386 socketcall(2) whose call and
+ * arguments are unpacked here (see BH_SC_SOCKETCALL). Big records are built in a per-CPU
+ * scratch buffer and copied with bpf_ringbuf_output(); a full ring buffer is counted per
+ * CPU. The reader is woken in batches (see BH_WAKEUP_BYTES_DEFAULT).
  */
 #include "vmlinux.h"
 
@@ -46,6 +47,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFDIR		      0040000
 #define S_IFCHR		      0020000
 #define S_IFIFO		      0010000
+#define PROC_PID_INIT_INO     0xEFFFFFFCU /* the initial pid namespace's inode (<linux/proc_ns.h>) */
 
 const volatile __u32 self_tgid = 0; /* the sensor's own events are not reported */
 /* hierarchy of hdr.cgroup_id: -1 the default (v2) one, else a v1 cgroup_subsys_id */
@@ -56,6 +58,11 @@ const volatile __u32 wakeup_bytes = BH_WAKEUP_BYTES_DEFAULT;
 /* the sys_exit program reads the arguments from the task's saved registers (tp_btf, raw_tp);
  * false for the classic tracepoint, which has none: sys_enter then saves them */
 const volatile bool exit_has_regs = false;
+
+/* the syscall numbers with an entry in `syscalls` in any ABI block (bit nr % 64 of word
+ * nr / 64): both syscall hooks test the number here first, before any helper call or read
+ * of the task, and leave at once for the (many) syscalls nobody follows */
+const volatile __u64 sc_nrs[BH_SC_NR_MAX / 64] = {};
 
 /* protect mode and syscall learning are loaded at all (else the verifier drops their code) */
 const volatile bool enforce_on = false;
@@ -298,6 +305,12 @@ static __always_inline __u32 task_vpid(struct task_struct *t, __u32 *ret_pidns, 
 	struct task_struct *leader = RD(btf, t, group_leader);
 	struct pid *pid = RD(btf, leader, thread_pid);
 	unsigned int level = RD(btf, pid, level);
+	if (level == 0) {
+		/* the initial pid namespace (every host process): its number is the global one,
+		 * its inode a constant, and the two reads below are saved */
+		*ret_pidns = PROC_PID_INIT_INO;
+		return RD(btf, leader, pid);
+	}
 	struct upid up = {};
 	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]);
 	*ret_pidns = BPF_CORE_READ(up.ns, ns.inum);
@@ -838,6 +851,23 @@ int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 
 /* ---- syscalls ---- */
 
+/* Is syscall number nr followed in some ABI (sc_nrs)? A load from .rodata, no helper call. */
+static __always_inline bool sc_nr_followed(__u64 nr)
+{
+	if (nr >= BH_SC_NR_MAX)
+		return false;
+	return sc_nrs[(nr >> 6) & (BH_SC_NR_MAX / 64 - 1)] & (1ULL << (nr & 63));
+}
+
+/* Does sys_enter leave syscall nr at once? Unless learning watches a cgroup, it does for the
+ * numbers sc_nrs does not name. */
+static __always_inline bool sc_enter_skips(__u64 nr)
+{
+	if (learn_on && n_tracked)
+		return false;
+	return !sc_nr_followed(nr);
+}
+
 /*
  * The descriptor of the syscall with this key (abi * BH_SC_NR_MAX + nr) when it is followed,
  * else NULL: the first thing both syscall hooks do, before reading any argument (one
@@ -1181,8 +1211,8 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 			/* else an entry whose exit was never seen (the task was killed) */
 			have = a.nr == key;
 		}
-		if (!have && saved)
-			return 0;
+		/* a missing entry (lost, or the syscall began before the hooks were attached):
+		 * the record is written from the registers, with the caller's state at exit */
 	}
 	if (!have) {
 		if (!regs_args)
@@ -1372,6 +1402,8 @@ static __always_inline void sc_regs_args(struct pt_regs *regs, __u64 key, __u64 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 {
+	if (sc_enter_skips((__u64)id))
+		return 0;
 	__u64 key = sc_key((__u64)id, bpf_get_current_task_btf(), true);
 	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
@@ -1385,6 +1417,8 @@ int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 {
+	if (sc_enter_skips((__u64)id))
+		return 0;
 	__u64 key = sc_key((__u64)id, (struct task_struct *)bpf_get_current_task(), false);
 	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
@@ -1399,6 +1433,8 @@ int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 {
+	if (sc_enter_skips((__u64)ctx->id))
+		return 0;
 	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
 	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
@@ -1418,7 +1454,10 @@ int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
 {
-	__u64 key = sc_key((__u64)SC_NR_BTF(regs), bpf_get_current_task_btf(), true);
+	__u64 nr = SC_NR_BTF(regs);
+	if (!sc_nr_followed(nr))
+		return 0;
+	__u64 key = sc_key(nr, bpf_get_current_task_btf(), true);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)
 		return 0;
@@ -1430,7 +1469,10 @@ int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 {
-	__u64 key = sc_key((__u64)SC_NR(regs), (struct task_struct *)bpf_get_current_task(), false);
+	__u64 nr = SC_NR(regs);
+	if (!sc_nr_followed(nr))
+		return 0;
+	__u64 key = sc_key(nr, (struct task_struct *)bpf_get_current_task(), false);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)
 		return 0;
@@ -1442,6 +1484,8 @@ int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_exit")
 int sysexit_tp(struct trace_event_raw_sys_exit *ctx)
 {
+	if (!sc_nr_followed((__u64)ctx->id))
+		return 0;
 	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d)

@@ -184,6 +184,23 @@ static int on_stats(const struct bh_event *ev, void *userdata)
 	return r;
 }
 
+/*
+ * Does a rule read the capabilities of an unshare or setns event? The sensor takes them at
+ * the syscall's entry (a new user namespace changes them) only then: that needs sys_enter
+ * on every syscall.
+ */
+static bool rules_read_entry_caps(const struct rule_set *set)
+{
+	static const char *const types[] = {"unshare", "setns"};
+	static const char *const fields[] = {"thread.cap_permitted", "thread.cap_effective",
+					     "thread.cap_inheritable"};
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(fields); k++)
+			if (rule_set_reads_field(set, types[i], fields[k]))
+				return true;
+	return false;
+}
+
 static void report_stats(struct sensor_session *s, const char *when)
 {
 	struct sensor_stats *st = calloc(1, sizeof(*st));
@@ -349,6 +366,9 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		const char *bad = NULL;
 		if (sensor_kinds_parse("all", &so.kinds, &bad) < 0)
 			return CLI_EXIT_RUNTIME;
+		/* alerts are all that is written: entry capabilities only for rules that read
+		 * them (the baselines' learning attaches sys_enter anyway) */
+		so.exit_caps = !bh.mode && !rules_read_entry_caps(al.set);
 	}
 	if (!sensor_bpf_built()) {
 		log_error("bulkhead was built without BPF support (clang, bpftool, libbpf or the "
@@ -441,6 +461,10 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 					break;
 				}
 				(void)cli_alerting_reload(st.alerting, ctx);
+				if (so.exit_caps && rules_read_entry_caps(st.alerting->set))
+					log_warning("the reloaded rules read the capabilities of "
+						    "unshare/setns events: until a restart they are "
+						    "those at the syscall's exit");
 			}
 		}
 		if (t - last_report >= 10000) {

@@ -96,6 +96,36 @@ int rule_set_eval(struct rule_set *set, const struct bh_event *ev, rule_match_fn
 	return matched;
 }
 
+/* Does the tree n compare field? (Macros are already substituted by their trees.) */
+static bool node_reads(const struct rs_node *n, const char *field)
+{
+	if (n->kind == RS_CHECK)
+		return n->ref.f && streq(n->ref.f->name, field);
+	if (n->kind != RS_AND && n->kind != RS_OR && n->kind != RS_NOT)
+		return false;
+	for (uint32_t i = 0; i < n->n; i++)
+		if (node_reads(n->kids[i], field))
+			return true;
+	return false;
+}
+
+bool rule_set_reads_field(const struct rule_set *set, const char *evt_type, const char *field)
+{
+	const struct rs_gen *g = set->gen;
+	int id = rs_evt_id(evt_type, strlen(evt_type));
+	if (!g || !g->by_evt || id <= 0)
+		return false;
+	for (uint32_t i = 0; i < g->n_by_evt[id]; i++) {
+		const struct rule *r = g->rules[g->by_evt[id][i]];
+		if (node_reads(r->ast, field))
+			return true;
+		for (size_t k = 0; k < r->n_out; k++)
+			if (r->out[k].ref.f && streq(r->out[k].ref.f->name, field))
+				return true;
+	}
+	return false;
+}
+
 static int render_field(struct rule_set *set, const struct rf_ref *ref, struct buf *out)
 {
 	struct rf_val vals[RS_MAX_VALUES];

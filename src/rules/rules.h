@@ -134,6 +134,14 @@ int rule_set_eval(struct rule_set *set, const struct bh_event *ev, rule_match_fn
 		  void *userdata);
 
 /*
+ * Does a rule evaluated for events of type evt_type (Falco's name, "unshare") read field (as
+ * the field table spells it, "thread.cap_effective") in its condition, its exceptions or
+ * its output? Only rules that are loaded, enabled and at or above the minimum priority
+ * count. For the sensor, to leave out what no rule looks at.
+ */
+bool rule_set_reads_field(const struct rule_set *set, const char *evt_type, const char *field);
+
+/*
  * The rule's output with %field substituted ("<NA>" for missing values) into out (appended).
  * 0, -E2BIG, -ENOMEM.
  */

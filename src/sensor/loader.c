@@ -169,8 +169,10 @@ static int probe(enum sensor_hook h, enum sensor_attach a, unsigned features)
 }
 
 /* Does an enabled syscall need its caller's state at entry (BH_SC_ENTRY_CAPS)? */
-static bool kinds_need_entry(uint32_t kinds)
+static bool kinds_need_entry(uint32_t kinds, unsigned features)
 {
+	if (features & SENSOR_BPF_EXIT_CAPS)
+		return false;
 	const struct sensor_syscall *sc;
 	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++)
 		if ((kinds & (1u << sc->kind)) && (sc->flags & BH_SC_ENTRY_CAPS))
@@ -207,7 +209,7 @@ static bool hook_needed(enum sensor_hook h, uint32_t kinds, unsigned features,
 		if (!syscall_kinds)
 			return false;
 		if (exit_mode == SENSOR_ATTACH_TP_BTF || exit_mode == SENSOR_ATTACH_RAW_TP)
-			return kinds_need_entry(syscall_kinds);
+			return kinds_need_entry(syscall_kinds, features);
 		return true;
 	default:
 		return syscall_kinds;
@@ -234,7 +236,80 @@ static uint8_t open_flags_where(const struct sensor_syscall *sc)
 	return 0;
 }
 
-static int fill_maps(struct sensor_skel *s, uint32_t kinds, unsigned features)
+/*
+ * The `syscalls` map entry of sc for these kinds and features: false when sc is not followed.
+ * entry_caps: BH_SC_ENTRY_CAPS syscalls are saved at entry (sys_enter is attached).
+ */
+static bool syscall_desc(const struct sensor_syscall *sc, uint32_t kinds, unsigned features,
+			 bool entry_caps, struct bh_sc_desc *ret)
+{
+	uint8_t on = 0;
+	if (kinds & (1u << sc->kind))
+		on |= BH_SC_ON_EVENTS;
+	if ((features & SENSOR_BPF_ENFORCE) &&
+	    (sc->kind == BH_KIND_OPEN || sc->kind == BH_KIND_CONNECT))
+		on |= BH_SC_ON_ENFORCE;
+	if (!on)
+		return false;
+	uint16_t flags = sc->flags;
+	if (!entry_caps)
+		flags &= (uint16_t)~BH_SC_ENTRY_CAPS;
+	*ret = (struct bh_sc_desc){.kind = sc->kind,
+				   .flags = flags,
+				   .fd_arg = sc->fd_arg,
+				   .on = on,
+				   .nargs = sc->nargs,
+				   .oflags = open_flags_where(sc)};
+	return true;
+}
+
+typedef int (*sc_desc_fn)(uint32_t key, const struct bh_sc_desc *d, void *userdata);
+
+/* The map keys syscall_desc() follows, in the order fill_maps() writes them, i386 socketcall(2)
+ * itself last: fn(key, desc, userdata) for each, stopping at its negative return. */
+static int syscall_descs_foreach(uint32_t kinds, unsigned features, bool entry_caps, sc_desc_fn fn,
+				 void *userdata)
+{
+	const struct sensor_syscall *sc;
+	uint8_t socketcall = 0;
+	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
+		struct bh_sc_desc d;
+		if (!syscall_desc(sc, kinds, features, entry_caps, &d))
+			continue;
+		if (sc->nr >= BH_SC_NR_MAX || sc->abi >= _BH_SC_ABI_MAX ||
+		    sc->nargs > BH_SC_SOCKETCALL_NARGS)
+			return -E2BIG;
+		int r = fn(sensor_syscall_key(sc), &d, userdata);
+		if (r < 0)
+			return r;
+		if (sc->abi == BH_SC_ABI_IA32_SOCKETCALL)
+			socketcall |= d.on;
+	}
+	if (!socketcall)
+		return 0;
+	/* i386 socketcall(2) itself: the BPF side follows the call it makes */
+	struct bh_sc_desc d = {.flags = BH_SC_SOCKETCALL, .on = socketcall};
+	return fn(BH_SC_ABI_IA32 * BH_SC_NR_MAX + SENSOR_IA32_NR_SOCKETCALL, &d, userdata);
+}
+
+static int desc_to_map(uint32_t key, const struct bh_sc_desc *d, void *userdata)
+{
+	return bpf_map_update_elem(*(int *)userdata, &key, d, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* Set the bit of key's syscall number in sc_nrs (the socketcall block's keys are call numbers,
+ * which sys_exit finds through socketcall's own key). */
+static int desc_to_bitmap(uint32_t key, const struct bh_sc_desc *d, void *userdata)
+{
+	uint64_t *nrs = userdata;
+	if (key / BH_SC_NR_MAX == BH_SC_ABI_IA32_SOCKETCALL)
+		return 0;
+	uint32_t nr = key % BH_SC_NR_MAX;
+	nrs[nr / 64] |= 1ull << (nr % 64);
+	return 0;
+}
+
+static int fill_maps(struct sensor_skel *s, uint32_t kinds, unsigned features, bool entry_caps)
 {
 	int efd = bpf_map__fd(s->maps.enabled), sfd = bpf_map__fd(s->maps.syscalls);
 	for (uint32_t k = 0; k < _BH_KIND_MAX; k++) {
@@ -242,40 +317,7 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds, unsigned features)
 		if (bpf_map_update_elem(efd, &k, &on, BPF_ANY) < 0)
 			return -errno;
 	}
-	const struct sensor_syscall *sc;
-	uint8_t socketcall = 0;
-	for (size_t i = 0; (sc = sensor_syscall_at(i)); i++) {
-		uint8_t on = 0;
-		if (kinds & (1u << sc->kind))
-			on |= BH_SC_ON_EVENTS;
-		if ((features & SENSOR_BPF_ENFORCE) &&
-		    (sc->kind == BH_KIND_OPEN || sc->kind == BH_KIND_CONNECT))
-			on |= BH_SC_ON_ENFORCE;
-		if (!on)
-			continue;
-		struct bh_sc_desc d = {.kind = sc->kind,
-				       .flags = sc->flags,
-				       .fd_arg = sc->fd_arg,
-				       .on = on,
-				       .nargs = sc->nargs,
-				       .oflags = open_flags_where(sc)};
-		if (sc->nr >= BH_SC_NR_MAX || sc->abi >= _BH_SC_ABI_MAX ||
-		    sc->nargs > BH_SC_SOCKETCALL_NARGS)
-			return -E2BIG;
-		uint32_t key = sensor_syscall_key(sc);
-		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
-			return -errno;
-		if (sc->abi == BH_SC_ABI_IA32_SOCKETCALL)
-			socketcall |= on;
-	}
-	if (socketcall) {
-		/* i386 socketcall(2) itself: the BPF side follows the call it makes */
-		struct bh_sc_desc d = {.flags = BH_SC_SOCKETCALL, .on = socketcall};
-		uint32_t key = BH_SC_ABI_IA32 * BH_SC_NR_MAX + SENSOR_IA32_NR_SOCKETCALL;
-		if (bpf_map_update_elem(sfd, &key, &d, BPF_ANY) < 0)
-			return -errno;
-	}
-	return 0;
+	return syscall_descs_foreach(kinds, features, entry_caps, desc_to_map, &sfd);
 }
 
 /* Open, load, fill and attach with the flavours in mode. 0 with *ret, or -errno. */
@@ -296,11 +338,18 @@ static int load_all(uint32_t kinds, unsigned features, const enum sensor_attach 
 	/* with a pt_regs at exit, sys_enter saves only what must be seen at entry */
 	s->rodata->exit_has_regs = mode[SENSOR_HOOK_SYS_EXIT] == SENSOR_ATTACH_TP_BTF ||
 				   mode[SENSOR_HOOK_SYS_EXIT] == SENSOR_ATTACH_RAW_TP;
-	int r = bpf_map__set_max_entries(s->maps.events, (uint32_t)ring_bytes);
+	/* capabilities at entry where sys_enter runs anyway, or where they are wanted */
+	bool entry_caps =
+	    !(features & SENSOR_BPF_EXIT_CAPS) || mode[SENSOR_HOOK_SYS_ENTER] != SENSOR_ATTACH_NONE;
+	_Static_assert(sizeof(s->rodata->sc_nrs) == BH_SC_NR_MAX / 8, "sc_nrs size");
+	int r = syscall_descs_foreach(kinds, features, entry_caps, desc_to_bitmap,
+				      (uint64_t *)s->rodata->sc_nrs);
+	if (r >= 0)
+		r = bpf_map__set_max_entries(s->maps.events, (uint32_t)ring_bytes);
 	if (r >= 0)
 		r = sensor_skel__load(s);
 	if (r >= 0)
-		r = fill_maps(s, kinds, features);
+		r = fill_maps(s, kinds, features, entry_caps);
 	if (r >= 0)
 		r = sensor_skel__attach(s);
 	if (r < 0) {

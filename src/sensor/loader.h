@@ -39,6 +39,10 @@ enum sensor_bpf_features {
 	SENSOR_BPF_ENFORCE = 1 << 0,
 	/* syscall learning: sys_enter is attached */
 	SENSOR_BPF_LEARN = 1 << 1,
+	/* the BH_SC_ENTRY_CAPS syscalls (unshare, setns) carry the caller's capabilities at
+	 * their exit, not at their entry, unless sys_enter is attached anyway: nothing else
+	 * needs sys_enter, so with the registers at sys_exit it stays detached */
+	SENSOR_BPF_EXIT_CAPS = 1 << 2,
 };
 
 /* The maps of protect mode and syscall learning (bpf/events.h), for src/sensor/enforce.c. */

@@ -136,8 +136,9 @@ int sensor_session_open(const struct sensor_session_options *opt, struct sensor_
 		else
 			subsys = sensor_cgmap_subsys(s->cgroups);
 	}
-	unsigned features =
-	    (opt->enforce ? SENSOR_BPF_ENFORCE : 0) | (opt->learn_syscalls ? SENSOR_BPF_LEARN : 0);
+	unsigned features = (opt->enforce ? SENSOR_BPF_ENFORCE : 0) |
+			    (opt->learn_syscalls ? SENSOR_BPF_LEARN : 0) |
+			    (opt->exit_caps ? SENSOR_BPF_EXIT_CAPS : 0);
 	r = sensor_bpf_open(opt->kinds, features, ring, subsys, &s->bpf, err, errsz);
 	if (r < 0)
 		return r;

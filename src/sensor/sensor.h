@@ -27,6 +27,11 @@ struct sensor_session_options {
 	 * even for kinds that are not enabled */
 	bool enforce;
 	bool learn_syscalls; /* per-cgroup syscall sets (sensor_track_syscalls) */
+	/* unshare and setns records carry the caller's capabilities at the syscall's exit
+	 * rather than at its entry (which a user namespace changes), so that sys_enter need not
+	 * run on every syscall only for them: for callers that know nobody reads those
+	 * (rule_set_reads_field); protect mode and learning still see the entry */
+	bool exit_caps;
 };
 
 struct sensor_stats {

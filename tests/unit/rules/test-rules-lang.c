@@ -317,3 +317,37 @@ TEST(report_names_missing_fields)
 			   "rules: 1 loaded, 2 skipped, 0 disabled\n");
 	free(text);
 }
+
+TEST(reads_field)
+{
+	/* what `sensor run --rules` asks before attaching sys_enter (entry capabilities) */
+	static const char rules[] =
+	    "- rule: caps at unshare\n"
+	    "  desc: d\n"
+	    "  condition: evt.type = unshare and thread.cap_permitted contains CAP_SYS_ADMIN\n"
+	    "  output: o\n"
+	    "  priority: WARNING\n"
+	    "- rule: setns output\n"
+	    "  desc: d\n"
+	    "  condition: evt.type = setns\n"
+	    "  output: \"%thread.cap_effective\"\n"
+	    "  priority: NOTICE\n"
+	    "- rule: shells\n"
+	    "  desc: d\n"
+	    "  condition: evt.type = execve and proc.name = bash\n"
+	    "  output: o\n"
+	    "  priority: NOTICE\n";
+	struct rule_set *set = rule_set_new(NULL);
+	ASSERT_NOT_NULL(set);
+	ASSERT_OK(rule_set_load_buf(set, "reads.yaml", rules, sizeof(rules) - 1, NULL));
+	ASSERT_TRUE(rule_set_reads_field(set, "unshare", "thread.cap_permitted"));
+	ASSERT_FALSE(rule_set_reads_field(set, "unshare", "thread.cap_effective"));
+	ASSERT_TRUE(rule_set_reads_field(set, "setns", "thread.cap_effective")); /* output only */
+	ASSERT_FALSE(rule_set_reads_field(set, "setns", "thread.cap_permitted"));
+	ASSERT_FALSE(rule_set_reads_field(set, "execve", "thread.cap_permitted"));
+	ASSERT_TRUE(rule_set_reads_field(set, "execve", "proc.name"));
+	/* a disabled rule reads nothing */
+	ASSERT_TRUE(rule_set_enable(set, "caps at unshare", NULL, false) == 1);
+	ASSERT_FALSE(rule_set_reads_field(set, "unshare", "thread.cap_permitted"));
+	rule_set_free(set);
+}
