@@ -40,6 +40,9 @@ int cli_behaviour_option(struct cli_behaviour *b, int opt, const char *arg)
 	case 0x115:
 		b->host = true;
 		return 1;
+	case 0x116:
+		b->no_exec_guard = true;
+		return 1;
 	default:
 		return 0;
 	}
@@ -57,9 +60,10 @@ int cli_behaviour_setup(struct cli_behaviour *b, struct cli_ctx *ctx, struct cli
 			const struct rt_hooks *hooks)
 {
 	if (!b->mode) {
-		if (b->learn_for || b->stable_for || b->dry_run || b->pattern || b->host) {
-			log_error("--learn-for, --stable-for, --dry-run, --workload-pattern and "
-				  "--host-workload need --mode");
+		if (b->learn_for || b->stable_for || b->dry_run || b->pattern || b->host ||
+		    b->no_exec_guard) {
+			log_error("--learn-for, --stable-for, --dry-run, --workload-pattern, "
+				  "--host-workload and --no-exec-guard need --mode");
 			return CLI_EXIT_INPUT;
 		}
 		return CLI_EXIT_OK;

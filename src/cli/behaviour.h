@@ -19,6 +19,7 @@ struct cli_behaviour {
 	bool dry_run;		      /* --dry-run */
 	const char *pattern;	      /* --workload-pattern */
 	bool host;		      /* --host-workload */
+	bool no_exec_guard;	      /* --no-exec-guard: protect mode without fanotify */
 	/* after setup */
 	bool active;
 	struct cli_audit audit; /* the store of the baselines and this process's audit writer */
@@ -35,7 +36,8 @@ struct cli_behaviour {
 	{ "stable-for", required_argument, NULL, 0x112 },                                   \
 	{ "dry-run", no_argument, NULL, 0x113 },                                            \
 	{ "workload-pattern", required_argument, NULL, 0x114 },                             \
-	{ "host-workload", no_argument, NULL, 0x115 }
+	{ "host-workload", no_argument, NULL, 0x115 },                                      \
+	{ "no-exec-guard", no_argument, NULL, 0x116 }
 
 /* The usage lines of these options (a literal, spliced into the commands' usage). */
 #define CLI_BEHAVIOUR_USAGE                                                                    \
@@ -50,7 +52,10 @@ struct cli_behaviour {
 	"  --dry-run           protect mode reports what it would block and blocks nothing\n"        \
 	"  --workload-pattern RE  container name to workload: a POSIX extended regex with one\n"     \
 	"                      group (default strips a trailing -N, _N or .N replica suffix)\n"      \
-	"  --host-workload     host processes are one workload \"host\" (default: not watched)\n"
+	"  --host-workload     host processes are one workload \"host\" (default: not watched)\n"    \
+	"  --no-exec-guard     protect mode kills non-baseline executables at exec (BPF) but does\n"  \
+	"                      not deny them before they start (fanotify): each exec of a\n"         \
+	"                      protected container then costs no round trip to the sensor\n"
 
 /* Handle one option: 1 consumed, 0 not ours, < 0 error (logged). */
 int cli_behaviour_option(struct cli_behaviour *b, int opt, const char *arg);

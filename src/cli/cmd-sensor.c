@@ -33,7 +33,8 @@ const char cmd_sensor_usage[] =
     "                           [--all-matches] [--report-rules]\n"
     "                           [--store SPEC [--cluster NAME]]\n"
     "                           [--mode learn|monitor|protect [--learn-for S] [--stable-for S]\n"
-    "                            [--dry-run] [--workload-pattern RE] [--host-workload]]\n"
+    "                            [--dry-run] [--workload-pattern RE] [--host-workload]\n"
+    "                            [--no-exec-guard]]\n"
     "                           [--resources [--resource-interval S]]\n"
     "       bulkhead sensor record FILE [--duration SECONDS] [--events LIST] ...\n"
     "       bulkhead sensor replay FILE --rules FILE... (see 'bulkhead sensor replay --help')\n"
@@ -402,7 +403,7 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		char why[512];
 		if (so.enforce && sensor_enforce_probe(s, why, sizeof(why)) >= 0)
 			log_info("protect mode: %s", why);
-		if (so.enforce) {
+		if (so.enforce && !bh.no_exec_guard) {
 			/* executions outside a baseline are denied before they start where fanotify
 			 * permission events work; the BPF kill stays the backstop */
 			if (sensor_fan_open(&fan, why, sizeof(why)) < 0)
