@@ -21,37 +21,13 @@
 #include "cli/sensor-guard.h"
 #include "common/fileio.h"
 #include "runtime/fanotify.h"
+#include "runtime/procfs.h"
 #include "sensor/enforce.h"
 
 /* Protected against writes unless the baseline writes below them. */
 static const char *const guard_dirs[] = {
 	"/bin", "/sbin", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/boot", "/root",
 };
-
-/* The mount point of the cgroup v2 hierarchy (from /proc/self/mountinfo) into out. */
-static int cgroup2_mount(struct buf *out)
-{
-	_cleanup_buf_ struct buf mi;
-	buf_init(&mi, 0);
-	int r = bh_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 0, 4 << 20, &mi);
-	if (r < 0)
-		return r;
-	struct span rest = span_make(mi.ptr, mi.len), line;
-	while (span_next_line(&rest, &line) == 0) {
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
-		struct span tok, fields = line;
-		if (!memmem(line.ptr, line.len, " - cgroup2 ", 11))
-			continue;
-		for (int i = 0; i < 5; i++)
-			if (span_next_token(&fields, ' ', &tok) < 0)
-				return -ENOENT;
-		/* mount points with spaces are octal-escaped (\040): refuse those */
-		if (memchr(tok.ptr, '\\', tok.len))
-			continue;
-		return buf_append_span(out, tok);
-	}
-	return -ENOENT;
-}
 
 /*
  * The cgroup v2 id of pid (what bpf_get_current_cgroup_id() returns and the enforcement and
@@ -63,33 +39,21 @@ static int cgroup_of_pid(int64_t pid, uint64_t *ret, char **ret_dir)
 {
 	if (pid <= 0)
 		return -ESRCH;
-	char path[64];
-	(void)xsnprintf(path, sizeof(path), "/proc/%lld/cgroup", (long long)pid);
-	_cleanup_buf_ struct buf b;
-	buf_init(&b, 0);
-	int r = bh_read_file_at(AT_FDCWD, path, 0, 64 * 1024, &b);
+	_cleanup_free_ char *cg = NULL, *mnt = NULL;
+	int r = rt_pid_cgroup2(pid, &cg);
 	if (r < 0)
-		return r == -ENOENT ? -ESRCH : r;
-	struct span rest = span_make(b.ptr, b.len), line;
-	while (span_next_line(&rest, &line) == 0) {
-		if (!span_startswith(line, "0::/"))
-			continue;
-		struct span cpath = span_make(line.ptr + 3, line.len - 3);
-		if (cpath.len == 1)
-			return -EOPNOTSUPP;
-		_cleanup_buf_ struct buf dir;
-		buf_init(&dir, 0);
-		r = cgroup2_mount(&dir);
-		if (r < 0)
-			return r == -ENOENT ? -EOPNOTSUPP : r;
-		if (buf_append_span(&dir, cpath) < 0)
-			return -ENOMEM;
-		r = sensor_cgroup_id(buf_str(&dir), ret);
-		if (r >= 0 && ret_dir && !(*ret_dir = buf_take(&dir)))
-			r = -ENOMEM;
 		return r;
-	}
-	return -EOPNOTSUPP;
+	mnt = rt_cgroup2_mount();
+	if (!mnt)
+		return -EOPNOTSUPP;
+	_cleanup_buf_ struct buf dir;
+	buf_init(&dir, 0);
+	if (buf_puts(&dir, mnt) < 0 || buf_puts(&dir, cg) < 0)
+		return -ENOMEM;
+	r = sensor_cgroup_id(buf_str(&dir), ret);
+	if (r >= 0 && ret_dir && !(*ret_dir = buf_take(&dir)))
+		r = -ENOMEM;
+	return r;
 }
 
 static const char *ctr_key(const struct bh_event *ev)

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "runtime/fanotify.h"
+#include "runtime/procfs.h"
 #include "common/fileio.h"
 #include "runtime/runtime.h"
 
@@ -144,80 +145,11 @@ static int elf_interp(int fd, char *out, size_t n)
 	return 0;
 }
 
-/* The cgroup v2 path ("0::PATH") of a /proc/PID/cgroup text. 0, -ENOENT (none: cgroup v1). */
-static int cgroup_v2_line(struct span text, struct span *ret)
-{
-	struct span line;
-	while (span_next_line(&text, &line) == 0)
-		if (span_startswith(line, "0::/")) {
-			*ret = span_slice(line, 3, line.len - 3);
-			return 0;
-		}
-	return -ENOENT;
-}
-
 /* A cgroup path is the container's or below it. */
 static bool cgroup_within(const char *cg, size_t n, const char *ctr)
 {
 	size_t k = strlen(ctr);
 	return n >= k && memcmp(cg, ctr, k) == 0 && (n == k || cg[k] == '/');
-}
-
-struct fan_mount {
-	char point[FAN_PATH_MAX]; /* unescaped */
-	bool whole_root;	  /* the mount shows its file system's root ("/") */
-	bool noexec;
-	bool overlay;
-};
-
-/*
- * The next line of a mountinfo text:
- * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER".
- * 0, -ENOENT at the end, -EBADMSG for a malformed line (which is consumed).
- */
-static int mountinfo_next(struct span *rest, struct fan_mount *ret)
-{
-	struct span line, f[6], tail;
-	if (span_next_line(rest, &line) < 0)
-		return -ENOENT;
-	struct span in = line;
-	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
-		if (span_next_token(&in, ' ', &f[i]) < 0)
-			return -EBADMSG;
-	const char *sep = memmem(line.ptr, line.len, " - ", 3);
-	if (!sep)
-		return -EBADMSG;
-	tail = span_make(sep + 3, line.len - (size_t)(sep + 3 - line.ptr));
-	struct span fstype;
-	if (span_next_token(&tail, ' ', &fstype) < 0)
-		return -EBADMSG;
-	/* the mount point, \ooo escapes (space, tab, newline, backslash) undone */
-	size_t o = 0;
-	for (size_t i = 0; i < f[4].len; i++) {
-		char c = f[4].ptr[i];
-		if (c == '\\') {
-			uint64_t v;
-			if (i + 3 >= f[4].len)
-				return -EBADMSG;
-			if (parse_u64(span_slice(f[4], i + 1, 3), 8, 255, &v) < 0 || v == 0)
-				return -EBADMSG;
-			c = (char)v;
-			i += 3;
-		}
-		if (o + 1 >= sizeof(ret->point))
-			return -EBADMSG;
-		ret->point[o++] = c;
-	}
-	ret->point[o] = '\0';
-	if (o == 0 || ret->point[0] != '/')
-		return -EBADMSG;
-	ret->whole_root = span_eq_str(f[3], "/");
-	ret->overlay = span_eq_str(fstype, "overlay");
-	ret->noexec = false;
-	struct span opts = f[5], opt;
-	while (span_next_token(&opts, ',', &opt) == 0)
-		ret->noexec = ret->noexec || span_eq_str(opt, "noexec");
-	return 0;
 }
 
 static int file_cmp(const void *a, const void *b)
@@ -258,23 +190,6 @@ static void ctr_done(struct fan_ctr *c)
 }
 
 /* ---- /proc ----------------------------------------------------------------------------- */
-
-/* pid's cgroup v2 path into out (malloc'd). -ESRCH gone, -EOPNOTSUPP root or none. */
-static int pid_cgroup(int64_t pid, char **ret)
-{
-	char path[64];
-	(void)xsnprintf(path, sizeof(path), "/proc/%lld/cgroup", (long long)pid);
-	_cleanup_buf_ struct buf b;
-	buf_init(&b, 0);
-	int r = bh_read_file_at(AT_FDCWD, path, 0, 64 * 1024, &b);
-	if (r < 0)
-		return r == -ENOENT ? -ESRCH : r;
-	struct span cg;
-	if (cgroup_v2_line(buf_span(&b), &cg) < 0 || cg.len <= 1)
-		return -EOPNOTSUPP;
-	*ret = span_dup(cg);
-	return *ret ? 0 : -ENOMEM;
-}
 
 /* readlink into out (n bytes, NUL-terminated). 0 or -errno (-ENAMETOOLONG when cut). */
 static int read_link(int dirfd, const char *path, char *out, size_t n)
@@ -448,7 +363,7 @@ static uint32_t decide(struct sensor_fan *f, int fd, int64_t pid)
 		return FAN_ALLOW;
 	}
 	_cleanup_free_ char *cg = NULL;
-	int r = pid <= 0 ? -ESRCH : pid_cgroup(pid, &cg);
+	int r = pid <= 0 ? -ESRCH : rt_pid_cgroup2(pid, &cg);
 	char path[FAN_PATH_MAX];
 	bool have_path = false;
 	struct bh_event *rec = NULL;
@@ -564,24 +479,6 @@ static void *fan_main(void *u)
 
 /* ---- setup ----------------------------------------------------------------------------- */
 
-static char *cgroup2_mount(void)
-{
-	_cleanup_buf_ struct buf mi;
-	buf_init(&mi, 0);
-	if (bh_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 0, 4 << 20, &mi) < 0)
-		return NULL;
-	struct span rest = buf_span(&mi), line;
-	while (span_next_line(&rest, &line) == 0) {
-		if (!memmem(line.ptr, line.len, " - cgroup2 ", 11))
-			continue;
-		struct span one = line;
-		struct fan_mount m;
-		if (mountinfo_next(&one, &m) == 0)
-			return strdup(m.point);
-	}
-	return NULL;
-}
-
 static void say(char *why, size_t n, const char *s)
 {
 	if (why && n)
@@ -641,7 +538,7 @@ int sensor_fan_open(struct sensor_fan **ret, char *why, size_t n)
 	struct stat st;
 	if (stat("/", &st) == 0)
 		f->own_root_dev = st.st_dev;
-	f->cgroup_mnt = cgroup2_mount();
+	f->cgroup_mnt = rt_cgroup2_mount();
 	f->stop_fd = NERRNO(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 	if (f->stop_fd < 0) {
 		r = f->stop_fd;
@@ -681,13 +578,13 @@ static int mark_mounts(struct sensor_fan *f, int64_t pid, int rootfd, bool add)
 		lines += mi.ptr[i] == '\n';
 	if (add && lines > SENSOR_FAN_MAX_MOUNTS)
 		return -E2BIG;
-	struct fan_mount *m = malloc(sizeof(*m));
+	struct rt_mount *m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	uint64_t unmarked = 0;
 	int ret = 0;
 	bool root_marked = false;
-	while ((r = mountinfo_next(&rest, m)) != -ENOENT) {
+	while ((r = rt_mountinfo_next(&rest, m)) != -ENOENT) {
 		if (r < 0 || m->noexec)
 			continue;
 		bool is_root = streq(m->point, "/");
@@ -797,7 +694,7 @@ int sensor_fan_protect(struct sensor_fan *f, const struct bh_event *cev, const c
 	struct fan_ctr c = {.pid = cev->proc.pid, .dry_run = dry_run};
 	bh_event_init(&c.ev);
 	_cleanup_close_ int rootfd = -1;
-	int r = pid_cgroup(cev->proc.pid, &c.cgroup);
+	int r = rt_pid_cgroup2(cev->proc.pid, &c.cgroup);
 	if (r < 0)
 		goto fail;
 	char root[64];
@@ -855,7 +752,7 @@ int sensor_fan_unprotect(struct sensor_fan *f, const struct bh_event *cev)
 		return 0;
 	const char *key = ctr_key(cev);
 	_cleanup_free_ char *cg = NULL;
-	if (!key && (cev->proc.pid <= 0 || pid_cgroup(cev->proc.pid, &cg) < 0))
+	if (!key && (cev->proc.pid <= 0 || rt_pid_cgroup2(cev->proc.pid, &cg) < 0))
 		return 0;
 	struct fan_ctr c = {0};
 	pthread_mutex_lock(&f->lock);
@@ -875,7 +772,7 @@ int sensor_fan_unprotect(struct sensor_fan *f, const struct bh_event *cev)
 	int64_t pids[2] = {cev->proc.pid, c.pid};
 	for (size_t k = 0; k < ARRAY_SIZE(pids); k++) {
 		_cleanup_free_ char *now = NULL;
-		if (pids[k] <= 0 || pid_cgroup(pids[k], &now) < 0 ||
+		if (pids[k] <= 0 || rt_pid_cgroup2(pids[k], &now) < 0 ||
 		    !cgroup_within(now, strlen(now), c.cgroup))
 			continue;
 		char root[64];

@@ -153,31 +153,31 @@ TEST(mountinfo_lines)
 	    "92 81 0:50 / /no-separator rw tmpfs tmpfs rw\n"
 	    "93 81 0:50 / relative rw - tmpfs tmpfs rw\n";
 	struct span rest = span_from(text);
-	struct fan_mount m;
-	ASSERT_OK(mountinfo_next(&rest, &m));
+	struct rt_mount m;
+	ASSERT_OK(rt_mountinfo_next(&rest, &m));
 	ASSERT_STREQ(m.point, "/");
 	ASSERT_TRUE(m.overlay && m.whole_root && !m.noexec);
-	ASSERT_OK(mountinfo_next(&rest, &m));
+	ASSERT_OK(rt_mountinfo_next(&rest, &m));
 	ASSERT_STREQ(m.point, "/dev");
 	ASSERT_TRUE(!m.overlay && m.whole_root && m.noexec);
-	ASSERT_OK(mountinfo_next(&rest, &m));
+	ASSERT_OK(rt_mountinfo_next(&rest, &m));
 	ASSERT_STREQ(m.point, "/etc/resolv.conf");
 	ASSERT_TRUE(!m.overlay && !m.whole_root && !m.noexec);
-	ASSERT_OK(mountinfo_next(&rest, &m));
+	ASSERT_OK(rt_mountinfo_next(&rest, &m));
 	ASSERT_STREQ(m.point, "/data dir\\x");
-	ASSERT_ERR(mountinfo_next(&rest, &m), -EBADMSG);
-	ASSERT_ERR(mountinfo_next(&rest, &m), -EBADMSG);
-	ASSERT_ERR(mountinfo_next(&rest, &m), -EBADMSG);
-	ASSERT_ERR(mountinfo_next(&rest, &m), -ENOENT);
+	ASSERT_ERR(rt_mountinfo_next(&rest, &m), -EBADMSG);
+	ASSERT_ERR(rt_mountinfo_next(&rest, &m), -EBADMSG);
+	ASSERT_ERR(rt_mountinfo_next(&rest, &m), -EBADMSG);
+	ASSERT_ERR(rt_mountinfo_next(&rest, &m), -ENOENT);
 }
 
 TEST(cgroup_lines)
 {
 	struct span cg;
 	ASSERT_OK(
-	    cgroup_v2_line(span_from("9:name=systemd:/a\n1:cpu:/a\n0::/libpod_parent/x\n"), &cg));
+	    rt_cgroup2_line(span_from("9:name=systemd:/a\n1:cpu:/a\n0::/libpod_parent/x\n"), &cg));
 	ASSERT_TRUE(span_eq_str(cg, "/libpod_parent/x"));
-	ASSERT_ERR(cgroup_v2_line(span_from("1:cpu:/a\n"), &cg), -ENOENT);
+	ASSERT_ERR(rt_cgroup2_line(span_from("1:cpu:/a\n"), &cg), -ENOENT);
 	ASSERT_TRUE(cgroup_within("/a/b", 4, "/a/b"));
 	ASSERT_TRUE(cgroup_within("/a/b/c", 6, "/a/b"));
 	ASSERT_FALSE(cgroup_within("/a/bc", 5, "/a/b"));
