@@ -60,6 +60,20 @@ int cmd_audit(int argc, char **argv, struct cli_ctx *ctx); extern const char cmd
 int cmd_risk(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_baseline(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_baseline_usage[];
+/*
+ * Baselines for the commands that read them (cmd-baseline.c, cmd-profile.c): the store
+ * (--store, $BULKHEAD_STORE, else the default; must exist, opened read-only); a stored
+ * WORKLOAD[#VERSION] (*ret_version, may be NULL, gets the stored version); a document file
+ * ("-" = stdin); whether a reference names a file (it starts with '/', './', '../' or ends
+ * in '.json'). Each returns CLI_EXIT_OK or an exit code after one error line.
+ */
+struct baseline;
+int cli_baseline_open_store(struct cli_ctx *ctx, const char *store_opt, struct store **ret);
+int cli_baseline_load_stored(struct cli_ctx *ctx, struct store *s, const char *ref,
+			     struct baseline **ret, int64_t *ret_version);
+int cli_baseline_load_file(struct cli_ctx *ctx, const char *path, struct baseline **ret);
+bool cli_baseline_is_file_ref(const char *s);
+
 /* `bulkhead profile export ...` (cmd-profile.c). */
 int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
 extern const char cmd_profile_usage[];

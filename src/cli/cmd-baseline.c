@@ -78,10 +78,9 @@ static int parse_ref(const char *ref, char **ret_w, int64_t *ret_v)
 	return CLI_EXIT_OK;
 }
 
-static int open_store(struct cli_ctx *ctx, const struct bl_opts *o, bool write,
-		      struct store **ret)
+int cli_baseline_open_store(struct cli_ctx *ctx, const char *store_opt, struct store **ret)
 {
-	const char *spec = cli_store_spec(o->store);
+	const char *spec = cli_store_spec(store_opt);
 	_cleanup_free_ char *def = NULL;
 	if (!spec) {
 		int r = store_default_spec(&def);
@@ -92,16 +91,15 @@ static int open_store(struct cli_ctx *ctx, const struct bl_opts *o, bool write,
 		spec = def;
 	}
 	struct bh_diag diag = { 0 };
-	int r = store_open(spec, &ctx->limits,
-			   write ? 0 : STORE_OPEN_EXISTING | STORE_OPEN_READONLY, ret, &diag);
+	int r = store_open(spec, &ctx->limits, STORE_OPEN_EXISTING | STORE_OPEN_READONLY, ret,
+			   &diag);
 	if (r < 0)
 		return cli_fail_diag(r, &diag, spec);
 	return CLI_EXIT_OK;
 }
 
-/* Load one stored version into a baseline. */
-static int load_stored(struct cli_ctx *ctx, struct store *s, const char *ref, struct baseline **ret,
-		       int64_t *ret_version)
+int cli_baseline_load_stored(struct cli_ctx *ctx, struct store *s, const char *ref,
+			     struct baseline **ret, int64_t *ret_version)
 {
 	_cleanup_free_ char *w = NULL;
 	int64_t v;
@@ -136,14 +134,14 @@ static int load_stored(struct cli_ctx *ctx, struct store *s, const char *ref, st
 	return CLI_EXIT_OK;
 }
 
-static bool is_file_ref(const char *s)
+bool cli_baseline_is_file_ref(const char *s)
 {
 	size_t n = strlen(s);
 	return s[0] == '/' || strncmp(s, "./", 2) == 0 || strncmp(s, "../", 3) == 0 ||
 	       (n > 5 && streq(s + n - 5, ".json")) || streq(s, "-");
 }
 
-static int load_file(struct cli_ctx *ctx, const char *path, struct baseline **ret)
+int cli_baseline_load_file(struct cli_ctx *ctx, const char *path, struct baseline **ret)
 {
 	_cleanup_buf_ struct buf data;
 	buf_init(&data, 0);
@@ -228,7 +226,7 @@ static int list_one(void *u, const struct store_baseline *sb)
 static int bl_list(struct cli_ctx *ctx, const struct bl_opts *o)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	int ret = open_store(ctx, o, false, &s);
+	int ret = cli_baseline_open_store(ctx, o->store, &s);
 	if (ret != CLI_EXIT_OK)
 		return ret;
 	_cleanup_json_ json_t *arr = json_array();
@@ -278,12 +276,12 @@ static int show_table(const struct baseline *b, int64_t version, FILE *f)
 static int bl_show(struct cli_ctx *ctx, const struct bl_opts *o, const char *ref, bool export)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	int ret = open_store(ctx, o, false, &s);
+	int ret = cli_baseline_open_store(ctx, o->store, &s);
 	if (ret != CLI_EXIT_OK)
 		return ret;
 	_cleanup_(baseline_freep) struct baseline *b = NULL;
 	int64_t version = 0;
-	ret = load_stored(ctx, s, ref, &b, &version);
+	ret = cli_baseline_load_stored(ctx, s, ref, &b, &version);
 	if (ret != CLI_EXIT_OK)
 		return ret;
 	struct bh_output out;
@@ -388,7 +386,7 @@ static int bl_import(struct cli_ctx *ctx, const struct bl_opts *o, const char *p
 		return CLI_EXIT_INPUT;
 	}
 	_cleanup_(baseline_freep) struct baseline *b = NULL;
-	int ret = load_file(ctx, path, &b);
+	int ret = cli_baseline_load_file(ctx, path, &b);
 	if (ret != CLI_EXIT_OK)
 		return ret;
 	_cleanup_buf_ struct buf doc;
@@ -442,12 +440,12 @@ static int bl_diff(struct cli_ctx *ctx, const struct bl_opts *o, const char *a_r
 	struct baseline **bs[2] = { &a, &b };
 	for (int i = 0; i < 2; i++) {
 		int ret;
-		if (is_file_ref(refs[i]))
-			ret = load_file(ctx, refs[i], bs[i]);
+		if (cli_baseline_is_file_ref(refs[i]))
+			ret = cli_baseline_load_file(ctx, refs[i], bs[i]);
 		else {
-			if (!s && (ret = open_store(ctx, o, false, &s)) != CLI_EXIT_OK)
+			if (!s && (ret = cli_baseline_open_store(ctx, o->store, &s)) != CLI_EXIT_OK)
 				return ret;
-			ret = load_stored(ctx, s, refs[i], bs[i], NULL);
+			ret = cli_baseline_load_stored(ctx, s, refs[i], bs[i], NULL);
 		}
 		if (ret != CLI_EXIT_OK)
 			return ret;

@@ -75,105 +75,6 @@ struct prof_opts {
 	struct strv selector;
 };
 
-static bool is_file_ref(const char *s)
-{
-	size_t n = strlen(s);
-	return s[0] == '/' || strncmp(s, "./", 2) == 0 || strncmp(s, "../", 3) == 0 ||
-	       (n > 5 && streq(s + n - 5, ".json"));
-}
-
-static int load_file(struct cli_ctx *ctx, const char *path, struct baseline **ret)
-{
-	_cleanup_buf_ struct buf data;
-	buf_init(&data, 0);
-	int r = bh_read_file_at(AT_FDCWD, path, 0, ctx->limits.input_max_bytes, &data);
-	if (r < 0) {
-		if (r == -E2BIG)
-			log_error("%s: larger than input-max-bytes (%llu)", path,
-				  (unsigned long long)ctx->limits.input_max_bytes);
-		else
-			log_error_errno(r, "%s: cannot read: %m", path);
-		return CLI_EXIT_INPUT;
-	}
-	struct bh_diag diag = {0};
-	r = baseline_import(buf_span(&data), NULL, &ctx->limits, path, ret, &diag);
-	if (r < 0) {
-		cli_fail_diag(r, &diag, path);
-		return r == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_INPUT;
-	}
-	return CLI_EXIT_OK;
-}
-
-/* WORKLOAD[#VERSION] from the store; *ret_version = the stored version. */
-static int load_stored(struct cli_ctx *ctx, const struct prof_opts *o, const char *ref,
-		       struct baseline **ret, uint64_t *ret_version)
-{
-	const char *h = strrchr(ref, '#');
-	int64_t version = 0;
-	if (h) {
-		uint64_t v;
-		if (parse_u64(span_from(h + 1), 10, INT64_MAX, &v) < 0 || v == 0) {
-			log_error("bad version in '%s': WORKLOAD#N with N from 1", ref);
-			return CLI_EXIT_INPUT;
-		}
-		version = (int64_t)v;
-	}
-	_cleanup_free_ char *w = h ? span_dup(span_make(ref, (size_t)(h - ref))) : strdup(ref);
-	if (!w) {
-		log_error("out of memory");
-		return CLI_EXIT_RUNTIME;
-	}
-	if (!*w) {
-		log_error("empty workload in '%s'", ref);
-		return CLI_EXIT_INPUT;
-	}
-	const char *spec = cli_store_spec(o->store);
-	_cleanup_free_ char *def = NULL;
-	if (!spec) {
-		int r = store_default_spec(&def);
-		if (r < 0) {
-			log_error("no store: give --store or set BULKHEAD_STORE (%s)",
-				  strerror(-r));
-			return CLI_EXIT_INPUT;
-		}
-		spec = def;
-	}
-	_cleanup_(store_closep) struct store *s = NULL;
-	struct bh_diag diag = {0};
-	int r =
-	    store_open(spec, &ctx->limits, STORE_OPEN_EXISTING | STORE_OPEN_READONLY, &s, &diag);
-	if (r < 0)
-		return cli_fail_diag(r, &diag, spec);
-	struct store_baseline sb = {0};
-	r = store_baseline_get(s, w, version, &sb);
-	if (r == -ENOENT) {
-		if (version)
-			log_error("%s: no version %lld of workload '%s'", store_name(s),
-				  (long long)version, w);
-		else
-			log_error(
-			    "%s: no baseline for workload '%s' (see 'bulkhead baseline list')",
-			    store_name(s), w);
-		return CLI_EXIT_INPUT;
-	}
-	if (r < 0) {
-		log_error("%s: %s", store_name(s),
-			  store_errmsg(s)[0] ? store_errmsg(s) : strerror(-r));
-		return CLI_EXIT_RUNTIME;
-	}
-	char src[64];
-	(void)xsnprintf(src, sizeof(src), "version %lld", (long long)sb.version);
-	r = baseline_import(span_from(sb.doc), NULL, &ctx->limits, src, ret, &diag);
-	*ret_version = (uint64_t)sb.version;
-	store_baseline_done(&sb);
-	if (r < 0) {
-		cli_fail_diag(r, &diag, w);
-		return CLI_EXIT_RUNTIME; /* the store holds what bulkhead wrote: not an input error
-					  */
-	}
-	return CLI_EXIT_OK;
-}
-
 static int render_buf(void *u, FILE *f)
 {
 	const struct buf *b = u;
@@ -551,7 +452,16 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	_cleanup_(baseline_freep) struct baseline *b = NULL;
 	uint64_t version = 0;
-	ret = is_file_ref(ref) ? load_file(ctx, ref, &b) : load_stored(ctx, &o, ref, &b, &version);
+	if (cli_baseline_is_file_ref(ref))
+		ret = cli_baseline_load_file(ctx, ref, &b);
+	else {
+		_cleanup_(store_closep) struct store *s = NULL;
+		int64_t v = 0;
+		ret = cli_baseline_open_store(ctx, o.store, &s);
+		if (ret == CLI_EXIT_OK)
+			ret = cli_baseline_load_stored(ctx, s, ref, &b, &v);
+		version = (uint64_t)v;
+	}
 	_cleanup_buf_ struct buf doc;
 	buf_init(&doc, 0);
 	if (ret == CLI_EXIT_OK) {
