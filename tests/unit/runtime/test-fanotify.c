@@ -427,7 +427,8 @@ TEST(live_allowed_programs_run)
 	ASSERT_EQ(drain(), 0);
 	struct sensor_fan_stats st;
 	sensor_fan_get_stats(fan, &st);
-	ASSERT_TRUE(st.allowed >= 4); /* sh, busybox, dyntrue, its ld.so, ... */
+	/* sh, busybox, dyntrue and its ld.so carry ignore marks: their execs raise no event */
+	ASSERT_TRUE(st.allowed < 4);
 	ASSERT_TRUE(st.scripts >= 1);
 	ASSERT_EQ(st.denied, 0);
 	ASSERT_EQ(st.errors, 0);
@@ -544,7 +545,8 @@ TEST(live_stress_every_exec_is_answered)
 	ASSERT_EQ(drain(), 300);
 	struct sensor_fan_stats st;
 	sensor_fan_get_stats(fan, &st);
-	ASSERT_TRUE(st.allowed >= 1000);
+	/* the 1,000 allowed execs never reach the group (ignore marks), the 300 others do */
+	ASSERT_TRUE(st.allowed < 10);
 	ASSERT_EQ(st.denied, 300);
 	ASSERT_EQ(st.errors, 0);
 	ASSERT_EQ(st.dropped, 0);
