@@ -77,18 +77,8 @@ int cli_behaviour_setup(struct cli_behaviour *b, struct cli_ctx *ctx, struct cli
 			  b->pattern ? b->pattern : "");
 		return CLI_EXIT_INPUT;
 	}
-	const char *spec = cli_store_spec(al->store);
-	_cleanup_free_ char *def = NULL;
-	if (!spec) {
-		r = store_default_spec(&def);
-		if (r < 0) {
-			log_error("--mode needs a store for the baselines: give --store or set "
-				  "BULKHEAD_STORE");
-			return CLI_EXIT_INPUT;
-		}
-		spec = def;
-	}
-	int ret = cli_audit_open(ctx, spec, 0, &b->audit);
+	/* NULL: the default store (store_open resolves it and names it in its errors) */
+	int ret = cli_audit_open(ctx, cli_store_spec(al->store), 0, &b->audit);
 	if (ret != CLI_EXIT_OK)
 		return ret;
 	b->hashes = exehash_cache_new(0, 0);

@@ -357,10 +357,8 @@ static int bl_mode(struct cli_ctx *ctx, const struct bl_opts *o, const char *wor
 		log_error("unknown mode '%s' (learn, monitor, protect)", mode);
 		return CLI_EXIT_INPUT;
 	}
+	/* NULL: the default store (store_open resolves it) */
 	const char *spec = cli_store_spec(o->store);
-	_cleanup_free_ char *def = NULL;
-	if (!spec && store_default_spec(&def) >= 0)
-		spec = def;
 	struct cli_audit a;
 	int ret = cli_audit_open(ctx, spec, STORE_OPEN_EXISTING, &a);
 	if (ret != CLI_EXIT_OK)
@@ -395,10 +393,8 @@ static int bl_import(struct cli_ctx *ctx, const struct bl_opts *o, const char *p
 		log_error("out of memory");
 		return CLI_EXIT_RUNTIME;
 	}
+	/* NULL: the default store (store_open resolves it) */
 	const char *spec = cli_store_spec(o->store);
-	_cleanup_free_ char *def = NULL;
-	if (!spec && store_default_spec(&def) >= 0)
-		spec = def;
 	struct cli_audit a;
 	ret = cli_audit_open(ctx, spec, 0, &a);
 	if (ret != CLI_EXIT_OK)
