@@ -357,7 +357,8 @@ struct bh_rec_cgroup {
  * component boundary of the hash of any path below it: one backwards pass checks every
  * ancestor. "/" hashes to BH_FNV_OFFSET.
  *
- * Syscall learning: while a cgroup has an entry in sc_learn, sys_enter sets bit nr of its
+ * Syscall learning: while a cgroup has an entry in sc_learn, sys_exit (and the process exit,
+ * for exit and exit_group) sets bit nr of its
  * bitmap for every native syscall nr < BH_SC_LEARN_NR its tasks make (x86-64 or arm64
  * numbers). ia32 syscalls of compat tasks are ignored (another numbering; counted in no
  * bitmap).

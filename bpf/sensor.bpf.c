@@ -15,7 +15,8 @@
  * Syscalls are saved at entry (LRU hash keyed by pid_tgid) and emitted at exit, when
  * the result is known. Which syscalls matter, and which of their arguments are strings
  * or socket addresses, is the `syscalls` array that user space fills by number, so no
- * architecture's syscall table lives here; both sys_enter and sys_exit test the number in
+ * architecture's syscall table lives here (only the three numbers syscall learning cannot
+ * see at an exit, BH_NR_*); both sys_enter and sys_exit test the number in
  * a read-only bitmap (sc_nrs) first and return at once for the (many) syscalls nobody
  * follows, before any helper call. The number is then looked up in the block of the
  * task's ABI: a 32-bit task on x86-64 (TS_COMPAT) makes i386 syscalls, which have their
@@ -247,19 +248,92 @@ static __always_inline __u8 enforce_act(__u32 pflags)
 	return BH_ACT_KILLED;
 }
 
-/* Syscall learning: mark native syscall key (= nr) in the calling task's cgroup's bitmap. */
-static __always_inline void learn_syscall(__u64 key)
+/* Syscall learning: mark native syscall nr in the calling task's cgroup's bitmap. */
+static __always_inline void learn_syscall(__u64 nr)
 {
-	if (!learn_on || !n_tracked || key >= BH_SC_LEARN_NR)
+	if (!learn_on || !n_tracked || nr >= BH_SC_LEARN_NR)
 		return;
 	__u64 id = bpf_get_current_cgroup_id();
 	struct bh_sc_bitmap *b = bpf_map_lookup_elem(&sc_learn, &id);
 	if (!b)
 		return;
-	__u64 m = 1ULL << (key & 63);
-	__u32 w = (__u32)(key >> 6) & (BH_SC_LEARN_NR / 64 - 1);
+	__u64 m = 1ULL << (nr & 63);
+	__u32 w = (__u32)(nr >> 6) & (BH_SC_LEARN_NR / 64 - 1);
 	if (!(b->bits[w] & m))
 		__sync_fetch_and_or(&b->bits[w], m);
+}
+
+/*
+ * Is task t (the current one) in a 32-bit (ia32) syscall? Such a syscall (int 0x80, sysenter,
+ * or a 64-bit task's int 0x80) runs with TS_COMPAT in thread_info.status from its entry until
+ * the return to user mode, so both syscall tracepoints and a process exit in it see it.
+ */
+#define TS_COMPAT 0x0002
+static __always_inline bool task_in_compat_syscall(struct task_struct *t, const bool btf)
+{
+#if defined(__TARGET_ARCH_x86)
+	return RD(btf, t, thread_info.status) & TS_COMPAT;
+#else
+	return false;
+#endif
+}
+
+/* the sixth argument and, at exit, the syscall number (a plain load from a tp_btf pt_regs) */
+#if defined(__TARGET_ARCH_x86)
+#define SC_ARG6(regs)	  BPF_CORE_READ(regs, r9)
+#define SC_ARG6_BTF(regs) ((regs)->r9)
+#define SC_NR(regs)	  BPF_CORE_READ(regs, orig_ax)
+#define SC_NR_BTF(regs)	  ((regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define SC_ARG6(regs)	  BPF_CORE_READ((struct user_pt_regs *)(regs), regs[5])
+#define SC_ARG6_BTF(regs) SC_ARG6(regs)
+#define SC_NR(regs)	  BPF_CORE_READ(regs, syscallno)
+#define SC_NR_BTF(regs)	  ((regs)->syscallno)
+#else
+#error "unsupported architecture: define SC_ARG6 and SC_NR"
+#endif
+
+/*
+ * The native numbers of the syscalls learning cannot see at their exit: exit and exit_group
+ * never return (the process exit marks them), and rt_sigreturn restores the registers and
+ * sets the saved number to -1 (no restart), which is what its exit shows.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define BH_NR_RT_SIGRETURN 15
+#define BH_NR_EXIT	   60
+#define BH_NR_EXIT_GROUP   231
+#elif defined(__TARGET_ARCH_arm64)
+#define BH_NR_RT_SIGRETURN 139
+#define BH_NR_EXIT	   93
+#define BH_NR_EXIT_GROUP   94
+#else
+#error "unsupported architecture: define the numbers of rt_sigreturn, exit and exit_group"
+#endif
+
+/* Learning at a syscall's exit: native syscall nr (-1 after rt_sigreturn) of task t. */
+static __always_inline void learn_at_exit(__u64 nr, struct task_struct *t, const bool btf)
+{
+	if (nr == (__u64)-1)
+		nr = BH_NR_RT_SIGRETURN;
+	if (nr >= BH_SC_LEARN_NR || task_in_compat_syscall(t, btf))
+		return;
+	learn_syscall(nr);
+}
+
+/*
+ * Learning at the exit of thread t (the current one): the exit or exit_group it called, which
+ * its saved registers still name (a thread killed by a signal shows another number there).
+ */
+static __always_inline void learn_task_exit(struct task_struct *t, const bool btf)
+{
+	if (!learn_on || !n_tracked)
+		return;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return;
+	__u64 nr = SC_NR(regs);
+	if ((nr == BH_NR_EXIT || nr == BH_NR_EXIT_GROUP) && !task_in_compat_syscall(t, btf))
+		learn_syscall(nr);
 }
 
 static __always_inline void *get_scratch(void)
@@ -780,6 +854,7 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 
 static __always_inline int on_exit(struct task_struct *t, const bool btf)
 {
+	learn_task_exit(t, btf);
 	if (!kind_enabled(BH_KIND_EXIT))
 		return 0;
 	if (RD(btf, t, pid) != RD(btf, t, tgid))
@@ -859,15 +934,6 @@ static __always_inline bool sc_nr_followed(__u64 nr)
 	return sc_nrs[(nr >> 6) & (BH_SC_NR_MAX / 64 - 1)] & (1ULL << (nr & 63));
 }
 
-/* Does sys_enter leave syscall nr at once? Unless learning watches a cgroup, it does for the
- * numbers sc_nrs does not name. */
-static __always_inline bool sc_enter_skips(__u64 nr)
-{
-	if (learn_on && n_tracked)
-		return false;
-	return !sc_nr_followed(nr);
-}
-
 /*
  * The descriptor of the syscall with this key (abi * BH_SC_NR_MAX + nr) when it is followed,
  * else NULL: the first thing both syscall hooks do, before reading any argument (one
@@ -884,19 +950,14 @@ static __always_inline struct bh_sc_desc *sc_followed(__u64 key)
 
 /*
  * The map key of syscall nr made by the current task, or BH_SC_KEYS (never followed) for a
- * number out of range. A 32-bit task on x86-64 (int 0x80, sysenter, or a 64-bit task's int
- * 0x80) runs with TS_COMPAT in thread_info.status from the syscall's entry until its return
- * to user mode, so both tracepoints see it; its nr is an i386 number.
+ * number out of range; a compat task's nr is an i386 number (task_in_compat_syscall).
  */
-#define TS_COMPAT 0x0002
 static __always_inline __u64 sc_key(__u64 nr, struct task_struct *t, const bool btf)
 {
 	if (nr >= BH_SC_NR_MAX)
 		return BH_SC_KEYS;
-#if defined(__TARGET_ARCH_x86)
-	if (RD(btf, t, thread_info.status) & TS_COMPAT)
+	if (task_in_compat_syscall(t, btf))
 		return BH_SC_ABI_IA32 * BH_SC_NR_MAX + nr;
-#endif
 	return nr;
 }
 
@@ -1350,20 +1411,6 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 	return 0;
 }
 
-/* the sixth argument and, at exit, the syscall number (a plain load from a tp_btf pt_regs) */
-#if defined(__TARGET_ARCH_x86)
-#define SC_ARG6(regs)	  BPF_CORE_READ(regs, r9)
-#define SC_ARG6_BTF(regs) ((regs)->r9)
-#define SC_NR(regs)	  BPF_CORE_READ(regs, orig_ax)
-#define SC_NR_BTF(regs)	  ((regs)->orig_ax)
-#elif defined(__TARGET_ARCH_arm64)
-#define SC_ARG6(regs)	  BPF_CORE_READ((struct user_pt_regs *)(regs), regs[5])
-#define SC_ARG6_BTF(regs) SC_ARG6(regs)
-#define SC_NR(regs)	  BPF_CORE_READ(regs, syscallno)
-#define SC_NR_BTF(regs)	  ((regs)->syscallno)
-#else
-#error "unsupported architecture: define SC_ARG6 and SC_NR"
-#endif
 
 /*
  * The six arguments from the saved registers: the native convention, or for an i386
@@ -1402,10 +1449,9 @@ static __always_inline void sc_regs_args(struct pt_regs *regs, __u64 key, __u64 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 {
-	if (sc_enter_skips((__u64)id))
+	if (!sc_nr_followed((__u64)id))
 		return 0;
 	__u64 key = sc_key((__u64)id, bpf_get_current_task_btf(), true);
-	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !enter_needed(d))
 		return 0;
@@ -1417,10 +1463,9 @@ int BPF_PROG(sysenter_btf, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 {
-	if (sc_enter_skips((__u64)id))
+	if (!sc_nr_followed((__u64)id))
 		return 0;
 	__u64 key = sc_key((__u64)id, (struct task_struct *)bpf_get_current_task(), false);
-	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !enter_needed(d))
 		return 0;
@@ -1433,10 +1478,9 @@ int BPF_PROG(sysenter_raw, struct pt_regs *regs, long id)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sysenter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	if (sc_enter_skips((__u64)ctx->id))
+	if (!sc_nr_followed((__u64)ctx->id))
 		return 0;
 	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
-	learn_syscall(key);
 	const struct bh_sc_desc *d = sc_followed(key);
 	if (!d || !enter_needed(d))
 		return 0;
@@ -1455,6 +1499,8 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sysexit_btf, struct pt_regs *regs, long ret)
 {
 	__u64 nr = SC_NR_BTF(regs);
+	if (learn_on && n_tracked)
+		learn_at_exit(nr, bpf_get_current_task_btf(), true);
 	if (!sc_nr_followed(nr))
 		return 0;
 	__u64 key = sc_key(nr, bpf_get_current_task_btf(), true);
@@ -1470,6 +1516,8 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 {
 	__u64 nr = SC_NR(regs);
+	if (learn_on && n_tracked)
+		learn_at_exit(nr, (struct task_struct *)bpf_get_current_task(), false);
 	if (!sc_nr_followed(nr))
 		return 0;
 	__u64 key = sc_key(nr, (struct task_struct *)bpf_get_current_task(), false);
@@ -1484,6 +1532,8 @@ int BPF_PROG(sysexit_raw, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_exit")
 int sysexit_tp(struct trace_event_raw_sys_exit *ctx)
 {
+	if (learn_on && n_tracked)
+		learn_at_exit((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);
 	if (!sc_nr_followed((__u64)ctx->id))
 		return 0;
 	__u64 key = sc_key((__u64)ctx->id, (struct task_struct *)bpf_get_current_task(), false);

@@ -368,8 +368,8 @@ static int sensor_run(int argc, char **argv, struct cli_ctx *ctx, const char *re
 		if (sensor_kinds_parse("all", &so.kinds, &bad) < 0)
 			return CLI_EXIT_RUNTIME;
 		/* alerts are all that is written: entry capabilities only for rules that read
-		 * them (the baselines' learning attaches sys_enter anyway) */
-		so.exit_caps = !bh.mode && !rules_read_entry_caps(al.set);
+		 * them (baselines do not: they infer capabilities from the calls made) */
+		so.exit_caps = !rules_read_entry_caps(al.set);
 	}
 	if (!sensor_bpf_built()) {
 		log_error("bulkhead was built without BPF support (clang, bpftool, libbpf or the "

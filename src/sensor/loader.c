@@ -192,11 +192,12 @@ static bool hook_needed(enum sensor_hook h, uint32_t kinds, unsigned features,
 	uint32_t syscall_kinds =
 	    kinds & ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
 	/* protect mode decides at exec, at a connect's entry and at an open's exit; learning
-	 * sees every syscall at its entry (exit_group has no exit) */
+	 * sees every syscall at its exit, and exit and exit_group (which have none) at the
+	 * process exit */
 	if ((features & SENSOR_BPF_ENFORCE) &&
 	    (h == SENSOR_HOOK_EXEC || h == SENSOR_HOOK_SYS_ENTER || h == SENSOR_HOOK_SYS_EXIT))
 		return true;
-	if ((features & SENSOR_BPF_LEARN) && h == SENSOR_HOOK_SYS_ENTER)
+	if ((features & SENSOR_BPF_LEARN) && (h == SENSOR_HOOK_SYS_EXIT || h == SENSOR_HOOK_EXIT))
 		return true;
 	switch (h) {
 	case SENSOR_HOOK_EXEC:

@@ -37,11 +37,11 @@ enum sensor_bpf_features {
 	/* protect mode (bpf/events.h, src/sensor/enforce.h): the exec hook and both syscall
 	 * hooks are attached, and open and connect followed, whatever the kinds */
 	SENSOR_BPF_ENFORCE = 1 << 0,
-	/* syscall learning: sys_enter is attached */
+	/* syscall learning: sys_exit and the process exit are attached */
 	SENSOR_BPF_LEARN = 1 << 1,
 	/* the BH_SC_ENTRY_CAPS syscalls (unshare, setns) carry the caller's capabilities at
-	 * their exit, not at their entry, unless sys_enter is attached anyway: nothing else
-	 * needs sys_enter, so with the registers at sys_exit it stays detached */
+	 * their exit, not at their entry, unless sys_enter is attached anyway: only protect
+	 * mode needs sys_enter, so with the registers at sys_exit it stays detached */
 	SENSOR_BPF_EXIT_CAPS = 1 << 2,
 };
 

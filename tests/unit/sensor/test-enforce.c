@@ -667,11 +667,50 @@ TEST(live_dry_run)
 	(void)rmdir(real);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* getppid, sched_yield, a handled signal (rt_sigreturn), then exit_group via _exit */
 static int do_syscalls(const void *arg)
 {
+	(void)arg;
 	(void)syscall(SYS_getppid);
 	(void)syscall(SYS_sched_yield);
+	struct sigaction sa = {.sa_handler = on_usr1};
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 || raise(SIGUSR1) != 0)
+		return 1;
 	return 0;
+}
+
+/* the exit syscall itself (what a thread's end calls), not exit_group */
+static int do_thread_exit(const void *arg)
+{
+	(void)arg;
+	(void)syscall(SYS_exit, 0);
+	return 1;
+}
+
+static int do_killed(const void *arg)
+{
+	(void)arg;
+	(void)kill(getpid(), SIGKILL);
+	return 1;
+}
+
+static bool bit(const uint64_t *bm, unsigned nr)
+{
+	return bm[nr / 64] & (1ULL << (nr % 64));
+}
+
+/* the live cgroup's set, learnt afresh from one child running fn */
+static void learn_child(child_fn fn, uint64_t *bm, int *st)
+{
+	ASSERT_OK(sensor_track_syscalls(live, live_cgid, true));
+	*st = run_child(live_cg, fn, NULL, NULL);
+	ASSERT_OK(sensor_syscalls_read(live, live_cgid, bm));
+	ASSERT_OK(sensor_track_syscalls(live, live_cgid, false));
 }
 
 TEST(live_learning)
@@ -684,11 +723,14 @@ TEST(live_learning)
 	pid_t pid;
 	ASSERT_TRUE(exited(run_child(live_cg, do_syscalls, NULL, &pid), 0));
 	ASSERT_OK(sensor_syscalls_read(live, live_cgid, bm));
-	ASSERT_TRUE(bm[SYS_getppid / 64] & (1ULL << (SYS_getppid % 64)));
-	ASSERT_TRUE(bm[SYS_sched_yield / 64] & (1ULL << (SYS_sched_yield % 64)));
-	ASSERT_TRUE(bm[SYS_exit_group / 64] & (1ULL << (SYS_exit_group % 64)));
+	ASSERT_TRUE(bit(bm, SYS_getppid));
+	ASSERT_TRUE(bit(bm, SYS_sched_yield));
+	ASSERT_TRUE(bit(bm, SYS_rt_sigaction));
+	ASSERT_TRUE(bit(bm, SYS_rt_sigreturn)); /* its exit shows number -1 */
+	ASSERT_TRUE(bit(bm, SYS_exit_group));	/* never returns: marked at the process exit */
+	ASSERT_FALSE(bit(bm, SYS_exit));
 	/* this process's own syscalls go to no set: its cgroup is not tracked */
-	ASSERT_FALSE(bm[SYS_statfs / 64] & (1ULL << (SYS_statfs % 64)));
+	ASSERT_FALSE(bit(bm, SYS_statfs));
 	_cleanup_buf_ struct buf names;
 	buf_init(&names, 8192);
 	ASSERT_OK(sensor_syscalls_names(bm, ' ', &names));
@@ -696,6 +738,19 @@ TEST(live_learning)
 	ASSERT_TRUE(strstr(buf_str(&names), "getppid") != NULL);
 	ASSERT_OK(sensor_track_syscalls(live, live_cgid, false));
 	ASSERT_ERR(sensor_syscalls_read(live, live_cgid, bm), -ENOENT);
+
+	/* exit, not exit_group, when the group is not exiting */
+	int st;
+	learn_child(do_thread_exit, bm, &st);
+	ASSERT_TRUE(exited(st, 0));
+	ASSERT_TRUE(bit(bm, SYS_exit));
+	ASSERT_FALSE(bit(bm, SYS_exit_group));
+	/* killed by a signal: neither */
+	learn_child(do_killed, bm, &st);
+	ASSERT_TRUE(killed(st));
+	ASSERT_TRUE(bit(bm, SYS_kill));
+	ASSERT_FALSE(bit(bm, SYS_exit));
+	ASSERT_FALSE(bit(bm, SYS_exit_group));
 }
 
 /* ---- benchmark modes (bench/sensor-enforce.sh) ---- */
