@@ -98,6 +98,8 @@ enum bh_counter {
 	BH_CNT_KILLED,	    /* protect mode: SIGKILL sent (see bh_action) */
 	BH_CNT_WOULD_KILL,  /* protect mode, DRY_RUN: a kill decided and not sent */
 	BH_CNT_SIGNAL_FAILED, /* bpf_send_signal() refused: the process was not killed */
+	BH_CNT_DENIED,	      /* protect mode: a connect refused with EPERM (connect guard) */
+	BH_CNT_WOULD_DENY,    /* protect mode, DRY_RUN: a connect that would have been refused */
 	_BH_CNT_MAX,
 };
 #define BH_CNT_SLOTS 8
@@ -343,11 +345,16 @@ struct bh_rec_cgroup {
  *                       (O_WRONLY, O_RDWR, O_CREAT or O_TRUNC), the opened file's path or
  *                       one of its ancestors must not be in protect_dirs, else
  *                       BH_REASON_WRITE. A truncated walk counts as protected.
- *   BH_PROTECT_CONNECT  at the entry of connect (native, ia32, ia32 socketcall), an AF_INET
- *                       or AF_INET6 peer (IPv4-mapped IPv6 as AF_INET) must be in
- *                       allow_peer with its port or with port 0 (any port), else
- *                       BH_REASON_PEER. Other families are not checked.
- *   BH_PROTECT_DRY_RUN  decide and mark BH_ACT_WOULD_KILL; never signal.
+ *   BH_PROTECT_CONNECT  an AF_INET or AF_INET6 peer (IPv4-mapped IPv6 as AF_INET) must be
+ *                       in allow_peer with its port or with port 0 (any port), else
+ *                       BH_REASON_PEER. Other families are not checked. Where the cgroup v2
+ *                       hierarchy is mounted, the cgroup/connect4 and connect6 programs
+ *                       refuse the connect (EPERM, BH_ACT_DENIED: nothing is sent); the
+ *                       connect's record carries the decision. Elsewhere, at the entry of
+ *                       connect (native, ia32, ia32 socketcall), SIGKILL. Either way the
+ *                       connected socket's peer is checked again at the exit (SIGKILL).
+ *   BH_PROTECT_DRY_RUN  decide and mark BH_ACT_WOULD_KILL (or BH_ACT_WOULD_DENY for what the
+ *                       connect guard would refuse); never signal, never refuse.
  * A record with a decision is emitted even when its kind is not enabled.
  *
  * bh_path_hash(path): FNV-1a 64 (offset basis BH_FNV_OFFSET, prime BH_FNV_PRIME) over the
@@ -376,6 +383,8 @@ enum bh_action {
 	BH_ACT_KILLED = 1,     /* SIGKILL sent to the process */
 	BH_ACT_WOULD_KILL = 2, /* DRY_RUN: it would have been */
 	BH_ACT_SIGNAL_FAILED = 3, /* decided, but bpf_send_signal() failed (counted) */
+	BH_ACT_DENIED = 4,	  /* the call refused (EPERM): the connect guard */
+	BH_ACT_WOULD_DENY = 5,	  /* DRY_RUN: it would have been */
 	_BH_ACT_MAX,
 };
 

@@ -39,6 +39,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_UNIX		      1
 #define AF_INET		      2
 #define AF_INET6	      10
+#define EPERM		      1
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define S_IFMT		      00170000
 #define S_IFSOCK	      0140000
@@ -68,6 +69,10 @@ const volatile __u64 sc_nrs[BH_SC_NR_MAX / 64] = {};
 /* protect mode and syscall learning are loaded at all (else the verifier drops their code) */
 const volatile bool enforce_on = false;
 const volatile bool learn_on = false;
+/* protect mode's connect check is the cgroup/connect4 and connect6 programs (attached to the
+ * root of the cgroup v2 hierarchy): a peer not allowed is refused with EPERM before any
+ * packet, and sys_enter is not needed for it */
+const volatile bool connect_guard = false;
 
 /* last forced wakeup, boot ns (shared by every CPU: a lost race costs one extra wakeup) */
 __u64 last_wakeup = 0;
@@ -231,6 +236,13 @@ static __always_inline __u32 protect_flags(__u64 *ret_cgid)
 		return 0;
 	*ret_cgid = id;
 	return p->flags;
+}
+
+/* DRY_RUN: what the connect guard would have refused. */
+static __always_inline __u8 would_deny(void)
+{
+	count(BH_CNT_WOULD_DENY);
+	return BH_ACT_WOULD_DENY;
 }
 
 /* Act on a decision against the calling process: SIGKILL, or only mark it (DRY_RUN). */
@@ -982,7 +994,7 @@ static __always_inline bool enter_needed(const struct bh_sc_desc *d)
 {
 	if ((d->on & BH_SC_ON_EVENTS) && save_at_entry(d))
 		return true;
-	return enforce_on && (d->on & BH_SC_ON_ENFORCE) &&
+	return enforce_on && (!connect_guard || !exit_has_regs) && (d->on & BH_SC_ON_ENFORCE) &&
 	       (d->kind == BH_KIND_CONNECT || (d->flags & BH_SC_SOCKETCALL));
 }
 
@@ -1017,10 +1029,32 @@ static __always_inline bool peer_allowed(__u64 cgid, __u16 family, __u16 port, c
 	return bpf_map_lookup_elem(&allow_peer, &k) != NULL;
 }
 
+/* Does the sockaddr at user address ua (len bytes) name an AF_INET/AF_INET6 peer cgid may
+ * not reach? */
+static __always_inline bool user_peer_denied(__u64 ua, __u64 len, __u64 cgid)
+{
+	__u8 sa[32] = {};
+	if (len > 28)
+		len = 28;
+	if (len < 8 || bpf_probe_read_user(sa, len & 31, (void *)ua) < 0)
+		return false;
+	__u16 family = (__u16)(sa[0] | sa[1] << 8);
+	__u16 port = (__u16)(sa[2] << 8 | sa[3]);
+	__u8 addr[16] = {};
+	if (family == AF_INET)
+		__builtin_memcpy(addr, sa + 4, 4);
+	else if (family == AF_INET6 && len >= 24)
+		__builtin_memcpy(addr, sa + 8, 16);
+	else
+		return false;
+	return !peer_allowed(cgid, family, port, addr);
+}
+
 /*
- * Protect mode at a connect's entry: BH_REASON_PEER when the sockaddr the caller passes names
- * an AF_INET/AF_INET6 peer cgid may not reach, else 0. The sockaddr is read from user memory
- * before the kernel copies it: sys_exit checks the socket's peer again (the kernel's view).
+ * Protect mode at a connect's entry (without the connect guard): BH_REASON_PEER when the
+ * sockaddr the caller passes names an AF_INET/AF_INET6 peer cgid may not reach, else 0. The
+ * sockaddr is read from user memory before the kernel copies it: sys_exit checks the socket's
+ * peer again (the kernel's view).
  */
 static __always_inline __u8 connect_denied(const struct bh_sc_desc *d, __u64 key, const __u64 *args,
 					   __u64 cgid)
@@ -1041,21 +1075,49 @@ static __always_inline __u8 connect_denied(const struct bh_sc_desc *d, __u64 key
 	} else if (d->kind != BH_KIND_CONNECT) {
 		return 0;
 	}
-	__u8 sa[32] = {};
-	if (len > 28)
-		len = 28;
-	if (len < 8 || bpf_probe_read_user(sa, len & 31, (void *)ua) < 0)
-		return 0;
-	__u16 family = (__u16)(sa[0] | sa[1] << 8);
-	__u16 port = (__u16)(sa[2] << 8 | sa[3]);
+	return user_peer_denied(ua, len, cgid) ? BH_REASON_PEER : 0;
+}
+
+/*
+ * The connect guard: protect mode's check of every connect (connect(2), ia32 socketcall, TCP
+ * fast open, io_uring) on the address the kernel copied, so no later change of the caller's
+ * memory can pass it. 1 lets the connect go on, 0 refuses it with EPERM; the refusal shows in
+ * the connect's record through its EPERM (on_sys_exit). Runs only in cgroups with sockets,
+ * only at connect.
+ */
+static __always_inline int connect_guard_check(struct bpf_sock_addr *ctx, __u16 family)
+{
+	__u64 cgid = 0;
+	__u32 pf = protect_flags(&cgid);
+	if (!(pf & BH_PROTECT_CONNECT) || (pf & BH_PROTECT_DRY_RUN))
+		return 1;
 	__u8 addr[16] = {};
-	if (family == AF_INET)
-		__builtin_memcpy(addr, sa + 4, 4);
-	else if (family == AF_INET6 && len >= 24)
-		__builtin_memcpy(addr, sa + 8, 16);
-	else
-		return 0;
-	return peer_allowed(cgid, family, port, addr) ? 0 : BH_REASON_PEER;
+	if (family == AF_INET) {
+		__u32 ip = ctx->user_ip4;
+		__builtin_memcpy(addr, &ip, 4);
+	} else {
+		/* constant offsets: the verifier refuses a moving context pointer */
+		__u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			      ctx->user_ip6[3]};
+		__builtin_memcpy(addr, w, 16);
+	}
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	if (peer_allowed(cgid, family, port, addr))
+		return 1;
+	count(BH_CNT_DENIED);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int connect4_guard(struct bpf_sock_addr *ctx)
+{
+	return connect_guard_check(ctx, AF_INET);
+}
+
+SEC("cgroup/connect6")
+int connect6_guard(struct bpf_sock_addr *ctx)
+{
+	return connect_guard_check(ctx, AF_INET6);
 }
 
 /*
@@ -1069,7 +1131,7 @@ static __always_inline int on_sys_enter(__u64 key, const struct bh_sc_desc *d, c
 	if ((__u32)(id >> 32) == self_tgid)
 		return 0;
 	__u8 action = 0, reason = 0;
-	if (enforce_on && (d->on & BH_SC_ON_ENFORCE)) {
+	if (enforce_on && !connect_guard && (d->on & BH_SC_ON_ENFORCE)) {
 		__u64 cgid = 0;
 		__u32 pf = protect_flags(&cgid);
 		if (pf & BH_PROTECT_CONNECT) {
@@ -1402,10 +1464,16 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 	    ((r->path_flags & BH_STR_TRUNCATED) ||
 	     path_scan(sc, sizeof(*r) + r->path.off, r->path.len, cgid, 0)))
 		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_WRITE);
+	if (chk_conn && connect_guard && !r->decision && ret == -EPERM &&
+	    user_peer_denied(a.args[1], a.args[2], cgid))
+		r->decision = BH_DECISION(BH_ACT_DENIED, BH_REASON_PEER);
 	if (chk_conn && !r->decision && r->fd_kind == BH_FDK_SOCK && r->sk_rport &&
 	    (r->sk_family == AF_INET || r->sk_family == AF_INET6) &&
 	    !peer_allowed(cgid, r->sk_family, r->sk_rport, r->sk_raddr))
-		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_PEER);
+		r->decision = BH_DECISION(connect_guard && (pf & BH_PROTECT_DRY_RUN)
+					      ? would_deny()
+					      : enforce_act(pf),
+					  BH_REASON_PEER);
 	if (ev || r->decision)
 		emit(r, sizeof(*r), off);
 	return 0;

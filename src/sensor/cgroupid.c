@@ -162,6 +162,20 @@ static int find_mount(struct span info, const char *want, char **ret_mount, char
 	return -ENOENT;
 }
 
+int sensor_cgroup2_mount(const char *proc_root, char **ret)
+{
+	char path[4096];
+	_cleanup_free_ char *info = NULL, *root = NULL;
+	size_t info_len = 0;
+	int r = xsnprintf(path, sizeof(path), "%s/self/mountinfo", proc_root);
+	if (r < 0)
+		return r;
+	r = read_small(path, &info, &info_len);
+	if (r < 0)
+		return r;
+	return find_mount(span_make(info, info_len), NULL, ret, &root);
+}
+
 int sensor_cgmap_new(const char *proc_root, struct sensor_cgmap **ret)
 {
 	char path[4096];

@@ -27,6 +27,13 @@ struct sensor_cgmap;
  */
 int sensor_cgmap_new(const char *proc_root, struct sensor_cgmap **ret);
 void sensor_cgmap_free(struct sensor_cgmap *m);
+
+/*
+ * The mount point of the cgroup v2 (unified) hierarchy in proc_root's self/mountinfo, on
+ * cgroup v2 and hybrid machines alike (malloc'd). 0, -ENOENT (not mounted), -ENOMEM, or the
+ * error reading mountinfo.
+ */
+int sensor_cgroup2_mount(const char *proc_root, char **ret);
 DEFINE_CLEANUP(struct sensor_cgmap *, sensor_cgmap_free)
 
 /* The hierarchy chosen: -1 for cgroup v2, else the v1 controller's subsystem id. */

@@ -241,6 +241,8 @@ int sensor_enforce_probe(struct sensor_session *s, char *why, size_t n)
 		caps |= SENSOR_ENFORCE_SIGNAL;
 	if (bpf_with(s, SENSOR_BPF_ENFORCE))
 		caps |= SENSOR_ENFORCE_LOADED;
+	if (bpf_with(s, SENSOR_BPF_ENFORCE) && bpf_with(s, SENSOR_BPF_CONNECT_GUARD))
+		caps |= SENSOR_ENFORCE_CONNECT_GUARD;
 	char lsm[160];
 	if (sensor_bpf_probe_lsm(lsm, sizeof(lsm)) > 0)
 		caps |= SENSOR_ENFORCE_LSM;
@@ -249,14 +251,17 @@ int sensor_enforce_probe(struct sensor_session *s, char *why, size_t n)
 		lsm_said = true;
 	}
 	r = xsnprintf(why, n,
-		      "bpf_send_signal: %s; protect mode: %s; BPF-LSM: %s (not used: decisions are "
-		      "made on the sched_process_exec and syscall tracepoints)",
+		      "bpf_send_signal: %s; protect mode: %s%s; BPF-LSM: %s (not used: decisions "
+		      "are made on the sched_process_exec and syscall tracepoints)",
 		      (caps & SENSOR_ENFORCE_SIGNAL) ? "available to tracing programs"
 		      : r == -EOPNOTSUPP	     ? "unknown (built without BPF support)"
 						     : "refused by this kernel",
 		      (caps & SENSOR_ENFORCE_LOADED) ? "loaded in this session"
 		      : s ? "not loaded in this session (open it with enforce)"
 			  : "no session",
+		      (caps & SENSOR_ENFORCE_CONNECT_GUARD) ? ", connects refused by the cgroup guard"
+		      : (caps & SENSOR_ENFORCE_LOADED)	    ? ", connects killed at their entry"
+							    : "",
 		      lsm);
 	return r < 0 ? r : caps;
 }

@@ -14,6 +14,7 @@
 
 #include "common/common.h"
 #include "common/fileio.h"
+#include "sensor/cgroupid.h"
 #include "sensor/loader.h"
 #include "sensor/syscalls.h"
 
@@ -139,11 +140,15 @@ static void ensure_tracefs(void)
 		log_debug("cannot mount tracefs on /sys/kernel/tracing: %m");
 }
 
-/* The read-only data that selects code: the verifier drops what features leave out. */
+/* The read-only data that selects code: the verifier drops what features leave out. The
+ * connect guard's cgroup programs are loaded only by load_all(), never by a probe. */
 static void set_feature_rodata(struct sensor_skel *s, unsigned features)
 {
 	s->rodata->enforce_on = features & SENSOR_BPF_ENFORCE;
 	s->rodata->learn_on = features & SENSOR_BPF_LEARN;
+	s->rodata->connect_guard = features & SENSOR_BPF_CONNECT_GUARD;
+	(void)bpf_program__set_autoload(s->progs.connect4_guard, false);
+	(void)bpf_program__set_autoload(s->progs.connect6_guard, false);
 }
 
 /* Load and attach hook h as flavour a, alone, then throw it away. */
@@ -191,11 +196,15 @@ static bool hook_needed(enum sensor_hook h, uint32_t kinds, unsigned features,
 {
 	uint32_t syscall_kinds =
 	    kinds & ~((1u << BH_KIND_EXEC) | (1u << BH_KIND_EXIT) | (1u << BH_KIND_FORK));
-	/* protect mode decides at exec, at a connect's entry and at an open's exit; learning
-	 * sees every syscall at its exit, and exit and exit_group (which have none) at the
-	 * process exit */
-	if ((features & SENSOR_BPF_ENFORCE) &&
-	    (h == SENSOR_HOOK_EXEC || h == SENSOR_HOOK_SYS_ENTER || h == SENSOR_HOOK_SYS_EXIT))
+	/* protect mode decides at exec, at an open's exit and at a connect (the connect guard,
+	 * else its entry; sys_exit checks the connected peer again, and without registers it
+	 * needs the entry's arguments); learning sees every syscall at its exit, and exit and
+	 * exit_group (which have none) at the process exit */
+	bool exit_regs = exit_mode == SENSOR_ATTACH_TP_BTF || exit_mode == SENSOR_ATTACH_RAW_TP;
+	if ((features & SENSOR_BPF_ENFORCE) && (h == SENSOR_HOOK_EXEC || h == SENSOR_HOOK_SYS_EXIT))
+		return true;
+	if ((features & SENSOR_BPF_ENFORCE) && h == SENSOR_HOOK_SYS_ENTER &&
+	    (!(features & SENSOR_BPF_CONNECT_GUARD) || !exit_regs))
 		return true;
 	if ((features & SENSOR_BPF_LEARN) && (h == SENSOR_HOOK_SYS_EXIT || h == SENSOR_HOOK_EXIT))
 		return true;
@@ -209,7 +218,7 @@ static bool hook_needed(enum sensor_hook h, uint32_t kinds, unsigned features,
 	case SENSOR_HOOK_SYS_ENTER:
 		if (!syscall_kinds)
 			return false;
-		if (exit_mode == SENSOR_ATTACH_TP_BTF || exit_mode == SENSOR_ATTACH_RAW_TP)
+		if (exit_regs)
 			return kinds_need_entry(syscall_kinds, features);
 		return true;
 	default:
@@ -321,15 +330,20 @@ static int fill_maps(struct sensor_skel *s, uint32_t kinds, unsigned features, b
 	return syscall_descs_foreach(kinds, features, entry_caps, desc_to_map, &sfd);
 }
 
-/* Open, load, fill and attach with the flavours in mode. 0 with *ret, or -errno. */
+/* Open, load, fill and attach with the flavours in mode, and the connect guard to the cgroup
+ * directory guard_fd when features ask for it. 0 with *ret, or -errno. */
 static int load_all(uint32_t kinds, unsigned features, const enum sensor_attach *mode,
-		    size_t ring_bytes, int cgroup_subsys, struct sensor_skel **ret)
+		    size_t ring_bytes, int cgroup_subsys, int guard_fd, struct sensor_skel **ret)
 {
 	struct sensor_skel *s = sensor_skel__open();
 	if (!s)
 		return -errno;
 	autoload_only(s, mode);
 	set_feature_rodata(s, features);
+	if (features & SENSOR_BPF_CONNECT_GUARD) {
+		(void)bpf_program__set_autoload(s->progs.connect4_guard, true);
+		(void)bpf_program__set_autoload(s->progs.connect6_guard, true);
+	}
 	s->rodata->self_tgid = (uint32_t)getpid();
 	s->rodata->cgroup_subsys = cgroup_subsys;
 	/* counted per CPU: all of them together fill at most an eighth of the ring unwoken */
@@ -353,12 +367,88 @@ static int load_all(uint32_t kinds, unsigned features, const enum sensor_attach 
 		r = fill_maps(s, kinds, features, entry_caps);
 	if (r >= 0)
 		r = sensor_skel__attach(s);
+	/* the skeleton does not attach cgroup programs; it destroys their links */
+	if (r >= 0 && (features & SENSOR_BPF_CONNECT_GUARD)) {
+		s->links.connect4_guard = bpf_program__attach_cgroup(s->progs.connect4_guard, guard_fd);
+		if (!s->links.connect4_guard)
+			r = -errno;
+	}
+	if (r >= 0 && (features & SENSOR_BPF_CONNECT_GUARD)) {
+		s->links.connect6_guard = bpf_program__attach_cgroup(s->progs.connect6_guard, guard_fd);
+		if (!s->links.connect6_guard)
+			r = -errno;
+	}
 	if (r < 0) {
 		sensor_skel__destroy(s); /* detaches whatever was attached */
 		return r;
 	}
 	*ret = s;
 	return 0;
+}
+
+/*
+ * Choose each hook's flavour for these features (every hook as a BTF tracepoint in one load,
+ * else hook by hook the first flavour this kernel takes) and load everything: b->mode and *ret.
+ */
+static int load_modes(struct sensor_bpf *b, uint32_t kinds, unsigned features, size_t ring_bytes,
+		      int cgroup_subsys, int guard_fd, struct sensor_skel **ret, char *err,
+		      size_t errsz)
+{
+	for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
+		enum sensor_hook h = hook_order[i];
+		b->mode[h] = hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT])
+				 ? SENSOR_ATTACH_TP_BTF
+				 : SENSOR_ATTACH_NONE;
+	}
+	last_msg[0] = '\0';
+	int r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, guard_fd, ret);
+	if (r == -EPERM) {
+		(void)xsnprintf(err, errsz, "the kernel refused to load BPF programs: %s",
+				last_msg[0] ? last_msg : strerror(-r));
+		return r;
+	}
+	if (r >= 0)
+		return 0;
+	log_debug("BTF tracepoints for every hook: %s (%s); probing each hook", strerror(-r),
+		  last_msg);
+	for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
+		b->mode[h] = SENSOR_ATTACH_NONE;
+	for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
+		enum sensor_hook h = hook_order[i];
+		if (!hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT]))
+			continue;
+		int first = 0;
+		for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++) {
+			last_msg[0] = '\0';
+			r = probe(h, a, features);
+			if (r == 0) {
+				b->mode[h] = a;
+				break;
+			}
+			log_debug("hook %s as %s: %s (%s)", hook_names[h], attach_names[a],
+				  strerror(-r), last_msg);
+			if (!first)
+				first = r;
+			if (r == -EPERM)
+				break;
+		}
+		if (!b->mode[h]) {
+			(void)xsnprintf(err, errsz,
+					"no way to attach to '%s' works on this kernel "
+					"(tp_btf, raw_tp, tracepoint): %s",
+					hook_names[h], last_msg[0] ? last_msg : strerror(-first));
+			return first == -EPERM ? -EPERM : -EOPNOTSUPP;
+		}
+		if (b->mode[h] != SENSOR_ATTACH_TP_BTF)
+			log_warning("hook %s: BTF tracepoint refused, using %s", hook_names[h],
+				    attach_names[b->mode[h]]);
+	}
+	last_msg[0] = '\0';
+	r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, guard_fd, ret);
+	if (r < 0)
+		(void)xsnprintf(err, errsz, "cannot load and attach the BPF programs: %s%s%s",
+				strerror(-r), last_msg[0] ? ": " : "", last_msg);
+	return r;
 }
 
 int sensor_bpf_open(uint32_t kinds, unsigned features, size_t ring_bytes, int cgroup_subsys,
@@ -379,67 +469,33 @@ int sensor_bpf_open(uint32_t kinds, unsigned features, size_t ring_bytes, int cg
 	_cleanup_free_ struct sensor_bpf *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	/* the common case first: every hook as a BTF tracepoint, in one load */
-	for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
-		enum sensor_hook h = hook_order[i];
-		b->mode[h] = hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT])
-				 ? SENSOR_ATTACH_TP_BTF
-				 : SENSOR_ATTACH_NONE;
+	features &= ~(unsigned)SENSOR_BPF_CONNECT_GUARD;
+	/* protect mode: the connect guard on the cgroup v2 hierarchy's root, where there is one */
+	_cleanup_close_ int guard_fd = -1;
+	if (features & SENSOR_BPF_ENFORCE) {
+		_cleanup_free_ char *mnt = NULL;
+		r = sensor_cgroup2_mount("/proc", &mnt);
+		if (r >= 0)
+			guard_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (guard_fd >= 0)
+			features |= SENSOR_BPF_CONNECT_GUARD;
+		else
+			log_info("no cgroup v2 hierarchy (%s): protect mode checks connects at "
+				 "their entry and kills",
+				 strerror(r < 0 ? -r : errno));
 	}
-	last_msg[0] = '\0';
 	struct sensor_skel *s = NULL;
-	r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, &s);
-	if (r == -EPERM) {
-		(void)xsnprintf(err, errsz, "the kernel refused to load BPF programs: %s",
-				last_msg[0] ? last_msg : strerror(-r));
+	r = load_modes(b, kinds, features, ring_bytes, cgroup_subsys, guard_fd, &s, err, errsz);
+	if (r < 0 && r != -EPERM && (features & SENSOR_BPF_CONNECT_GUARD)) {
+		log_info("the connect guard cannot be attached (%s): protect mode checks connects "
+			 "at their entry and kills",
+			 err);
+		features &= ~(unsigned)SENSOR_BPF_CONNECT_GUARD;
+		err[0] = '\0';
+		r = load_modes(b, kinds, features, ring_bytes, cgroup_subsys, -1, &s, err, errsz);
+	}
+	if (r < 0)
 		return r;
-	}
-	if (r < 0) {
-		log_debug("BTF tracepoints for every hook: %s (%s); probing each hook",
-			  strerror(-r), last_msg);
-		/* find, hook by hook, the first flavour this kernel loads and attaches */
-		for (int h = 0; h < _SENSOR_HOOK_MAX; h++)
-			b->mode[h] = SENSOR_ATTACH_NONE;
-		for (int i = 0; i < _SENSOR_HOOK_MAX; i++) {
-			enum sensor_hook h = hook_order[i];
-			if (!hook_needed(h, kinds, features, b->mode[SENSOR_HOOK_SYS_EXIT]))
-				continue;
-			int first = 0;
-			for (int a = SENSOR_ATTACH_TP_BTF; a <= SENSOR_ATTACH_TRACEPOINT; a++) {
-				last_msg[0] = '\0';
-				r = probe(h, a, features);
-				if (r == 0) {
-					b->mode[h] = a;
-					break;
-				}
-				log_debug("hook %s as %s: %s (%s)", hook_names[h], attach_names[a],
-					  strerror(-r), last_msg);
-				if (!first)
-					first = r;
-				if (r == -EPERM)
-					break;
-			}
-			if (!b->mode[h]) {
-				(void)xsnprintf(err, errsz,
-						"no way to attach to '%s' works on this kernel "
-						"(tp_btf, raw_tp, tracepoint): %s",
-						hook_names[h],
-						last_msg[0] ? last_msg : strerror(-first));
-				return first == -EPERM ? -EPERM : -EOPNOTSUPP;
-			}
-			if (b->mode[h] != SENSOR_ATTACH_TP_BTF)
-				log_warning("hook %s: BTF tracepoint refused, using %s",
-					    hook_names[h], attach_names[b->mode[h]]);
-		}
-		last_msg[0] = '\0';
-		r = load_all(kinds, features, b->mode, ring_bytes, cgroup_subsys, &s);
-		if (r < 0) {
-			(void)xsnprintf(err, errsz,
-					"cannot load and attach the BPF programs: %s%s%s",
-					strerror(-r), last_msg[0] ? ": " : "", last_msg);
-			return r;
-		}
-	}
 	b->skel = s;
 	b->ring_size = ring_bytes;
 	b->ncpu = libbpf_num_possible_cpus();

@@ -43,6 +43,10 @@ enum sensor_bpf_features {
 	 * their exit, not at their entry, unless sys_enter is attached anyway: only protect
 	 * mode needs sys_enter, so with the registers at sys_exit it stays detached */
 	SENSOR_BPF_EXIT_CAPS = 1 << 2,
+	/* not asked for: set in sensor_bpf_features() when protect mode's connect check is the
+	 * cgroup/connect4 and connect6 programs on the cgroup v2 hierarchy's root (a refused
+	 * connect fails with EPERM), rather than SIGKILL at the entry of connect */
+	SENSOR_BPF_CONNECT_GUARD = 1 << 3,
 };
 
 /* The maps of protect mode and syscall learning (bpf/events.h), for src/sensor/enforce.c. */

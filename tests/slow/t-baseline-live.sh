@@ -262,13 +262,19 @@ for dev in '/tmp/busybox true|exec|/tmp/busybox' \
 	if [ "$kind" = exec ] && [ "$rc" = 126 ]; then
 		action=denied
 	fi
+	# a connect outside the baseline is refused (EPERM: wget fails) where the cgroup connect
+	# guard is attached, else killed at its entry (137)
+	if [ "$kind" = peer ] && [ "$rc" != 137 ] && [ "$rc" != 0 ]; then
+		action=denied
+	fi
 	[ "$rc" = 137 ] || [ "$action" = denied ] ||
-		die "protect: '$cmd' ended with $rc, not 137 (SIGKILL) or 126 (exec denied)"
+		die "protect: '$cmd' ended with $rc, not 137 (SIGKILL), 126 (exec denied) or a refused connect"
 	poll "has_alert '.rule == \"Baseline enforcement blocked a process\" and
 		.output_fields[\"evt.arg.bh_action\"] == \"$action\" and
 		.output_fields[\"evt.arg.bh_deviation\"] == \"$kind\" and
 		.output_fields[\"evt.arg.bh_fact\"] == \"$fact\"'" 100 ||
 		die "protect: no blocked alert for $kind $fact"
+	echo "# protect: $kind $fact: $action (exit $rc)"
 done
 # the benign command came before the first deviation: no alert of the workload between
 first=$(alert_line '.rule == "Baseline enforcement blocked a process"')
@@ -278,7 +284,7 @@ awk -v a="$SINCE" -v b="$first" 'NR > a && NR < b' "$ALERTS" |
 [ ! -s "$T/benign.alerts" ] || die "protect: the benign command raised alerts: $(cat "$T/benign.alerts")"
 [ "$(ctl "$BENIGN")" = 0 ] || die "protect: the benign command failed after the kills"
 poll '[ "$(fetches)" -ge $((f0 + 3)) ]' 100 || die "protect: the client no longer fetches"
-echo "ok: protect: exec denied or killed, /etc write and new peer killed (137), benign commands and the client unharmed"
+echo "ok: protect: exec denied or killed, /etc write killed (137), new peer refused or killed, benign commands and the client unharmed"
 stop_sensor "protect"
 
 # ---- dry run -----------------------------------------------------------------------------
@@ -289,19 +295,20 @@ bh_sensor_start "$T/sensor2.out" "$T/sensor2.err" --mode protect --dry-run --sto
 # the stored baseline is protected (dry run) when the workload's first event is seen
 bh_sensor_wait_log "$short (cgroup [0-9]*) protected: exec write connect (dry run)\$" 100 ||
 	die "dry run: the container was not protected (dry run) within 10 s"
-rc=$(ctl '/tmp/busybox true && echo x >/etc/bh-dry')
+rc=$(ctl '/tmp/busybox true && echo x >/etc/bh-dry && wget -q -O /dev/null http://127.0.0.2/index.html')
 [ "$rc" = 0 ] || die "dry run: the deviations ended with $rc, not 0"
-for want in 'exec|/tmp/busybox' 'file_write|/etc/bh-dry'; do
+for want in 'exec|/tmp/busybox' 'file_write|/etc/bh-dry' 'peer|tcp/127.0.0.2:80'; do
 	# an exec is reported by the fanotify layer (would-deny) where it works, else by BPF
 	poll "has_alert '.rule == \"Baseline enforcement blocked a process\" and
 		(.output_fields[\"evt.arg.bh_action\"] == \"would-kill\" or
 		 .output_fields[\"evt.arg.bh_action\"] == \"would-deny\") and
 		.output_fields[\"evt.arg.bh_deviation\"] == \"${want%|*}\" and
 		.output_fields[\"evt.arg.bh_fact\"] == \"${want#*|}\"'" 100 ||
-		die "dry run: no would-kill alert for $want"
+		die "dry run: no would-kill or would-deny alert for $want"
 done
 has_alert '.output_fields["evt.arg.bh_action"] == "killed"' && die "dry run: something was killed"
-echo "ok: dry run: would-kill alerts, nothing killed"
+has_alert '.output_fields["evt.arg.bh_action"] == "denied"' && die "dry run: something was refused"
+echo "ok: dry run: would-kill / would-deny alerts, nothing killed or refused"
 stop_sensor "dry run"
 
 echo "ok: baselines live in $(($(date +%s) - T0)) s"
