@@ -71,9 +71,6 @@ struct job {
 	struct bh_diag *diags;
 };
 
-#include <time.h>
-static double zst_now(void){struct timespec ts;clock_gettime(CLOCK_MONOTONIC,&ts);return ts.tv_sec+ts.tv_nsec/1e9;}
-static double zst_t0;
 static void *worker(void *arg)
 {
 	struct job *j = arg;
@@ -87,13 +84,10 @@ static void *worker(void *arg)
 		int r;
 		if (__atomic_load_n(&j->shared->cancel, __ATOMIC_RELAXED))
 			r = -ECANCELED;
-		else {
-			double a = zst_now();
+		else
 			r = img_layer_read(&j->layout->layers[i], j->comps[i],
 					   j->layout->layer_digests[i], j->diff_ids->v[i], (int)i,
 					   j->shared, &idx, &j->diags[i]);
-			fprintf(stderr, "ZST layer %zu %.3f-%.3f\n", i, a - zst_t0, zst_now() - zst_t0);
-		}
 		pthread_mutex_lock(&j->lock);
 		j->results[i] = idx;
 		j->errs[i] = r;
@@ -316,7 +310,6 @@ int img_open(const struct img_target *target, const struct img_open_opts *opts, 
 			return r;
 		}
 	}
-	zst_t0 = zst_now();
 	r = img_fs_new(l, &img->fs);
 	if (r < 0)
 		return r;
@@ -331,9 +324,7 @@ int img_open(const struct img_target *target, const struct img_open_opts *opts, 
 			bh_diag_wrap(diag, img->target.original);
 		return r;
 	}
-	fprintf(stderr, "ZST streamed %.3f\n", zst_now() - zst_t0);
 	r = img_fs_finalize(img->fs);
-	fprintf(stderr, "ZST finalized %.3f\n", zst_now() - zst_t0);
 	if (r < 0)
 		return r;
 	if (img->target.kind == IMG_KIND_DIR && o.visitor) {

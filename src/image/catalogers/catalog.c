@@ -428,11 +428,8 @@ static int finalize_pkg(const struct img_catalog_ctx *ctx, size_t i, void *arg)
 	return 0;
 }
 
-#include <time.h>
-static double zst_now(void){struct timespec ts;clock_gettime(CLOCK_MONOTONIC,&ts);return ts.tv_sec+ts.tv_nsec/1e9;}
 int img_catalog(struct img *img, const struct bh_limits *limits, struct bh_diag *reterr_diag)
 {
-	double zst_a = zst_now();
 	for (size_t i = 0; img_catalogers[i]; i++) {
 		struct img_catalog_ctx ctx = {
 			.cataloger = img_catalogers[i],
@@ -442,9 +439,7 @@ int img_catalog(struct img *img, const struct bh_limits *limits, struct bh_diag 
 			.limits = limits,
 			.os = &img->os,
 		};
-		double zb = zst_now();
 		int r = img_catalogers[i]->catalog(&ctx);
-		fprintf(stderr, "ZST cat %s %.3f\n", img_catalogers[i]->name, zst_now() - zb);
 		if (r < 0) {
 			if (r == -E2BIG)
 				bh_diag_set(reterr_diag, img->target.original, 0, 0,
@@ -465,6 +460,5 @@ int img_catalog(struct img *img, const struct bh_limits *limits, struct bh_diag 
 	if (r < 0)
 		return r;
 	pkg_list_sort(&img->pkgs);
-	fprintf(stderr, "ZST catalog total %.3f\n", zst_now() - zst_a);
 	return 0;
 }
