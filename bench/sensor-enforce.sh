@@ -11,7 +11,9 @@
 #                     stamp (taken when the hook starts writing it; the kill is sent after the
 #                     path walk of the same hook)
 #   call_to_reaped    the same start -> the parent's waitpid() returning the SIGKILLed child
-#                     (includes the kill's delivery, the exit and the parent's wakeup)
+#                     (includes the kill's delivery, the exit and the parent's wakeup); a
+#                     connect refused by the cgroup connect guard (EPERM) is not killed: the
+#                     child exits on its own
 #
 # Overhead: the loads of bench/sensor-load.c (open/close loop, fork+exec(/bin/true)+wait,
 # TCP connect+accept on 127.0.0.1; compiled here into the build tree's cache) run in a cgroup
@@ -23,7 +25,8 @@
 #   protect  the same session with protect mode loaded and the load's cgroup protected
 #            (exec, write, connect: its executables, 127.0.0.1 on any port and /etc
 #            allowed/protected, so nothing is killed and every check runs to its end: exec's
-#            path hash, each open's write test, each connect's peer lookups at entry and exit)
+#            path hash, each open's write test, each connect's peer lookups in the connect
+#            guard and at exit)
 # overhead = median(config) / median(none) - 1; ratio = median(protect) / median(plain).
 # Pinned like bench/sensor.sh: loads on the first CPU, the session on the second.
 #

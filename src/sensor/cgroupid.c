@@ -162,15 +162,19 @@ static int find_mount(struct span info, const char *want, char **ret_mount, char
 	return -ENOENT;
 }
 
-int sensor_cgroup2_mount(const char *proc_root, char **ret)
+/* proc_root/name, read whole. */
+static int read_proc(const char *proc_root, const char *name, char **ret, size_t *ret_len)
 {
 	char path[4096];
+	int r = xsnprintf(path, sizeof(path), "%s/%s", proc_root, name);
+	return r < 0 ? r : read_small(path, ret, ret_len);
+}
+
+int sensor_cgroup2_mount(const char *proc_root, char **ret)
+{
 	_cleanup_free_ char *info = NULL, *root = NULL;
 	size_t info_len = 0;
-	int r = xsnprintf(path, sizeof(path), "%s/self/mountinfo", proc_root);
-	if (r < 0)
-		return r;
-	r = read_small(path, &info, &info_len);
+	int r = read_proc(proc_root, "self/mountinfo", &info, &info_len);
 	if (r < 0)
 		return r;
 	return find_mount(span_make(info, info_len), NULL, ret, &root);
@@ -178,13 +182,9 @@ int sensor_cgroup2_mount(const char *proc_root, char **ret)
 
 int sensor_cgmap_new(const char *proc_root, struct sensor_cgmap **ret)
 {
-	char path[4096];
 	_cleanup_free_ char *info = NULL, *cgroups = NULL;
 	size_t info_len = 0, cgroups_len = 0;
-	int r = xsnprintf(path, sizeof(path), "%s/self/mountinfo", proc_root);
-	if (r < 0)
-		return r;
-	r = read_small(path, &info, &info_len);
+	int r = read_proc(proc_root, "self/mountinfo", &info, &info_len);
 	if (r < 0)
 		return r;
 	_cleanup_(sensor_cgmap_freep) struct sensor_cgmap *m = calloc(1, sizeof(*m));
@@ -199,10 +199,7 @@ int sensor_cgmap_new(const char *proc_root, struct sensor_cgmap **ret)
 		free(m->mount);
 		free(m->root);
 		m->mount = m->root = NULL;
-		r = xsnprintf(path, sizeof(path), "%s/cgroups", proc_root);
-		if (r < 0)
-			return r;
-		r = read_small(path, &cgroups, &cgroups_len);
+		r = read_proc(proc_root, "cgroups", &cgroups, &cgroups_len);
 		if (r < 0)
 			return r;
 		static const char *const prefer[] = {"pids", "memory", "cpu", "devices", "freezer"};
