@@ -1303,6 +1303,23 @@ static __always_inline bool open_writes(__u8 oflags, const __u64 *args, __u32 ff
 }
 
 /*
+ * Does this open surely not write, from the flags among its arguments alone (regs_args may be
+ * NULL)? Then protect mode's write check, and the cgroup lookup before it, are skipped: most
+ * opens read. creat and openat2 (no flags argument; flags in user memory) are never sure.
+ */
+static __always_inline bool open_surely_reads(__u8 oflags, const __u64 *regs_args)
+{
+	__u32 oa = oflags & BH_SC_OFLAGS_ARG_MASK;
+	if (!regs_args || !oa || (oflags & BH_SC_OFLAGS_HOW))
+		return false;
+	__u64 v = 0;
+	for (int i = 0; i < 6; i++)
+		if (i + 1 == (int)oa)
+			v = regs_args[i];
+	return !(v & (O_ACCMODE | O_CREAT | O_TRUNC));
+}
+
+/*
  * A followed syscall's exit. regs_args holds the arguments read from the saved registers
  * (NULL for the classic tracepoint); the saved entry is used when sys_enter made one.
  */
@@ -1316,7 +1333,8 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 	/* protect mode: what is checked here (writes; a connect's peer as the kernel sees it) */
 	__u64 cgid = 0;
 	__u32 pf = 0;
-	if (enforce_on && (d->on & BH_SC_ON_ENFORCE))
+	if (enforce_on && (d->on & BH_SC_ON_ENFORCE) &&
+	    !(d->kind == BH_KIND_OPEN && open_surely_reads(d->oflags, regs_args)))
 		pf = protect_flags(&cgid);
 	bool chk_open = (pf & BH_PROTECT_WRITE) && d->kind == BH_KIND_OPEN && ret >= 0;
 	bool chk_conn = (pf & BH_PROTECT_CONNECT) &&

@@ -34,6 +34,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
 #include <inttypes.h>
 #include <time.h>
 
@@ -475,6 +476,28 @@ static int do_open(const void *arg)
 	return 0;
 }
 
+/* creat(2), and openat2(2) with its flags in user memory: no flags argument to look at */
+static int do_creat(const void *arg)
+{
+	int fd = creat(arg, 0644);
+	if (fd < 0)
+		return 10;
+	close(fd);
+	return 0;
+}
+
+static int do_openat2(const void *arg)
+{
+	const struct open_arg *a = arg;
+	struct open_how how = {.flags = (uint64_t)(a->flags | O_CLOEXEC),
+			       .mode = (a->flags & O_CREAT) ? 0644 : 0}; /* else EINVAL */
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, a->path, &how, sizeof(how));
+	if (fd < 0)
+		return errno == ENOSYS ? 0 : 10;
+	close(fd);
+	return 0;
+}
+
 TEST(live_write)
 {
 	live_require(false);
@@ -504,6 +527,9 @@ TEST(live_write)
 	ASSERT_TRUE(killed(run_child(live_cg, do_open, &rw, NULL)));
 	ASSERT_TRUE(killed(run_child(live_cg, do_open, &trunc, NULL)));
 	ASSERT_TRUE(exited(run_child(live_cg, do_open, &elsewhere, NULL), 0));
+	ASSERT_TRUE(killed(run_child(live_cg, do_creat, f, NULL)));
+	ASSERT_TRUE(killed(run_child(live_cg, do_openat2, &create, NULL)));
+	ASSERT_TRUE(exited(run_child(live_cg, do_openat2, &rd, NULL), 0));
 	/* no byte was written by the killed writers: the file still holds this process's data
 	 * (O_TRUNC did truncate it: the open had happened when the kill was decided) */
 	struct stat st;
