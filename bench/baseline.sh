@@ -28,7 +28,7 @@
 # Decision latency (protect), per deviation kind, $BENCH_BASELINE_KILLS iterations in the
 # container, µs per iteration: the blocked call (exec of /tmp/busybox, denied by the exec
 # guard; a subshell opening /etc/bh-x for writing, killed; wget to 127.0.0.2, refused by the
-# connect guard) against the same call allowed (exec of /bin/busybox; a subshell opening
+# connect guard and killed) against the same call allowed (exec of /bin/busybox; a subshell opening
 # /tmp/bh-x; wget to 127.0.0.1) — fork, the call, the block and the reaping, as the caller
 # sees them. Also the mode-switch latency: from
 # `baseline mode WL protect` to the sensor's "protected" log line (it polls the store every
@@ -338,7 +338,7 @@ for kind in exec write connect; do
 		;;
 	esac
 	a=$(timed "$web" "$KILLS" "$ok")
-	# the blocked calls fail (126, 137, 1): the loop goes on, the status is not the loop's
+	# the blocked calls fail (126, 137): the loop goes on, the status is not the loop's
 	b=$(timed "$web" "$KILLS" "$bad || :")
 	printf '%-8s %12.1f %12.1f\n' "$kind" "$a" "$b"
 done

@@ -12,8 +12,8 @@
 #                     path walk of the same hook)
 #   call_to_reaped    the same start -> the parent's waitpid() returning the SIGKILLed child
 #                     (includes the kill's delivery, the exit and the parent's wakeup); a
-#                     connect refused by the cgroup connect guard (EPERM) is not killed: the
-#                     child exits on its own
+#                     connect is refused by the cgroup connect guard (EPERM) and the child
+#                     killed at the connect's exit
 #
 # Overhead: the loads of bench/sensor-load.c (open/close loop, fork+exec(/bin/true)+wait,
 # TCP connect+accept on 127.0.0.1; compiled here into the build tree's cache) run in a cgroup

@@ -99,7 +99,6 @@ enum bh_counter {
 	BH_CNT_WOULD_KILL,  /* protect mode, DRY_RUN: a kill decided and not sent */
 	BH_CNT_SIGNAL_FAILED, /* bpf_send_signal() refused: the process was not killed */
 	BH_CNT_DENIED,	      /* protect mode: a connect refused with EPERM (connect guard) */
-	BH_CNT_WOULD_DENY,    /* protect mode, DRY_RUN: a connect that would have been refused */
 	_BH_CNT_MAX,
 };
 #define BH_CNT_SLOTS 8
@@ -349,12 +348,11 @@ struct bh_rec_cgroup {
  *                       in allow_peer with its port or with port 0 (any port), else
  *                       BH_REASON_PEER. Other families are not checked. Where the cgroup v2
  *                       hierarchy is mounted, the cgroup/connect4 and connect6 programs
- *                       refuse the connect (EPERM, BH_ACT_DENIED: nothing is sent); the
- *                       connect's record carries the decision. Elsewhere, at the entry of
- *                       connect (native, ia32, ia32 socketcall), SIGKILL. Either way the
+ *                       refuse the connect (EPERM: nothing is sent) and its exit kills the
+ *                       process (the record carries the decision). Elsewhere, SIGKILL at
+ *                       the entry of connect (native, ia32, ia32 socketcall). Either way the
  *                       connected socket's peer is checked again at the exit (SIGKILL).
- *   BH_PROTECT_DRY_RUN  decide and mark BH_ACT_WOULD_KILL (or BH_ACT_WOULD_DENY for what the
- *                       connect guard would refuse); never signal, never refuse.
+ *   BH_PROTECT_DRY_RUN  decide and mark BH_ACT_WOULD_KILL; never signal, never refuse.
  * A record with a decision is emitted even when its kind is not enabled.
  *
  * bh_path_hash(path): FNV-1a 64 (offset basis BH_FNV_OFFSET, prime BH_FNV_PRIME) over the
@@ -383,8 +381,6 @@ enum bh_action {
 	BH_ACT_KILLED = 1,     /* SIGKILL sent to the process */
 	BH_ACT_WOULD_KILL = 2, /* DRY_RUN: it would have been */
 	BH_ACT_SIGNAL_FAILED = 3, /* decided, but bpf_send_signal() failed (counted) */
-	BH_ACT_DENIED = 4,	  /* the call refused (EPERM): the connect guard */
-	BH_ACT_WOULD_DENY = 5,	  /* DRY_RUN: it would have been */
 	_BH_ACT_MAX,
 };
 

@@ -238,13 +238,6 @@ static __always_inline __u32 protect_flags(__u64 *ret_cgid)
 	return p->flags;
 }
 
-/* DRY_RUN: what the connect guard would have refused. */
-static __always_inline __u8 would_deny(void)
-{
-	count(BH_CNT_WOULD_DENY);
-	return BH_ACT_WOULD_DENY;
-}
-
 /* Act on a decision against the calling process: SIGKILL, or only mark it (DRY_RUN). */
 static __always_inline __u8 enforce_act(__u32 pflags)
 {
@@ -1081,9 +1074,9 @@ static __always_inline __u8 connect_denied(const struct bh_sc_desc *d, __u64 key
 /*
  * The connect guard: protect mode's check of every connect (connect(2), ia32 socketcall, TCP
  * fast open, io_uring) on the address the kernel copied, so no later change of the caller's
- * memory can pass it. 1 lets the connect go on, 0 refuses it with EPERM; the refusal shows in
- * the connect's record through its EPERM (on_sys_exit). Runs only in cgroups with sockets,
- * only at connect.
+ * memory can pass it. 1 lets the connect go on, 0 refuses it with EPERM: nothing is sent, and
+ * the connect's exit (on_sys_exit) finds the EPERM and the peer, marks the record and kills
+ * the process as for the other deviations. Runs only at connects.
  */
 static __always_inline int connect_guard_check(struct bpf_sock_addr *ctx, __u16 family)
 {
@@ -1484,14 +1477,11 @@ static __always_inline int on_sys_exit(__u64 key, __s64 ret, const struct bh_sc_
 		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_WRITE);
 	if (chk_conn && connect_guard && !r->decision && ret == -EPERM &&
 	    user_peer_denied(a.args[1], a.args[2], cgid))
-		r->decision = BH_DECISION(BH_ACT_DENIED, BH_REASON_PEER);
+		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_PEER);
 	if (chk_conn && !r->decision && r->fd_kind == BH_FDK_SOCK && r->sk_rport &&
 	    (r->sk_family == AF_INET || r->sk_family == AF_INET6) &&
 	    !peer_allowed(cgid, r->sk_family, r->sk_rport, r->sk_raddr))
-		r->decision = BH_DECISION(connect_guard && (pf & BH_PROTECT_DRY_RUN)
-					      ? would_deny()
-					      : enforce_act(pf),
-					  BH_REASON_PEER);
+		r->decision = BH_DECISION(enforce_act(pf), BH_REASON_PEER);
 	if (ev || r->decision)
 		emit(r, sizeof(*r), off);
 	return 0;

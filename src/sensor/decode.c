@@ -208,8 +208,6 @@ static const char *const action_names[_BH_ACT_MAX] = {
     [BH_ACT_KILLED] = "killed",
     [BH_ACT_WOULD_KILL] = "would-kill",
     [BH_ACT_SIGNAL_FAILED] = "signal-failed",
-    [BH_ACT_DENIED] = "denied",
-    [BH_ACT_WOULD_DENY] = "would-deny",
 };
 
 static const char *const reason_names[_BH_REASON_MAX] = {

@@ -52,7 +52,7 @@ int sensor_decode(struct sensor_decoder *d, const void *rec, size_t len, struct 
 
 /*
  * Protect mode's decisions as the decoder renders them in evt.arg.bh_action ("killed",
- * "would-kill", "signal-failed", "denied", "would-deny") and evt.arg.bh_reason ("exec-not-allowed",
+ * "would-kill", "signal-failed") and evt.arg.bh_reason ("exec-not-allowed",
  * "write-protected", "peer-not-allowed"); NULL for 0 and unknown values.
  */
 const char *sensor_action_to_string(unsigned action);

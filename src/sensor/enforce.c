@@ -259,7 +259,8 @@ int sensor_enforce_probe(struct sensor_session *s, char *why, size_t n)
 		      (caps & SENSOR_ENFORCE_LOADED) ? "loaded in this session"
 		      : s ? "not loaded in this session (open it with enforce)"
 			  : "no session",
-		      (caps & SENSOR_ENFORCE_CONNECT_GUARD) ? ", connects refused by the cgroup guard"
+		      (caps & SENSOR_ENFORCE_CONNECT_GUARD) ? ", connects refused by the cgroup guard "
+							      "then killed"
 		      : (caps & SENSOR_ENFORCE_LOADED)	    ? ", connects killed at their entry"
 							    : "",
 		      lsm);

@@ -36,8 +36,7 @@ enum sensor_protect_flags {
 	SENSOR_PROTECT_EXEC = BH_PROTECT_EXEC,	     /* exec of an executable not allowed */
 	SENSOR_PROTECT_WRITE = BH_PROTECT_WRITE,     /* open for writing under a protected dir */
 	SENSOR_PROTECT_CONNECT = BH_PROTECT_CONNECT, /* connect to a peer not allowed */
-	SENSOR_PROTECT_DRY_RUN = BH_PROTECT_DRY_RUN, /* decide and mark "would-kill" ("would-deny"
-							for the connect guard), never act */
+	SENSOR_PROTECT_DRY_RUN = BH_PROTECT_DRY_RUN, /* decide and mark "would-kill", never kill */
 };
 
 /* What sensor_enforce_probe() found (a bit mask). */
@@ -45,8 +44,8 @@ enum sensor_enforce_caps {
 	SENSOR_ENFORCE_SIGNAL = 1 << 0, /* tracing programs may call bpf_send_signal() */
 	SENSOR_ENFORCE_LOADED = 1 << 1, /* the session has protect mode loaded and attached */
 	SENSOR_ENFORCE_LSM = 1 << 2,	/* BPF-LSM programs could be used (not by this sensor) */
-	/* connects are checked by cgroup/connect4+6 programs and refused with EPERM, not
-	 * killed at their entry */
+	/* connects are checked by cgroup/connect4+6 programs, refused with EPERM (nothing sent)
+	 * and the caller killed at the connect's exit, rather than killed at its entry */
 	SENSOR_ENFORCE_CONNECT_GUARD = 1 << 3,
 };
 

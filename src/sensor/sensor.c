@@ -252,8 +252,7 @@ int sensor_session_stats(struct sensor_session *s, struct sensor_stats *ret)
 	r = counter_sum(s, BH_CNT_KILLED, &ret->killed) ?:
 	    counter_sum(s, BH_CNT_WOULD_KILL, &ret->would_kill) ?:
 	    counter_sum(s, BH_CNT_SIGNAL_FAILED, &ret->signal_failed) ?:
-	    counter_sum(s, BH_CNT_DENIED, &ret->denied) ?:
-	    counter_sum(s, BH_CNT_WOULD_DENY, &ret->would_deny);
+	    counter_sum(s, BH_CNT_DENIED, &ret->denied);
 	if (r < 0)
 		return r;
 	ret->decoded = s->dec.decoded;

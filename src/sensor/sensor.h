@@ -42,7 +42,6 @@ struct sensor_stats {
 	uint64_t would_kill;	/* protect mode, DRY_RUN: kills decided, not sent */
 	uint64_t signal_failed; /* protect mode: bpf_send_signal() failed */
 	uint64_t denied;	/* protect mode: connects refused (EPERM) by the connect guard */
-	uint64_t would_deny;	/* protect mode, DRY_RUN: connects the guard would refuse */
 	uint64_t dropped_per_cpu[SENSOR_MAX_CPUS];
 	size_t ncpu;
 	uint64_t decoded;	       /* events handed to the callback */

@@ -576,7 +576,7 @@ static int do_connect(const void *arg)
 		len = sizeof(*in6);
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		return errno == EPERM ? 13 : 12;
+		return 12;
 	if (write(fd, "payload", 7) != 7)
 		return 13;
 	close(fd);
@@ -644,38 +644,31 @@ TEST(live_connect)
 	pid_t pid;
 	char why[512];
 	bool guard = sensor_enforce_probe(live, why, sizeof(why)) & SENSOR_ENFORCE_CONNECT_GUARD;
-	printf("# connect check: %s\n", guard ? "cgroup guard (EPERM)" : "kill at entry");
-	/* the guard refuses the connect (EPERM, nothing sent); without it, SIGKILL at entry */
-#define REFUSED(st) (guard ? exited((st), 13) : killed(st))
+	printf("# connect check: %s\n", guard ? "cgroup guard (EPERM), then killed" : "killed at entry");
+	struct sensor_stats st0, st;
+	ASSERT_OK(sensor_session_stats(live, &st0));
 	ASSERT_TRUE(exited(run_child(live_cg, do_connect, &ok, NULL), 0));
 	ASSERT_EQ(drain(l_ok), 7);
-	ASSERT_TRUE(REFUSED(run_child(live_cg, do_connect, &bad, &pid)));
-	ASSERT_TRUE(wait_event(pid, "connect", guard ? "denied" : "killed", "peer-not-allowed") !=
-		    NULL);
-	ASSERT_EQ(drain(l_bad), 0); /* no payload left: refused before any packet */
+	ASSERT_TRUE(killed(run_child(live_cg, do_connect, &bad, &pid)));
+	ASSERT_TRUE(wait_event(pid, "connect", "killed", "peer-not-allowed") != NULL);
+	ASSERT_EQ(drain(l_bad), 0); /* no payload left: refused, or killed at connect's entry */
 	ASSERT_TRUE(exited(run_child(live_cg, do_connect, &mapped, NULL), 0));
 	ASSERT_EQ(drain(l_ok), 7);
 	if (l6 >= 0) {
-		ASSERT_TRUE(REFUSED(run_child(live_cg, do_connect, &v6, &pid)));
-		ASSERT_TRUE(wait_event(pid, "connect", guard ? "denied" : "killed",
-				       "peer-not-allowed") != NULL);
+		ASSERT_TRUE(killed(run_child(live_cg, do_connect, &v6, &pid)));
+		ASSERT_TRUE(wait_event(pid, "connect", "killed", "peer-not-allowed") != NULL);
 		ASSERT_EQ(drain(l6), 0);
 	}
-#undef REFUSED
-	if (guard) {
-		struct sensor_stats st;
-		ASSERT_OK(sensor_session_stats(live, &st));
-		ASSERT_TRUE(st.denied >= 1);
-		/* dry run: the connect goes through, marked would-deny */
-		ASSERT_OK(sensor_protect_cgroup(live, live_cgid,
-						SENSOR_PROTECT_CONNECT | SENSOR_PROTECT_DRY_RUN));
-		ASSERT_TRUE(exited(run_child(live_cg, do_connect, &bad, &pid), 0));
-		ASSERT_EQ(drain(l_bad), 7);
-		ASSERT_TRUE(wait_event(pid, "connect", "would-deny", "peer-not-allowed") != NULL);
-		ASSERT_OK(sensor_session_stats(live, &st));
-		ASSERT_TRUE(st.would_deny >= 1);
-		ASSERT_OK(sensor_protect_cgroup(live, live_cgid, SENSOR_PROTECT_CONNECT));
-	}
+	ASSERT_OK(sensor_session_stats(live, &st));
+	/* the guard refused the connects before the kill: no SYN left the socket */
+	ASSERT_EQ(st.denied - st0.denied, guard ? (l6 >= 0 ? 2 : 1) : 0);
+	/* dry run: the connect goes through, marked would-kill */
+	ASSERT_OK(sensor_protect_cgroup(live, live_cgid,
+					SENSOR_PROTECT_CONNECT | SENSOR_PROTECT_DRY_RUN));
+	ASSERT_TRUE(exited(run_child(live_cg, do_connect, &bad, &pid), 0));
+	ASSERT_EQ(drain(l_bad), 7);
+	ASSERT_TRUE(wait_event(pid, "connect", "would-kill", "peer-not-allowed") != NULL);
+	ASSERT_OK(sensor_protect_cgroup(live, live_cgid, SENSOR_PROTECT_CONNECT));
 	/* this process's cgroup is not protected */
 	ASSERT_TRUE(exited(run_child(NULL, do_connect, &bad, NULL), 0));
 	ASSERT_EQ(drain(l_bad), 7);
@@ -845,10 +838,9 @@ static void report(const char *what, uint64_t *v, size_t n)
 	       (double)v[n / 2] / 1e3, (double)v[n * 9 / 10] / 1e3, (double)v[n - 1] / 1e3);
 }
 
-/* N blocked calls of one kind: call -> the record's time stamp (decision), call -> reaped.
- * action "killed" (SIGKILL), else "denied" (the child exits with code 13: EPERM). */
+/* N killed calls of one kind: call -> the record's time stamp (decision), call -> reaped */
 static void bench_kind(const char *what, child_fn fn, const void *arg, const char *type,
-		       const char *action, const char *reason, size_t n)
+		       const char *reason, size_t n)
 {
 	_cleanup_free_ uint64_t *dec = calloc(n, sizeof(uint64_t)),
 				*reap = calloc(n, sizeof(uint64_t));
@@ -859,11 +851,11 @@ static void bench_kind(const char *what, child_fn fn, const void *arg, const cha
 		pid_t pid;
 		int st = run_child(live_cg, fn, arg, &pid);
 		uint64_t t1 = boot_ns();
-		ASSERT_TRUE(streq(action, "killed") ? killed(st) : exited(st, 13));
+		ASSERT_TRUE(killed(st));
 		uint64_t t0 = *shared_t0;
 		ASSERT_TRUE(t0 != 0);
 		reap[nr++] = t1 - t0;
-		const struct seen *e = wait_event(pid, type, action, reason);
+		const struct seen *e = wait_event(pid, type, "killed", reason);
 		if (e && e->ts - (uint64_t)boot_to_epoch >= t0)
 			dec[nd++] = e->ts - (uint64_t)boot_to_epoch - t0;
 		if (n_seen > ARRAY_SIZE(seen) - 64)
@@ -902,12 +894,9 @@ TEST(bench_latency)
 	char *const id[] = {"/usr/bin/id", NULL};
 	struct open_arg create = {f, O_WRONLY | O_CREAT};
 	struct peer bad = {AF_INET, "127.0.0.1", port};
-	char why[512];
-	bool guard = sensor_enforce_probe(live, why, sizeof(why)) & SENSOR_ENFORCE_CONNECT_GUARD;
-	bench_kind("exec", do_exec_timed, id, "execve", "killed", "exec-not-allowed", n);
-	bench_kind("open", do_open_timed, &create, "open", "killed", "write-protected", n);
-	bench_kind("connect", do_connect_timed, &bad, "connect", guard ? "denied" : "killed",
-		   "peer-not-allowed", n);
+	bench_kind("exec", do_exec_timed, id, "execve", "exec-not-allowed", n);
+	bench_kind("open", do_open_timed, &create, "open", "write-protected", n);
+	bench_kind("connect", do_connect_timed, &bad, "connect", "peer-not-allowed", n);
 	(void)drain(l);
 	close(l);
 	ASSERT_OK(sensor_unprotect_cgroup(live, live_cgid));
