@@ -145,13 +145,37 @@ int bh_json_dump_file(const json_t *v, FILE *f)
 	return 0;
 }
 
-/* Output through a FILE with every line after the first indented by `indent` spaces. */
+/*
+ * The streamed writer's output: bytes gather in `out` and reach the FILE in blocks of about
+ * OUT_FLUSH bytes (jansson hands its callback one token at a time: an fwrite per token cost
+ * a fifth of writing a large SBOM). `indent`: spaces after every newline of the value being
+ * dumped.
+ */
+#define OUT_FLUSH ((size_t)256 << 10)
+
 struct indent_out {
 	FILE *f;
+	struct buf out;
 	unsigned indent;
 };
 
 static const char spaces[] = "                ";
+
+static int out_flush(struct indent_out *o)
+{
+	if (o->out.len && fwrite(o->out.ptr, 1, o->out.len, o->f) != o->out.len)
+		return -EIO;
+	buf_clear(&o->out);
+	return 0;
+}
+
+static int out_puts(struct indent_out *o, const char *s)
+{
+	int r = buf_puts(&o->out, s);
+	if (r < 0)
+		return r;
+	return o->out.len >= OUT_FLUSH ? out_flush(o) : 0;
+}
 
 static int indent_cb(const char *data, size_t size, void *userdata)
 {
@@ -159,22 +183,22 @@ static int indent_cb(const char *data, size_t size, void *userdata)
 	while (size > 0) {
 		const char *nl = memchr(data, '\n', size);
 		size_t n = nl ? (size_t)(nl - data) + 1 : size;
-		if (fwrite(data, 1, n, o->f) != n)
+		if (buf_append(&o->out, data, n) < 0)
 			return -1;
-		if (nl && fwrite(spaces, 1, o->indent, o->f) != o->indent)
+		if (nl && buf_append(&o->out, spaces, o->indent) < 0)
 			return -1;
 		data += n;
 		size -= n;
 	}
-	return 0;
+	return o->out.len >= OUT_FLUSH && out_flush(o) < 0 ? -1 : 0;
 }
 
 /* Dump v at nesting level `level` (2 spaces each), as jansson would inside a document. */
-static int dump_at(const json_t *v, unsigned level, FILE *f)
+static int dump_at(const json_t *v, unsigned level, struct indent_out *o)
 {
-	struct indent_out o = { .f = f, .indent = 2 * level };
-	assert(o.indent < sizeof(spaces));
-	return json_dump_callback(v, indent_cb, &o,
+	o->indent = 2 * level;
+	assert(o->indent < sizeof(spaces));
+	return json_dump_callback(v, indent_cb, o,
 				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) < 0
 		       ? -EIO
 		       : 0;
@@ -189,23 +213,24 @@ static const struct bh_json_stream *stream_for(const char *key, const struct bh_
 	return NULL;
 }
 
-static int put_element(const json_t *e, bool *first, FILE *f)
+static int put_element(const json_t *e, bool *first, struct indent_out *o)
 {
-	if (fputs(*first ? "[\n    " : ",\n    ", f) == EOF)
-		return -EIO;
+	int r = out_puts(o, *first ? "[\n    " : ",\n    ");
+	if (r < 0)
+		return r;
 	*first = false;
-	return dump_at(e, 2, f);
+	return dump_at(e, 2, o);
 }
 
 /* Write one streamed array's elements: those already in arr, then fill()'s. */
-static int dump_stream(const json_t *arr, const struct bh_json_stream *st, FILE *f)
+static int dump_stream(const json_t *arr, const struct bh_json_stream *st, struct indent_out *o)
 {
 	bool first = true;
 	size_t idx;
 	json_t *e;
 	int r = 0;
 	json_array_foreach(arr, idx, e)
-		if ((r = put_element(e, &first, f)) < 0)
+		if ((r = put_element(e, &first, o)) < 0)
 			return r;
 	_cleanup_json_ json_t *scratch = json_array();
 	if (!scratch)
@@ -215,11 +240,37 @@ static int dump_stream(const json_t *arr, const struct bh_json_stream *st, FILE 
 		if (r < 0)
 			return r;
 		json_array_foreach(scratch, idx, e)
-			if ((r = put_element(e, &first, f)) < 0)
+			if ((r = put_element(e, &first, o)) < 0)
 				return r;
 		json_array_clear(scratch);
 	}
-	return fputs(first ? "[]" : "\n  ]", f) == EOF ? -EIO : 0;
+	return out_puts(o, first ? "[]" : "\n  ]");
+}
+
+static int dump_streamed(const json_t *doc, const struct bh_json_stream *streams,
+			 size_t n_streams, struct indent_out *o)
+{
+	if (json_object_size(doc) == 0)
+		return out_puts(o, "{}\n");
+	bool first = true;
+	const char *key;
+	json_t *v;
+	int r;
+	json_object_foreach((json_t *)doc, key, v) {
+		if ((r = out_puts(o, first ? "{\n  " : ",\n  ")) < 0)
+			return r;
+		first = false;
+		_cleanup_json_ json_t *k = json_string(key);
+		if (!k)
+			return -ENOMEM;
+		if ((r = dump_at(k, 1, o)) < 0 || (r = out_puts(o, ": ")) < 0)
+			return r;
+		const struct bh_json_stream *st = stream_for(key, streams, n_streams);
+		r = st && json_is_array(v) ? dump_stream(v, st, o) : dump_at(v, 1, o);
+		if (r < 0)
+			return r;
+	}
+	return out_puts(o, "\n}\n");
 }
 
 int bh_json_dump_file_streamed(const json_t *doc, const struct bh_json_stream *streams,
@@ -227,27 +278,13 @@ int bh_json_dump_file_streamed(const json_t *doc, const struct bh_json_stream *s
 {
 	if (!json_is_object(doc))
 		return -EINVAL;
-	if (json_object_size(doc) == 0)
-		return fputs("{}\n", f) == EOF ? -EIO : 0;
-	bool first = true;
-	const char *key;
-	json_t *v;
-	int r;
-	json_object_foreach((json_t *)doc, key, v) {
-		if (fputs(first ? "{\n  " : ",\n  ", f) == EOF)
-			return -EIO;
-		first = false;
-		_cleanup_json_ json_t *k = json_string(key);
-		if (!k)
-			return -ENOMEM;
-		if ((r = dump_at(k, 1, f)) < 0 || fputs(": ", f) == EOF)
-			return r < 0 ? r : -EIO;
-		const struct bh_json_stream *st = stream_for(key, streams, n_streams);
-		r = st && json_is_array(v) ? dump_stream(v, st, f) : dump_at(v, 1, f);
-		if (r < 0)
-			return r;
-	}
-	return fputs("\n}\n", f) == EOF ? -EIO : 0;
+	struct indent_out o = {.f = f};
+	buf_init(&o.out, 0);
+	int r = dump_streamed(doc, streams, n_streams, &o);
+	if (r >= 0)
+		r = out_flush(&o);
+	buf_done(&o.out);
+	return r;
 }
 
 size_t bh_json_escape_ascii(unsigned char c, bool lower_hex, char out[static 6])
