@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +86,45 @@ static int container_cgroup(const struct sensor_guard *g, const struct bh_event 
 	return cgroup_of_pid(cev->proc.pid, ret, NULL);
 }
 
+/*
+ * A process of cev's container now: the first pid of its cgroup's cgroup.procs. The event that
+ * led to protecting a container may be from a process gone since (a mode switch read from the
+ * store acts on the container's last event), and fanotify reaches the container's root through
+ * a live one. 0, -ESRCH (no process, or the container is not tracked), -errno.
+ */
+static int container_live_pid(const struct sensor_guard *g, const struct bh_event *cev,
+			      int64_t *ret)
+{
+	const char *k = ctr_key(cev), *dir = NULL;
+	for (size_t i = 0; k && i < g->n && !dir; i++) {
+		const char *tk = ctr_key(&g->t[i].ev);
+		if (tk && streq(tk, k))
+			dir = g->t[i].dir;
+	}
+	if (!dir)
+		return -ESRCH;
+	_cleanup_close_ int dfd = NERRNO(open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ESRCH : dfd;
+	_cleanup_close_ int fd = NERRNO(openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC));
+	if (fd < 0)
+		return fd == -ENOENT ? -ESRCH : fd;
+	_cleanup_buf_ struct buf b;
+	buf_init(&b, (size_t)1 << 20);
+	int r = bh_read_fd(fd, (size_t)1 << 20, &b);
+	if (r < 0 && r != -E2BIG)
+		return r;
+	struct span rest = buf_span(&b), line;
+	while (span_next_line(&rest, &line) == 0) {
+		uint64_t pid;
+		if (parse_u64(line, 10, INT32_MAX, &pid) >= 0 && pid > 0) {
+			*ret = (int64_t)pid;
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
 static bool under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -120,6 +160,12 @@ static int guard_protect(void *u, const struct bh_event *cev, const struct basel
 			if (ex->v[i].a)
 				paths[np++] = ex->v[i].a;
 		int fr = sensor_fan_protect(g->fan, cev, b->workload, paths, np, dry_run);
+		int64_t pid;
+		if (fr == -ESRCH && container_live_pid(g, cev, &pid) >= 0) {
+			struct bh_event alive = *cev; /* borrowed fields: not freed */
+			alive.proc.pid = pid;
+			fr = sensor_fan_protect(g->fan, &alive, b->workload, paths, np, dry_run);
+		}
 		free(paths);
 		if (fr < 0)
 			log_warning("%s: executions are not denied before they start (%s); they are "
@@ -178,8 +224,16 @@ static int guard_protect(void *u, const struct bh_event *cev, const struct basel
 static int guard_unprotect(void *u, const struct bh_event *cev)
 {
 	struct sensor_guard *g = u;
-	if (g->fan)
+	int64_t pid;
+	if (g->fan && cev->proc.pid > 0 && kill((pid_t)cev->proc.pid, 0) < 0 &&
+	    container_live_pid(g, cev, &pid) >= 0) {
+		/* the marks are removed through a live process's root */
+		struct bh_event alive = *cev; /* borrowed fields: not freed */
+		alive.proc.pid = pid;
+		(void)sensor_fan_unprotect(g->fan, &alive);
+	} else if (g->fan) {
 		(void)sensor_fan_unprotect(g->fan, cev);
+	}
 	if (!g->enforce)
 		return 0;
 	uint64_t cg;
