@@ -846,10 +846,17 @@ static int sbom_make_refs(struct sbom_ctx *c)
 		if (r < 0 || !(c->refs[i] = buf_take(&b)))
 			return -ENOMEM;
 	}
-	r = uniquify(c->refs, c->n);
-	if (r < 0)
-		return r;
+	return uniquify(c->refs, c->n);
+}
 
+int sbom_ctx_spdxids(struct sbom_ctx *c)
+{
+	if (c->spdxids || c->n == 0)
+		return 0;
+	c->spdxids = calloc(c->n, sizeof(char *));
+	if (!c->spdxids)
+		return -ENOMEM;
+	int r;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pkg *p = c->img->pkgs.items[i];
 		char digest[BH_DIGEST_STR_LEN + 1];
@@ -945,9 +952,8 @@ int sbom_ctx_init(struct sbom_ctx *c, const struct img *img, const char *salt)
 		goto fail;
 	if (c->n > 0) {
 		c->refs = calloc(c->n, sizeof(char *));
-		c->spdxids = calloc(c->n, sizeof(char *));
 		c->deps = calloc(c->n, sizeof(*c->deps));
-		if (!c->refs || !c->spdxids || !c->deps)
+		if (!c->refs || !c->deps)
 			goto fail;
 	}
 	r = sbom_make_refs(c);

@@ -28,7 +28,8 @@ struct sbom_ctx {
 	const struct img *img;	     /* borrowed */
 	size_t n;		     /* img->pkgs.n */
 	char **refs;		     /* [n] unique CycloneDX bom-refs */
-	char **spdxids;		     /* [n] unique SPDXIDs ("SPDXRef-Package-...") */
+	char **spdxids;		     /* [n] unique SPDXIDs ("SPDXRef-Package-..."), from
+				      * sbom_ctx_spdxids(); NULL before */
 	struct sbom_deps *deps;	     /* [n] */
 	struct sbom_licref *licrefs; /* sorted by name */
 	size_t n_licrefs;
@@ -45,6 +46,8 @@ struct sbom_ctx {
  * randomness is available).
  */
 int sbom_ctx_init(struct sbom_ctx *c, const struct img *img, const char *salt);
+/* Fill c->spdxids (only SPDX documents need them: a SHA-256 per package). 0 or -ENOMEM. */
+int sbom_ctx_spdxids(struct sbom_ctx *c);
 void sbom_ctx_done(struct sbom_ctx *c);
 
 /*

@@ -374,6 +374,11 @@ int report_spdx(const struct img *img, FILE *f)
 	int r = sbom_ctx_init(&c, img, "spdx");
 	if (r < 0)
 		return r;
+	r = sbom_ctx_spdxids(&c);
+	if (r < 0) {
+		sbom_ctx_done(&c);
+		return r;
+	}
 	_cleanup_json_ json_t *doc = NULL;
 	_cleanup_free_ char *root_id = NULL;
 	r = build(&c, &doc, &root_id);
