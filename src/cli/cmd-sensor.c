@@ -227,6 +227,12 @@ static void report_stats(struct sensor_session *s, const char *when)
 			r = buf_printf(&b, " %s=%" PRIu64, sensor_bad_to_string(i), st->bad[i]);
 	if (r >= 0 && st->entry_lost)
 		r = buf_printf(&b, ", syscall entries lost %" PRIu64, st->entry_lost);
+	/* protect mode's kernel-side decisions, once there are any */
+	if (r >= 0 && (st->killed || st->would_kill || st->signal_failed || st->denied))
+		r = buf_printf(&b,
+			       ", protect: killed %" PRIu64 ", would-kill %" PRIu64
+			       ", connects refused %" PRIu64 ", signal failures %" PRIu64,
+			       st->killed, st->would_kill, st->denied, st->signal_failed);
 	if (r >= 0 && st->ring_broken)
 		r = buf_puts(&b, ", ring buffer broken");
 	/* counters are data the user asked for: printed whatever the log level */

@@ -295,6 +295,11 @@ awk -v a="$SINCE" -v b="$first" 'NR > a && NR < b' "$ALERTS" |
 poll '[ "$(fetches)" -ge $((f0 + 3)) ]' 100 || die "protect: the client no longer fetches"
 echo "ok: protect: exec denied or killed, /etc write and new peer killed (137), benign commands and the client unharmed"
 stop_sensor "protect"
+# the kernel side's counters at exit: the kills, and the connect the guard refused before its
+grep -q 'connects refused by the cgroup guard' "$T/sensor.err" &&
+	! grep -q 'sensor exit: .*, protect: killed [1-9][0-9]*, would-kill 0, connects refused [1-9]' \
+		"$T/sensor.err" &&
+	die "protect: the exit counters do not show the kills and the refused connect: $(grep 'sensor exit' "$T/sensor.err")"
 
 # ---- dry run -----------------------------------------------------------------------------
 : >"$ALERTS"
