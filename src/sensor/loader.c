@@ -151,6 +151,19 @@ static void set_feature_rodata(struct sensor_skel *s, unsigned features)
 	(void)bpf_program__set_autoload(s->progs.connect6_guard, false);
 }
 
+/* Attach the connect guard's two programs to the cgroup directory fd. 0 or -errno. */
+static int guard_attach(struct sensor_skel *s, int fd)
+{
+	struct bpf_program *const progs[] = {s->progs.connect4_guard, s->progs.connect6_guard};
+	struct bpf_link **const links[] = {&s->links.connect4_guard, &s->links.connect6_guard};
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		*links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!*links[i])
+			return -errno;
+	}
+	return 0;
+}
+
 /* Load and attach hook h as flavour a, alone, then throw it away. */
 static int probe(enum sensor_hook h, enum sensor_attach a, unsigned features)
 {
@@ -368,16 +381,8 @@ static int load_all(uint32_t kinds, unsigned features, const enum sensor_attach 
 	if (r >= 0)
 		r = sensor_skel__attach(s);
 	/* the skeleton does not attach cgroup programs; it destroys their links */
-	if (r >= 0 && (features & SENSOR_BPF_CONNECT_GUARD)) {
-		s->links.connect4_guard = bpf_program__attach_cgroup(s->progs.connect4_guard, guard_fd);
-		if (!s->links.connect4_guard)
-			r = -errno;
-	}
-	if (r >= 0 && (features & SENSOR_BPF_CONNECT_GUARD)) {
-		s->links.connect6_guard = bpf_program__attach_cgroup(s->progs.connect6_guard, guard_fd);
-		if (!s->links.connect6_guard)
-			r = -errno;
-	}
+	if (r >= 0 && (features & SENSOR_BPF_CONNECT_GUARD))
+		r = guard_attach(s, guard_fd);
 	if (r < 0) {
 		sensor_skel__destroy(s); /* detaches whatever was attached */
 		return r;
